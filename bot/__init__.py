@@ -1,0 +1,1 @@
+"""Dialogue Matchmaker: the bot application (core services, storage, scheduler, adapters, CLI)."""

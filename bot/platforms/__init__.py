@@ -1,0 +1,1 @@
+"""Platform adapters: one thin adapter per platform over the one core."""
