@@ -1,4 +1,4 @@
-"""Settings read from the environment and `.env`, validated when the app starts (never at import)."""
+"""Settings from the environment and `.env`, validated when the app starts (never at import)."""
 
 from __future__ import annotations
 
