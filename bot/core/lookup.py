@@ -1,0 +1,84 @@
+"""Finding the community and member a command is about, scoped so nothing crosses communities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Community, Member
+
+from .actor import Actor, CommunityRef
+from .errors import NotFound
+
+
+async def find_community(session: AsyncSession, ref: CommunityRef) -> Community | None:
+    return await session.scalar(
+        select(Community).where(
+            Community.platform == ref.platform, Community.external_id == ref.external_id
+        )
+    )
+
+
+async def get_community(session: AsyncSession, ref: CommunityRef) -> Community:
+    community = await find_community(session, ref)
+    if community is None:
+        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+    return community
+
+
+async def ensure_community(
+    session: AsyncSession, ref: CommunityRef, name: str, now: datetime
+) -> Community:
+    """The community for `ref`, created on first contact (the bot joined a guild/workspace)."""
+    community = await find_community(session, ref)
+    if community is None:
+        community = Community(
+            platform=ref.platform,
+            external_id=ref.external_id,
+            name=name,
+            created_at=now,
+            cooldown=6,
+            odd_policy="wait",
+            cadence_timezone="UTC",
+            prompt_schedule={},
+            weights={},
+        )
+        session.add(community)
+        await session.flush()
+    return community
+
+
+async def find_member(session: AsyncSession, community: Community, user_id: str) -> Member | None:
+    return await session.scalar(
+        select(Member).where(Member.community_id == community.id, Member.external_id == user_id)
+    )
+
+
+async def get_member(session: AsyncSession, community: Community, user_id: str) -> Member:
+    """A member of *this* community; another community's member is simply unknown here."""
+    member = await find_member(session, community, user_id)
+    if member is None:
+        raise NotFound(f"<@{user_id}> has not signed up for dialogues here.")
+    return member
+
+
+async def ensure_member(
+    session: AsyncSession, community: Community, actor: Actor, now: datetime
+) -> Member:
+    member = await find_member(session, community, actor.user_id)
+    if member is None:
+        member = Member(
+            community_id=community.id,
+            external_id=actor.user_id,
+            display_name=actor.display_name,
+            status="active",
+            priority=0,
+            created_at=now,
+        )
+        session.add(member)
+        await session.flush()
+    elif actor.display_name and member.display_name != actor.display_name:
+        member.display_name = actor.display_name
+    return member
