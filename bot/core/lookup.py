@@ -60,7 +60,7 @@ async def get_member(session: AsyncSession, community: Community, user_id: str) 
     """A member of *this* community; another community's member is simply unknown here."""
     member = await find_member(session, community, user_id)
     if member is None:
-        raise NotFound(f"<@{user_id}> has not signed up for dialogues here.")
+        raise NotFound("That member has not signed up for dialogues here.")
     return member
 
 
