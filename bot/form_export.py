@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["FormExportError", "Kind", "load_document", "topic_id"]
+__all__ = ["FormExport", "FormExportError", "Kind", "load_document", "read_form_export", "topic_id"]
 
 Kind = Literal["csv", "json"]
 
@@ -55,6 +55,17 @@ class FormExportError(ValueError):
 # entry point
 
 
+@dataclass(frozen=True)
+class FormExport:
+    """An export read into the engine's document, plus where each participant is."""
+
+    document: dict[str, Any]
+    lines: dict[str, int]  # participant id -> line of its row (CSV) or its "id" (JSON)
+
+    def line_of(self, participant: str) -> int | None:
+        return self.lines.get(participant)
+
+
 def load_document(
     source: str | os.PathLike[str],
     kind: Kind | None = None,
@@ -70,6 +81,20 @@ def load_document(
     of a CSV export: topic cells naming anything else are then an error.
     JSON documents are returned as parsed, for ``matching.Pool.from_dict``
     to validate; ``topics`` does not apply to them.
+    """
+    return read_form_export(source, kind, topics=topics).document
+
+
+def read_form_export(
+    source: str | os.PathLike[str],
+    kind: Kind | None = None,
+    *,
+    topics: Sequence[str] | None = None,
+) -> FormExport:
+    """Like `load_document`, also keeping each participant's line.
+
+    The engine's own validation names participants, not lines; the lines let
+    `matchmaker match` point at the row to fix.
     """
     text, suffix = _read_source(source)
     if kind is None:
@@ -135,7 +160,7 @@ def _guess_kind(text: str, suffix: str) -> Kind:
     return "json" if text.lstrip().startswith("{") else "csv"
 
 
-def _load_json(text: str) -> dict[str, Any]:
+def _load_json(text: str) -> FormExport:
     if not text.strip():
         raise FormExportError("the file is empty")
     try:
@@ -149,7 +174,20 @@ def _load_json(text: str) -> dict[str, Any]:
             f"expected a JSON object with a 'participants' list, got a {_json_type(data)}",
             line=1,
         )
-    return data
+    return FormExport(data, _json_id_lines(text))
+
+
+def _json_id_lines(text: str) -> dict[str, int]:
+    # A scan, not a parse: good enough to point at a participant, and free of a
+    # position-tracking JSON parser. The first "id" of a value wins.
+    lines: dict[str, int] = {}
+    for match in re.finditer(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"', text):
+        try:
+            value = json.loads(f'"{match[1]}"')
+        except json.JSONDecodeError:
+            continue
+        lines.setdefault(value, text.count("\n", 0, match.start()) + 1)
+    return lines
 
 
 def _json_type(value: object) -> str:
@@ -226,6 +264,7 @@ class _Header:
     columns: list[_Column]
     claims: dict[str, dict[str, Any]]
     claim_topic_refs: list[tuple[str, str, str]]  # (claim id, topic, header cell)
+    line: int
 
     def field(self, name: str) -> _Column | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -272,7 +311,7 @@ def _parse_header(cells: list[str], line: int) -> _Header:
         raise FormExportError(
             "no id column; the first row must name the columns, one of them 'id'", line=line
         )
-    return _Header(columns, claims, topic_refs)
+    return _Header(columns, claims, topic_refs, line)
 
 
 def _unknown_column_reason(key: str) -> str:
@@ -472,7 +511,7 @@ class _Row:
     values: dict[str, str]  # field or claim column header -> cell
 
 
-def _load_csv(text: str, *, topics: Sequence[str] | None) -> dict[str, Any]:
+def _load_csv(text: str, *, topics: Sequence[str] | None) -> FormExport:
     if not text.strip():
         raise FormExportError("the file is empty")
     records = _read_records(text)
@@ -493,7 +532,8 @@ def _load_csv(text: str, *, topics: Sequence[str] | None) -> dict[str, Any]:
     if not rows:
         raise FormExportError("no participant rows after the header", line=header_line)
 
-    return _Document(header, rows, topics).build()
+    builder = _Document(header, rows, topics)
+    return FormExport(builder.build(), dict(builder.id_lines))
 
 
 def _read_records(text: str) -> list[tuple[int, list[str]]]:
@@ -529,13 +569,12 @@ class _Document:
 
     def build(self) -> dict[str, Any]:
         participants: list[dict[str, Any]] = []
-        paused: set[str] = set()
         references: list[tuple[_Row, str, str]] = []  # row, column header, other id
         history: dict[tuple[str, str], int] = {}
         for row in self.rows:
             person = self._participant(row)
-            if person.pop("paused", False):
-                paused.add(person["id"])
+            if not person.get("paused", True):
+                del person["paused"]  # "no" is the engine's default; keep exports lean
             participants.append(person)
             for field in ("wants", "blocks"):
                 column = self.header.field(field)
@@ -555,7 +594,7 @@ class _Document:
                     line=row.line,
                     column=column,
                 )
-            if other == row.values[self._id_header]:
+            if other == row.values[self._id_header].strip():
                 raise FormExportError(
                     f'"{other}" is this row\'s own id', line=row.line, column=column
                 )
@@ -564,20 +603,10 @@ class _Document:
             if self.fixed_topics is not None and topic not in self.topics:
                 raise FormExportError(
                     f'claim {claim_id!r} names topic "{topic}", which is not in the topic list',
-                    line=1,
+                    line=self.header.line,
                     column=label,
                 )
             self.topics.setdefault(topic)
-
-        # Paused members are out of the round (SPEC: hard constraints); they
-        # leave the document together with everything that points at them.
-        if paused:
-            participants = [p for p in participants if p["id"] not in paused]
-            for person in participants:
-                for field in ("wants", "blocks"):
-                    if field in person:
-                        person[field] = [o for o in person[field] if o not in paused]
-            history = {k: v for k, v in history.items() if not paused.intersection(k)}
 
         document: dict[str, Any] = {
             "topics": list(self.topics),
@@ -611,7 +640,9 @@ class _Document:
                 raise FormExportError(str(exc), line=row.line, column=column.header) from None
         person["stances"] = stances
         if formats:
-            person["format"] = formats
+            # The engine wants both formats once either is given; a blank cell
+            # means the same as no format column at all: "okay".
+            person["format"] = {"sync": "okay", "async": "okay"} | formats
         return _ordered(person)
 
     def _apply(
@@ -679,6 +710,7 @@ _FIELD_ORDER = (
     "wants",
     "blocks",
     "priority",
+    "paused",
 )
 
 

@@ -15,6 +15,7 @@ import inspect
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from bot.form_export import FormExportError, load_document
+from bot.form_export import FormExport, FormExportError, read_form_export
 
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "build_parser", "main", "run"]
 
@@ -164,9 +165,10 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if getattr(args, "topics", None):
         topics = [t.strip() for t in args.topics.replace(",", ";").split(";") if t.strip()]
     try:
-        document = load_document(Path(args.file), topics=topics)
+        export = read_form_export(Path(args.file), topics=topics)
     except FormExportError as exc:
         raise _BadInput(f"{args.file}: {exc}") from None
+    document = export.document
     _apply_overrides(document, args)
 
     # Imported late so `--help` and file errors never pay for NumPy and the graph library.
@@ -175,7 +177,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         pool = matching.Pool.from_dict(document)
     except matching.InvalidInput as exc:
-        raise _BadInput(f"{args.file}: {exc}") from None
+        raise _BadInput(f"{args.file}: {_locate(export, str(exc))}") from None
 
     size = len(document.get("participants") or ())
     started = time.perf_counter()
@@ -206,6 +208,13 @@ def _apply_overrides(document: dict[str, Any], args: argparse.Namespace) -> None
         value = getattr(args, key, None)
         if value is not None:
             config[key] = value
+
+
+def _locate(export: FormExport, message: str) -> str:
+    """Prefix the engine's message with the line of the participant it names."""
+    named = re.match(r'participant "([^"]+)"', message)
+    line = export.line_of(named[1]) if named else None
+    return f"line {line}: {message}" if line is not None else message
 
 
 def _solve(
