@@ -1,0 +1,33 @@
+"""Settings: read from the environment when asked, validated with messages a person can act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+
+
+def test_defaults_need_no_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.discord_api_base_url == "https://discord.com/api/v10"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert not settings.discord_enabled and not settings.slack_socket_mode_enabled
+
+
+def test_blank_token_counts_as_unset() -> None:
+    assert not load_settings(discord_token="  ").discord_enabled
+    assert load_settings(discord_token="abc").discord_enabled
+
+
+def test_socket_mode_needs_both_slack_tokens() -> None:
+    assert not load_settings(slack_bot_token="xoxb").slack_socket_mode_enabled
+    assert load_settings(slack_bot_token="xoxb", slack_app_token="xapp").slack_socket_mode_enabled
+
+
+def test_sync_database_driver_is_rejected_with_the_variable_named() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL: must be an async SQLAlchemy URL"):
+        load_settings(database_url="sqlite:///x.db")
