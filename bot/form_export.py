@@ -157,7 +157,8 @@ def _guess_kind(text: str, suffix: str) -> Kind:
         return "json"
     if suffix in {".csv", ".tsv", ".txt"}:
         return "csv"
-    return "json" if text.lstrip().startswith("{") else "csv"
+    # A CSV header never starts with a bracket; a JSON document always does.
+    return "json" if text.lstrip()[:1] in ("{", "[") else "csv"
 
 
 def _load_json(text: str) -> FormExport:
