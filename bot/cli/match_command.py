@@ -52,6 +52,8 @@ CSV_COLUMNS = (
     "disagreements",
     "format",
     "mutual_want",
+    "one_way_want",
+    "overlap_minutes",
     "unmatched_reason",
 )
 
@@ -391,6 +393,9 @@ def _csv_text(report: dict[str, Any]) -> str:
                 ),
                 "format": pair.get("format") or "",
                 "mutual_want": "yes" if pair.get("mutual_want") else "no",
+                "one_way_want": "yes" if pair.get("one_way_want") else "no",
+                # None: a member gave no availability, so any time works.
+                "overlap_minutes": pair.get("overlap_minutes", ""),
                 "unmatched_reason": "",
             }
         )
