@@ -31,9 +31,10 @@ The JSON file is the source of truth. Its schema:
 }
 ```
 
-`history.rounds_ago` has the engine's meaning (MATCHING.md): 0 is the round just before the
-next one; a pair with `rounds_ago < cooldown` may not meet again. The demo turns each entry
-into a closed dialogue of a past round.
+`history.rounds_ago` counts as `bot.core.pool` does: 1 is the latest past round (the next
+round is number N, a meeting in round N - k is k rounds ago), and a pair with
+`rounds_ago < cooldown` may not meet again. The demo turns each entry into a closed dialogue
+of past round N - k, so the engine sees exactly this history.
 
 The sample is built so every rule of the engine shows in the demo's report: mutual and
 one-way wants, blocks (one of them against a member who wants the blocker), paused members,

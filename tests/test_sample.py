@@ -34,6 +34,8 @@ def test_every_referenced_id_exists(sample) -> None:
     for meeting in sample.history:
         assert set(meeting.members) <= members
         assert meeting.members[0] != meeting.members[1]
+        # 0 would mean "talking right now" (bot.core.pool); the sample's meetings are past.
+        assert meeting.rounds_ago >= 1
 
 
 def test_members_fill_in_plausible_forms(sample) -> None:
@@ -99,3 +101,14 @@ def test_special_members_meet_the_rules_they_show(sample) -> None:
         assert pool.score(a, b) is not None
     matchable = [m for m in active if partners(pool, m)]
     assert len(matchable) % 2 == 1, "an odd one out"
+
+
+def test_solving_the_sample_shows_every_unmatched_reason(sample) -> None:
+    matching = pytest.importorskip("matching")
+    result = matching.solve(matching.Pool.from_dict(to_engine_document(sample)))
+    assert {u.reason for u in result.unmatched} == set(matching.REASONS)
+    paired = {frozenset(p.members) for p in result.pairs}
+    for a, b in sample.mutual_wants():
+        assert frozenset((a, b)) in paired
+    for a, b in sample.blocked_pairs():
+        assert frozenset((a, b)) not in paired
