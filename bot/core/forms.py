@@ -1,0 +1,625 @@
+"""The interest form: start or resume, save any subset of answers, submit, view and edit.
+
+Every save persists at once (status `draft` plus `step`), so a member can stop after any
+question, in a modal or a DM conversation, and pick up where they left off after a restart.
+
+Locked answers: while a round is `opening` its dialogues are being opened from the answers
+the engine read. A member *in that round* (a `DialogueMember` row of one of its dialogues, or
+a `RoundUnmatched` row) may not change what matching used (topics, stances, formats,
+timezone, availability, appetite) until it is committed. Members outside that round, and
+fields matching does not read (about, notes, publishing, participation), stay editable; a
+save that resends unchanged values is fine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    ABOUT_MAX_CHARS,
+    APPETITES,
+    FORMAT_RATINGS,
+    MAX_SUGGESTED_TOPICS,
+    MAX_TOPICS_PER_FORM,
+    NOTES_MAX_CHARS,
+    Claim,
+    Community,
+    Dialogue,
+    DialogueMember,
+    FormTopic,
+    InterestForm,
+    Member,
+    Round,
+    RoundUnmatched,
+    Stance,
+    Topic,
+)
+
+from . import lookup
+from .actor import Actor
+from .app import Core
+from .curation import active_topics_by_slug, clean_topic_name, find_topic
+from .errors import BadInput, Conflict, NotFound
+
+# The order of a guided (DM) signup; `step` says which one to show next.
+FORM_STEPS = (
+    "topics",
+    "stances",
+    "format",
+    "availability",
+    "appetite",
+    "about",
+    "publish",
+    "participation",
+    "review",
+)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_AVAILABILITY_WINDOWS = 21
+PARTICIPATION = ("every", "once")
+STANCE_MIN, STANCE_MAX = -2, 2
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def is_clock_time(value: str, *, allow_midnight_end: bool = False) -> bool:
+    """'HH:MM' on a 24-hour clock; '24:00' only where a window may run to midnight."""
+    return bool(_HHMM.match(value)) or (allow_midnight_end and value == "24:00")
+
+
+def is_timezone(name: str) -> bool:
+    if not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A weekly availability window in the form's timezone, e.g. Window("mon", "18:00", "21:00")."""
+
+    day: str
+    start: str
+    end: str
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartOrResume:
+    actor: Actor
+    # Prefill for a new form where the platform exposes it (Slack's `tz`); ignored if invalid.
+    timezone_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAnswers:
+    """Any subset of the form; `None` means 'leave as it is'.
+
+    `topics` replaces the chosen topics; `stances` merges (a value of `None` skips/clears that
+    claim); `suggested_topics` adds suggestions for moderators to review.
+    """
+
+    actor: Actor
+    step: str | None = None
+    topics: tuple[str, ...] | None = None
+    suggested_topics: tuple[str, ...] | None = None
+    stances: Mapping[int, int | None] | None = None
+    format_sync: str | None = None
+    format_async: str | None = None
+    timezone: str | None = None
+    availability: tuple[Window, ...] | None = None
+    appetite: str | None = None
+    about: str | None = None
+    private_notes: str | None = None
+    participation: str | None = None
+    publish_ok: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitForm:
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class ShowProfile:
+    actor: Actor
+
+
+# --- view ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FormView:
+    member_id: int
+    user_id: str
+    status: str  # draft | complete
+    step: str | None
+    topics: tuple[str, ...]  # slugs, sorted
+    suggested_topics: tuple[str, ...]  # names of this member's suggestions awaiting review
+    stances: dict[int, int]  # claim id -> -2..2; skipped claims are absent
+    format_sync: str
+    format_async: str
+    timezone: str
+    availability: tuple[Window, ...]
+    appetite: str
+    about: str
+    private_notes: str
+    participation: str
+    publish_ok: bool
+    updated_at: datetime
+    # What submit still needs, as (field, message for the person); empty when ready.
+    missing: tuple[tuple[str, str], ...] = field(default=())
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _choice(value: str, allowed: tuple[str, ...], field_name: str, label: str) -> str:
+    if value not in allowed:
+        raise BadInput(f"{label} must be one of: {', '.join(allowed)}.", field=field_name)
+    return value
+
+
+def _text(value: str, limit: int, field_name: str, label: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise BadInput(
+            f"{label} can be at most {limit} characters (yours has {len(value)}).",
+            field=field_name,
+        )
+    return value
+
+
+def _availability(windows: tuple[Window, ...]) -> list[dict[str, str]]:
+    if len(windows) > MAX_AVAILABILITY_WINDOWS:
+        raise BadInput(
+            f"Give at most {MAX_AVAILABILITY_WINDOWS} availability windows "
+            f"(you gave {len(windows)}).",
+            field="availability",
+        )
+    cleaned = []
+    for w in windows:
+        day = w.day.strip().lower()[:3]
+        if day not in DAYS:
+            raise BadInput(
+                f"{w.day!r} is not a weekday; use one of {', '.join(DAYS)}.", field="availability"
+            )
+        if not is_clock_time(w.start):
+            raise BadInput(
+                f"Start time {w.start!r} should look like 18:00 (24-hour clock).",
+                field="availability",
+            )
+        if not is_clock_time(w.end, allow_midnight_end=True):
+            raise BadInput(
+                f"End time {w.end!r} should look like 21:00 (24-hour clock).", field="availability"
+            )
+        if w.end <= w.start:
+            raise BadInput(
+                f"On {day} the window ends ({w.end}) before it starts ({w.start}); "
+                "split windows that run past midnight into two days.",
+                field="availability",
+            )
+        cleaned.append({"day": day, "start": w.start, "end": w.end})
+    cleaned.sort(key=lambda w: (DAYS.index(w["day"]), w["start"], w["end"]))
+    return cleaned
+
+
+def _stance_value(claim_id: Any, value: Any) -> int | None:
+    if value is None:
+        return None
+    # bool is an int in Python; True is not a stance.
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(
+            f"Your stance on claim #{claim_id} must be a whole number from -2 to 2, or skipped.",
+            field="stances",
+        )
+    if not STANCE_MIN <= value <= STANCE_MAX:
+        raise BadInput(
+            f"Your stance on claim #{claim_id} must be from -2 (strongly disagree) to "
+            f"2 (strongly agree); {value} is out of range.",
+            field="stances",
+        )
+    return value
+
+
+def missing_for_submit(form: InterestForm, topic_count: int) -> list[tuple[str, str]]:
+    """What a form still needs before it can enter the pool."""
+    missing = []
+    if topic_count < 1:
+        missing.append(("topics", "Pick at least one topic."))
+    if form.format_sync == "no" and form.format_async == "no":
+        missing.append(
+            ("format_sync", "Accept at least one format: live (sync) or over days (async).")
+        )
+    if not is_timezone(form.timezone):
+        missing.append(("timezone", "Set your timezone."))
+    if form.format_async == "no" and form.format_sync != "no" and not form.availability:
+        missing.append(
+            (
+                "availability",
+                "You only want to talk live, so add when you are available each week.",
+            )
+        )
+    return missing
+
+
+# --- shared lookups --------------------------------------------------------------------------
+
+
+async def round_opening_for(session: AsyncSession, member: Member) -> Round | None:
+    """The `opening` round this member takes part in (matched or left unmatched), if any."""
+    in_dialogue = (
+        select(DialogueMember.member_id)
+        .join(
+            Dialogue,
+            (Dialogue.id == DialogueMember.dialogue_id)
+            & (Dialogue.community_id == DialogueMember.community_id),
+        )
+        .where(Dialogue.round_id == Round.id, DialogueMember.member_id == member.id)
+    )
+    unmatched = select(RoundUnmatched.member_id).where(
+        RoundUnmatched.round_id == Round.id, RoundUnmatched.member_id == member.id
+    )
+    return await session.scalar(
+        select(Round)
+        .where(
+            Round.community_id == member.community_id,
+            Round.status == "opening",
+            or_(exists(in_dialogue), exists(unmatched)),
+        )
+        .order_by(Round.number)
+        .limit(1)
+    )
+
+
+def round_opening_message(round_: Round) -> str:
+    return (
+        f"Round {round_.number} is being opened right now and uses your current answers; "
+        "try again in a few minutes."
+    )
+
+
+async def _topic_slugs(session: AsyncSession, member_id: int) -> list[str]:
+    return list(
+        await session.scalars(
+            select(Topic.slug)
+            .join(FormTopic, FormTopic.topic_id == Topic.id)
+            .where(FormTopic.member_id == member_id)
+            .order_by(Topic.slug)
+        )
+    )
+
+
+async def _stances(session: AsyncSession, member_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Stance.claim_id, Stance.value)
+        .where(Stance.member_id == member_id)
+        .order_by(Stance.claim_id)
+    )
+    return {claim_id: value for claim_id, value in rows}
+
+
+async def _view(session: AsyncSession, member: Member, form: InterestForm) -> FormView:
+    topics = await _topic_slugs(session, member.id)
+    suggested = tuple(
+        await session.scalars(
+            select(Topic.name)
+            .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
+            .order_by(Topic.name)
+        )
+    )
+    return FormView(
+        member_id=member.id,
+        user_id=member.external_id,
+        status=form.status,
+        step=form.step,
+        topics=tuple(topics),
+        suggested_topics=suggested,
+        stances=await _stances(session, member.id),
+        format_sync=form.format_sync,
+        format_async=form.format_async,
+        timezone=form.timezone,
+        availability=tuple(Window(**w) for w in form.availability),
+        appetite=form.appetite,
+        about=form.about,
+        private_notes=form.private_notes,
+        participation=form.participation,
+        publish_ok=form.publish_ok,
+        updated_at=form.updated_at,
+        missing=tuple(missing_for_submit(form, len(topics))),
+    )
+
+
+async def _ensure_form(
+    session: AsyncSession, community: Community, member: Member, now: datetime, tz: str | None
+) -> InterestForm:
+    form = await session.get(InterestForm, member.id)
+    if form is None:
+        form = InterestForm(
+            member_id=member.id,
+            community_id=community.id,
+            status="draft",
+            step=FORM_STEPS[0],
+            format_sync="okay",
+            format_async="okay",
+            timezone=tz if tz and is_timezone(tz) else "UTC",
+            availability=[],
+            appetite="seek",
+            about="",
+            private_notes="",
+            publish_ok=False,
+            participation="every",
+            updated_at=now,
+        )
+        session.add(form)
+        await session.flush()
+    return form
+
+
+async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
+    community = await lookup.get_community(session, actor.community)
+    member = await lookup.find_member(session, community, actor.user_id)
+    form = None if member is None else await session.get(InterestForm, member.id)
+    if member is None or form is None:
+        raise NotFound("You have not signed up yet; start with /dialogue signup.")
+    return member, form
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+async def start_or_resume(core: Core, cmd: StartOrResume) -> FormView:
+    """The member's form (created as a draft on first use) with the step to resume at."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        member = await lookup.ensure_member(session, community, cmd.actor, now)
+        form = await _ensure_form(session, community, member, now, cmd.timezone_hint)
+        return await _view(session, member, form)
+
+
+async def _locked_snapshot(session: AsyncSession, member_id: int, form: InterestForm) -> Any:
+    return (
+        tuple(
+            await session.scalars(
+                select(FormTopic.topic_id)
+                .where(FormTopic.member_id == member_id)
+                .order_by(FormTopic.topic_id)
+            )
+        ),
+        tuple(sorted((await _stances(session, member_id)).items())),
+        form.format_sync,
+        form.format_async,
+        form.timezone,
+        tuple(tuple(sorted(w.items())) for w in form.availability),
+        form.appetite,
+    )
+
+
+async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
+    """Validate and store the given answers; on a complete form this is editing the profile."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        member = await lookup.ensure_member(session, community, cmd.actor, now)
+        form = await _ensure_form(session, community, member, now, None)
+        opening = await round_opening_for(session, member)
+        before = await _locked_snapshot(session, member.id, form) if opening else None
+
+        await _apply(session, community, member, form, cmd)
+        form.updated_at = now
+        await session.flush()
+
+        if opening is not None:
+            after = await _locked_snapshot(session, member.id, form)
+            if after != before:
+                raise Conflict(round_opening_message(opening))
+        if form.status == "complete":
+            # A complete form is in the pool: an edit may not leave it unmatchable.
+            topic_count = len(await _topic_slugs(session, member.id))
+            problems = missing_for_submit(form, topic_count)
+            if problems:
+                field_name, message = problems[0]
+                raise BadInput(message, field=field_name)
+        return await _view(session, member, form)
+
+
+async def _apply(
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    form: InterestForm,
+    cmd: SaveAnswers,
+) -> None:
+    if cmd.step is not None:
+        _choice(cmd.step, FORM_STEPS, "step", "The form step")
+        form.step = cmd.step
+    if cmd.format_sync is not None:
+        form.format_sync = _choice(cmd.format_sync, FORMAT_RATINGS, "format_sync", "Live (sync)")
+    if cmd.format_async is not None:
+        form.format_async = _choice(
+            cmd.format_async, FORMAT_RATINGS, "format_async", "Over days (async)"
+        )
+    if cmd.timezone is not None:
+        if not is_timezone(cmd.timezone):
+            raise BadInput(
+                f"{cmd.timezone!r} is not a timezone name we know; use one like "
+                "Europe/Berlin or America/New_York.",
+                field="timezone",
+            )
+        form.timezone = cmd.timezone
+    if cmd.availability is not None:
+        form.availability = _availability(cmd.availability)
+    if cmd.appetite is not None:
+        form.appetite = _choice(cmd.appetite, APPETITES, "appetite", "Disagreement appetite")
+    if cmd.about is not None:
+        form.about = _text(cmd.about, ABOUT_MAX_CHARS, "about", "'What I'd like to talk about'")
+    if cmd.private_notes is not None:
+        form.private_notes = _text(
+            cmd.private_notes, NOTES_MAX_CHARS, "private_notes", "Notes for moderators"
+        )
+    if cmd.participation is not None:
+        form.participation = _choice(
+            cmd.participation, PARTICIPATION, "participation", "Participation"
+        )
+    if cmd.publish_ok is not None:
+        if not isinstance(cmd.publish_ok, bool):
+            raise BadInput("Answer yes or no to publishing.", field="publish_ok")
+        form.publish_ok = cmd.publish_ok
+    if cmd.topics is not None:
+        await _set_topics(session, community, member, cmd.topics)
+    if cmd.suggested_topics is not None:
+        await _suggest_topics(session, community, member, cmd.suggested_topics, form.updated_at)
+    if cmd.stances is not None:
+        await _set_stances(session, community, member, cmd.stances)
+
+
+async def _set_topics(
+    session: AsyncSession, community: Community, member: Member, wanted: tuple[str, ...]
+) -> None:
+    distinct = list(dict.fromkeys(wanted))
+    if len(distinct) > MAX_TOPICS_PER_FORM:
+        raise BadInput(
+            f"Pick at most {MAX_TOPICS_PER_FORM} topics (you picked {len(distinct)}).",
+            field="topics",
+        )
+    try:
+        topics = await active_topics_by_slug(session, community.id, distinct, field="topics")
+    except NotFound as error:
+        # In a form an unknown topic is a bad answer to a field, not a missing resource.
+        raise BadInput(error.message, field="topics") from None
+    await session.execute(delete(FormTopic).where(FormTopic.member_id == member.id))
+    session.add_all(
+        FormTopic(community_id=community.id, member_id=member.id, topic_id=t.id) for t in topics
+    )
+
+
+async def _suggest_topics(
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    names: tuple[str, ...],
+    now: datetime,
+) -> None:
+    pending = (
+        await session.scalar(
+            select(func.count())
+            .select_from(Topic)
+            .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
+        )
+        or 0
+    )
+    new: dict[str, str] = {}
+    for raw in names:
+        name, slug = clean_topic_name(raw, field="suggested_topics")
+        existing = await find_topic(session, community.id, slug)
+        if existing is None:
+            new.setdefault(slug, name)
+        elif existing.status == "active":
+            raise BadInput(
+                f"{existing.name!r} is already a topic; pick it from the list instead.",
+                field="suggested_topics",
+            )
+        elif existing.status in ("rejected", "removed"):
+            raise BadInput(
+                f"Moderators have decided against the topic {existing.name!r}.",
+                field="suggested_topics",
+            )
+        # Already suggested (by anyone): it is waiting for review; nothing to add.
+    if pending + len(new) > MAX_SUGGESTED_TOPICS:
+        raise BadInput(
+            f"You can have at most {MAX_SUGGESTED_TOPICS} topic suggestions waiting for review "
+            f"({pending} already are).",
+            field="suggested_topics",
+        )
+    session.add_all(
+        Topic(
+            community_id=community.id,
+            slug=slug,
+            name=name,
+            status="suggested",
+            suggested_by_id=member.id,
+            created_at=now,
+        )
+        for slug, name in new.items()
+    )
+
+
+async def _set_stances(
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    stances: Mapping[int, int | None],
+) -> None:
+    values = {claim_id: _stance_value(claim_id, v) for claim_id, v in stances.items()}
+    ids = list(values)
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        raise BadInput("Stances must be given per claim number.", field="stances")
+    known = set(
+        await session.scalars(
+            select(Claim.id).where(
+                Claim.community_id == community.id, Claim.id.in_(ids), Claim.status == "active"
+            )
+        )
+    )
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise NotFound(
+            f"There is no claim #{unknown[0]} to answer here; the list may have changed.",
+            field="stances",
+        )
+    current = {
+        s.claim_id: s
+        for s in await session.scalars(
+            select(Stance).where(Stance.member_id == member.id, Stance.claim_id.in_(ids))
+        )
+    }
+    for claim_id, value in values.items():
+        row = current.get(claim_id)
+        if value is None:
+            if row is not None:
+                await session.delete(row)
+        elif row is None:
+            session.add(
+                Stance(
+                    community_id=community.id, member_id=member.id, claim_id=claim_id, value=value
+                )
+            )
+        else:
+            row.value = value
+
+
+async def submit(core: Core, cmd: SubmitForm) -> FormView:
+    """Mark the form complete (the member enters the pool) once the required parts are there."""
+    async with core.db.transaction() as session:
+        member, form = await _own_form(session, cmd.actor)
+        problems = missing_for_submit(form, len(await _topic_slugs(session, member.id)))
+        if problems:
+            field_name, message = problems[0]
+            raise BadInput(message, field=field_name)
+        form.status = "complete"
+        form.step = "review"
+        form.updated_at = core.clock.now()
+        await session.flush()
+        return await _view(session, member, form)
+
+
+async def profile(core: Core, cmd: ShowProfile) -> FormView:
+    async with core.db.transaction() as session:
+        member, form = await _own_form(session, cmd.actor)
+        return await _view(session, member, form)
