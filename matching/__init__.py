@@ -1,0 +1,34 @@
+"""Dialogue Matchmaker's matching engine: pure, deterministic, maximum total score.
+
+Public contract: /work/shared/MATCHING.md and docs/matching.md.
+"""
+
+from matching.model import InvalidInput, Participant
+from matching.pool import Pool
+from matching.result import (
+    MET_EVERYONE_RECENTLY,
+    NO_COMPATIBLE_PARTNER,
+    ODD_ONE_OUT,
+    PAUSED,
+    REASONS,
+    Pair,
+    Result,
+    Unmatched,
+)
+from matching.solver import SOLVERS, solve
+
+__all__ = [
+    "MET_EVERYONE_RECENTLY",
+    "NO_COMPATIBLE_PARTNER",
+    "ODD_ONE_OUT",
+    "PAUSED",
+    "REASONS",
+    "SOLVERS",
+    "InvalidInput",
+    "Pair",
+    "Participant",
+    "Pool",
+    "Result",
+    "Unmatched",
+    "solve",
+]

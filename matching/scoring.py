@@ -1,0 +1,382 @@
+"""Vectorised pair scoring in exact integer milli-points.
+
+Every score term is an integer number of milli-points (1/1000 of a point). The
+dense terms are matrix products of small-integer matrices, computed in floating
+point only where every partial sum is an integer below 2**24 (float32) or 2**53
+(float64), so they are exact whatever order BLAS sums in. `Pool.score` uses the
+same routine on a 1x1 block, so the scalar and vectorised paths are bit-identical.
+
+Terms of an allowed pair (i, j), weights from `config.weights`:
+
+* pair: base for every allowed pair, so the maximum total prefers matching more people.
+* topic: for each shared topic t, round(topic * 1000 * (1 + ln(N / n_t))) millis;
+  N = active participants, n_t = active participants who picked t.
+* disagreement: disagreement * min(appetite_i, appetite_j) * sum over co-answered
+  claims of gap**2 / 2; appetite seek = 1, neutral = 1/2, avoid = -1/4. With
+  D = S G S^T (S one-hot stances, G a block-diagonal gap**2 table) this is
+  round(disagreement * 125) millis per unit of gap**2 * appetite-quarters.
+* mutual_want / one_way_want.
+* format: format * (points_i + points_j) of the chosen format (great 2, okay 1).
+* availability: when the chosen format is sync, availability * min(overlap hours, 3).
+* priority: priority * (priority_i + priority_j).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from matching.model import APPETITES, FORMAT_POINTS, Document, Participant
+
+SLOT_MINUTES = 30
+SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES  # 336
+MIN_SYNC_OVERLAP_SLOTS = 2  # 60 minutes
+MAX_AVAILABILITY_SLOTS = 6  # 3 hours count at most
+APPETITE_QUARTERS = {"seek": 4, "neutral": 2, "avoid": -1}
+
+# Bits of the sparse hard-constraint matrix.
+BLOCKED = 1
+MET_RECENTLY = 2
+
+
+def _round_units(value: float) -> int:
+    """Round half away from zero, deterministically."""
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
+
+
+def milli(value: float) -> int:
+    """A number of points as integer millis."""
+    return _round_units(value * 1000)
+
+
+def utc_slots(person: Participant, reference: datetime) -> np.ndarray | None:
+    """The member's weekly availability as a UTC bitmap of 30-minute slots.
+
+    Windows are converted with the UTC offset in force at `reference` (so the
+    result does not depend on today's date) and rounded inwards to whole slots.
+    """
+    if person.availability is None:
+        return None
+    offset = reference.replace(tzinfo=ZoneInfo(person.timezone)).utcoffset()
+    assert offset is not None
+    offset_minutes = int(offset.total_seconds()) // 60
+    bits = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+    for window in person.availability:
+        start = window.day * 1440 + window.start - offset_minutes
+        end = window.day * 1440 + window.end - offset_minutes
+        first = -(-start // SLOT_MINUTES)  # ceil
+        last = end // SLOT_MINUTES  # floor, exclusive
+        if last > first:
+            bits[np.arange(first, last) % SLOTS_PER_WEEK] = True
+    return bits
+
+
+@dataclass(frozen=True)
+class Units:
+    """Integer millis per unit of each term."""
+
+    pair: int
+    disagreement: int  # per gap**2 * appetite-quarter
+    mutual_want: int
+    one_way_want: int
+    format: int  # per format point
+    availability: int  # per 30-minute slot
+    priority: int  # per priority point, applied per member
+
+
+class Features:
+    """Dense per-member arrays and sparse per-pair data the block scorer reads.
+
+    Members are indexed by their position in the id-sorted participant list.
+    """
+
+    def __init__(self, doc: Document) -> None:
+        people = doc.participants
+        self.ids: list[str] = [p.id for p in people]
+        self.index: dict[str, int] = {pid: n for n, pid in enumerate(self.ids)}
+        n = len(people)
+        self.n = n
+        weights = doc.config.weights
+        self.units = Units(
+            pair=milli(weights["pair"]),
+            disagreement=_round_units(weights["disagreement"] * 125),
+            mutual_want=milli(weights["mutual_want"]),
+            one_way_want=milli(weights["one_way_want"]),
+            format=milli(weights["format"]),
+            availability=milli(weights["availability"] / 2),
+            priority=0,  # per-member millis below
+        )
+        self.active = np.array([not p.paused for p in people], dtype=bool)
+        n_active = int(self.active.sum())
+
+        # Topics: rarity-weighted, each weight rounded to integer millis once.
+        self.topic_names: list[str] = list(doc.topics)
+        topic_index = {t: k for k, t in enumerate(self.topic_names)}
+        picked = np.zeros((n, len(self.topic_names)), dtype=bool)
+        for i, person in enumerate(people):
+            for topic in person.topics:
+                picked[i, topic_index[topic]] = True
+        counts = picked[self.active].sum(axis=0)
+        self.topic_weight = np.array(
+            [
+                milli(weights["topic"] * (1 + math.log(n_active / c))) if c else 0
+                for c in counts.tolist()
+            ],
+            dtype=np.int64,
+        )
+        topic_bound = int(np.abs(self.topic_weight).sum())
+        topic_dtype = np.float32 if topic_bound < 2**24 else np.float64
+        if topic_bound >= 2**53:
+            raise ValueError("topic weights too large to score exactly")
+        self.topics = picked.astype(topic_dtype)
+        self.topics_weighted = self.topics * self.topic_weight.astype(topic_dtype)
+        self.topic_picked = picked
+
+        # Stances: one-hot (N x 5C) and the gap**2 table applied once: D = (S G) S^T.
+        self.claim_ids: list[str] = sorted(doc.claims)
+        claim_index = {c: k for k, c in enumerate(self.claim_ids)}
+        n_claims = len(self.claim_ids)
+        onehot = np.zeros((n, 5 * n_claims), dtype=np.float32)
+        for i, person in enumerate(people):
+            for claim, stance in person.stances.items():
+                onehot[i, 5 * claim_index[claim] + stance + 2] = 1
+        gap2 = np.array([[(a - b) ** 2 for b in range(5)] for a in range(5)], dtype=np.float32)
+        self.stances = onehot
+        self.stances_gap = (
+            (onehot.reshape(n, n_claims, 5) @ gap2).reshape(n, 5 * n_claims) if n_claims else onehot
+        )
+        if 16 * n_claims >= 2**24:
+            raise ValueError("too many claims to score exactly")
+        self.appetite = np.array(
+            [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
+        )
+        assert set(APPETITE_QUARTERS) == set(APPETITES)
+
+        # Formats and availability.
+        self.sync_points = np.array([FORMAT_POINTS[p.format["sync"]] for p in people], np.int64)
+        self.async_points = np.array([FORMAT_POINTS[p.format["async"]] for p in people], np.int64)
+        reference = datetime.combine(doc.config.reference_date, time(12, 0))
+        slots = np.zeros((n, SLOTS_PER_WEEK), dtype=np.float32)
+        self.flexible = np.ones(n, dtype=bool)
+        for i, person in enumerate(people):
+            bits = utc_slots(person, reference)
+            if bits is not None:
+                slots[i] = bits
+                self.flexible[i] = False
+        self.slots = slots
+        # Only members with availability need the 336-wide product.
+        self.has_slots = ~self.flexible
+
+        self.priority = np.array(
+            [milli(weights["priority"] * p.priority) for p in people], dtype=np.int64
+        )
+
+        # Sparse pair data in CSR form, symmetric.
+        want_pairs: dict[tuple[int, int], int] = {}
+        for i, person in enumerate(people):
+            for other in person.wants:
+                j = self.index[other]
+                want_pairs[(i, j)] = want_pairs.get((i, j), 0) | 1
+                want_pairs[(j, i)] = want_pairs.get((j, i), 0) | 2
+        self.wants = _Csr(n, want_pairs)
+        hard: dict[tuple[int, int], int] = {}
+        for i, person in enumerate(people):
+            for other in person.blocks:
+                j = self.index[other]
+                hard[(i, j)] = hard.get((i, j), 0) | BLOCKED
+                hard[(j, i)] = hard.get((j, i), 0) | BLOCKED
+        for entry in doc.history:
+            if entry.rounds_ago < doc.config.cooldown:
+                i, j = self.index[entry.members[0]], self.index[entry.members[1]]
+                hard[(i, j)] = hard.get((i, j), 0) | MET_RECENTLY
+                hard[(j, i)] = hard.get((j, i), 0) | MET_RECENTLY
+        self.hard = _Csr(n, hard)
+
+
+class _Csr:
+    """A small CSR matrix of int codes over member pairs."""
+
+    def __init__(self, n: int, entries: dict[tuple[int, int], int]) -> None:
+        keys = sorted(entries)
+        rows = np.array([k[0] for k in keys], dtype=np.int64)
+        self.cols = np.array([k[1] for k in keys], dtype=np.int64)
+        self.vals = np.array([entries[k] for k in keys], dtype=np.int64)
+        self.n = n
+        self.keys = rows * n + self.cols
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(self.indptr, rows + 1, 1)
+        np.cumsum(self.indptr, out=self.indptr)
+
+    def gather(
+        self, rows: np.ndarray, col_pos: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entries in `rows` x columns where col_pos >= 0: (row slot, col slot, value)."""
+        starts = self.indptr[rows]
+        counts = self.indptr[rows + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        row_slot = np.repeat(np.arange(len(rows)), counts)
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts - starts, counts)
+        pos = col_pos[self.cols[offsets]]
+        keep = pos >= 0
+        return row_slot[keep], pos[keep], self.vals[offsets[keep]]
+
+    def lookup(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Values at (rows[k], cols[k]), 0 where absent."""
+        if len(self.keys) == 0:
+            return np.zeros(len(rows), dtype=np.int64)
+        wanted = rows * self.n + cols
+        pos = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[pos] == wanted, self.vals[pos], 0)
+
+
+@dataclass
+class Block:
+    """Scores of rows x cols: millis (meaningful where allowed) and the allowed mask."""
+
+    millis: np.ndarray
+    allowed: np.ndarray
+
+
+@dataclass
+class Terms:
+    """Per-term millis of a block, for explanations."""
+
+    pair: np.ndarray
+    topic: np.ndarray
+    disagreement: np.ndarray
+    want: np.ndarray  # 0 none, 1 one way, 2 mutual (want codes)
+    want_millis: np.ndarray
+    format: np.ndarray
+    availability: np.ndarray
+    priority: np.ndarray
+    sync: np.ndarray  # chosen format is sync
+    overlap_slots: np.ndarray  # -1 when a member is flexible
+    feasible: np.ndarray  # some format is feasible
+    hard: np.ndarray  # hard-constraint bits
+
+
+def _int(matrix: np.ndarray) -> np.ndarray:
+    return np.rint(matrix).astype(np.int64)
+
+
+def _combine(
+    f: Features,
+    ri: np.ndarray,
+    ci: np.ndarray,
+    topic: np.ndarray,
+    gap2: np.ndarray,
+    overlap: np.ndarray,
+    want_code: np.ndarray,
+    hard: np.ndarray,
+    ignore_history: bool,
+    terms: bool,
+) -> tuple[Block, Terms | None]:
+    """Combine the dense products into scores; ri, ci broadcast against each other."""
+    u = f.units
+    disagreement = u.disagreement * gap2 * np.minimum(f.appetite[ri], f.appetite[ci])
+    flex = f.flexible[ri] | f.flexible[ci]
+    sp_r, sp_c = f.sync_points[ri], f.sync_points[ci]
+    ap_r, ap_c = f.async_points[ri], f.async_points[ci]
+    sync_ok = (sp_r > 0) & (sp_c > 0) & (flex | (overlap >= MIN_SYNC_OVERLAP_SLOTS))
+    async_ok = (ap_r > 0) & (ap_c > 0)
+    sync_fit = sp_r + sp_c
+    async_fit = ap_r + ap_c
+    sync = sync_ok & (~async_ok | (sync_fit >= async_fit))
+    fmt = u.format * np.where(sync, sync_fit, np.where(async_ok, async_fit, 0))
+    avail_slots = np.where(
+        flex, MAX_AVAILABILITY_SLOTS, np.minimum(overlap, MAX_AVAILABILITY_SLOTS)
+    )
+    availability = np.where(sync, u.availability * avail_slots, 0)
+    priority = f.priority[ri] + f.priority[ci]
+    want_millis = np.where(
+        want_code == 3, u.mutual_want, np.where(want_code > 0, u.one_way_want, 0)
+    )
+    mask = BLOCKED if ignore_history else BLOCKED | MET_RECENTLY
+    millis = u.pair + topic + disagreement + want_millis + fmt + availability + priority
+    allowed = (sync_ok | async_ok) & ((hard & mask) == 0) & (ri != ci) & f.active[ri] & f.active[ci]
+    block = Block(millis=millis, allowed=allowed)
+    if not terms:
+        return block, None
+    return block, Terms(
+        pair=np.full(millis.shape, u.pair, dtype=np.int64),
+        topic=topic,
+        disagreement=disagreement,
+        want=want_code,
+        want_millis=want_millis,
+        format=fmt,
+        availability=availability,
+        priority=priority,
+        sync=sync,
+        overlap_slots=overlap,
+        feasible=sync_ok | async_ok,
+        hard=hard,
+    )
+
+
+def score_block(
+    f: Features,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    ignore_history: bool = False,
+    terms: bool = False,
+) -> tuple[Block, Terms | None]:
+    """Score every pair rows x cols (global member indices) with matrix products."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    shape = (len(rows), len(cols))
+    topic = _int(f.topics_weighted[rows] @ f.topics[cols].T)
+    gap2 = _int(f.stances_gap[rows] @ f.stances[cols].T)
+    # Only members with windows need the 336-wide product; -1 marks "flexible".
+    overlap = np.full(shape, -1, dtype=np.int64)
+    rs = np.flatnonzero(f.has_slots[rows])
+    cs = np.flatnonzero(f.has_slots[cols])
+    if len(rs) and len(cs):
+        overlap[np.ix_(rs, cs)] = _int(f.slots[rows[rs]] @ f.slots[cols[cs]].T)
+    col_pos = np.full(f.n, -1, dtype=np.int64)
+    col_pos[cols] = np.arange(len(cols))
+    want_code = np.zeros(shape, dtype=np.int64)
+    r, c, v = f.wants.gather(rows, col_pos)
+    want_code[r, c] = v
+    hard = np.zeros(shape, dtype=np.int64)
+    r, c, v = f.hard.gather(rows, col_pos)
+    hard[r, c] = v
+    return _combine(
+        f,
+        rows[:, None],
+        cols[None, :],
+        topic,
+        gap2,
+        overlap,
+        want_code,
+        hard,
+        ignore_history,
+        terms,
+    )
+
+
+def score_pairs(
+    f: Features,
+    first: np.ndarray,
+    second: np.ndarray,
+    *,
+    terms: bool = False,
+) -> tuple[Block, Terms | None]:
+    """Score the pairs (first[k], second[k]) elementwise; same integers as score_block."""
+    i = np.asarray(first, dtype=np.int64)
+    j = np.asarray(second, dtype=np.int64)
+    topic = _int((f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1))
+    gap2 = _int((f.stances_gap[i].astype(np.float64) * f.stances[j]).sum(axis=1))
+    both = f.has_slots[i] & f.has_slots[j]
+    products = (f.slots[i].astype(np.float64) * f.slots[j]).sum(axis=1)
+    overlap = np.where(both, _int(products), -1)
+    return _combine(
+        f, i, j, topic, gap2, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
+    )

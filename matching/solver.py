@@ -1,0 +1,235 @@
+"""Maximum-total-score matching of a pool: exact, auto (candidates / blocks), greedy.
+
+* "exact": rustworkx's blossom max_weight_matching on every allowed pair with a
+  positive score, integer milli weights: a proven maximum of the total score.
+* "auto": exact up to EXACT_LIMIT active members; up to BLOCK_LIMIT the
+  hub-corrected top-k candidate graph; above, the pool is split into blocks of at
+  most BLOCK_SIZE (see partition.py), each block's candidate graph is solved, and
+  members unmatched in every block get one more candidate pass together.
+  `Result.solver` says which ran: "auto:exact", "auto:candidates", "auto:blocks".
+* "greedy": heaviest edge first over the same graph auto would use (a reference).
+
+Ties are broken deterministically: nodes enter the graph in an order given by a
+permutation of the id-sorted members drawn from `config.seed`; the same input and
+seed give the same result, another seed may pick another of several equally good
+matchings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import rustworkx as rx
+
+from matching.candidates import (
+    ROW_CHUNK,
+    Edges,
+    all_pair_edges,
+    candidate_edges,
+)
+from matching.explain import explain_pairs, explain_trio
+from matching.partition import partition
+from matching.pool import Pool
+from matching.result import (
+    MET_EVERYONE_RECENTLY,
+    NO_COMPATIBLE_PARTNER,
+    ODD_ONE_OUT,
+    PAUSED,
+    Pair,
+    Result,
+    Unmatched,
+)
+from matching.scoring import Features, score_block
+
+EXACT_LIMIT = 2000
+BLOCK_LIMIT = 8000
+BLOCK_SIZE = 5000
+SOLVERS = ("auto", "exact", "greedy")
+
+Progress = Callable[[int, int], None]
+
+
+class _Progress:
+    def __init__(self, callback: Progress | None, total: int) -> None:
+        self.callback = callback
+        self.total = max(total, 1)
+        self.done = 0
+
+    def tick(self) -> None:
+        self.done = min(self.done + 1, self.total)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        self.done = self.total
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+
+def _chunks(n: int) -> int:
+    return -(-n // ROW_CHUNK)
+
+
+def _max_weight(n: int, edges: Edges) -> list[tuple[int, int]]:
+    u, v, w = edges
+    graph = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(n))
+    graph.extend_from_weighted_edge_list(list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)))
+    matching = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
+    return [(min(a, b), max(a, b)) for a, b in matching]
+
+
+def _greedy(n: int, edges: Edges) -> list[tuple[int, int]]:
+    u, v, w = edges
+    order = np.lexsort((v, u, -w))
+    taken = np.zeros(n, dtype=bool)
+    out = []
+    for a, b in zip(u[order].tolist(), v[order].tolist(), strict=True):
+        if not taken[a] and not taken[b]:
+            taken[a] = taken[b] = True
+            out.append((a, b))
+    return out
+
+
+def _match(
+    f: Features, nodes: np.ndarray, method: str, graph: str, progress: _Progress
+) -> list[tuple[int, int]]:
+    """Match `nodes` (global indices); returns global index pairs."""
+    if len(nodes) < 2:
+        return []
+    if graph == "all":
+        edges = all_pair_edges(f, nodes, progress.tick)
+    else:
+        edges = candidate_edges(f, nodes, tick=progress.tick)
+    pairs = _greedy(len(nodes), edges) if method == "greedy" else _max_weight(len(nodes), edges)
+    return [(int(nodes[a]), int(nodes[b])) for a, b in pairs]
+
+
+def _solve_blocks(
+    f: Features, nodes: np.ndarray, method: str, progress: _Progress
+) -> list[tuple[int, int]]:
+    rank = np.empty(f.n, dtype=np.int64)
+    rank[nodes] = np.arange(len(nodes))
+    pairs: list[tuple[int, int]] = []
+    for block in partition(f, nodes, BLOCK_SIZE):
+        ordered = block[np.argsort(rank[block])]
+        pairs.extend(_match(f, ordered, method, "candidates", progress))
+    matched = np.zeros(f.n, dtype=bool)
+    for a, b in pairs:
+        matched[a] = matched[b] = True
+    rest = nodes[~matched[nodes]]
+    graph = "all" if len(rest) <= EXACT_LIMIT else "candidates"
+    pairs.extend(_match(f, rest, method, graph, progress))
+    return pairs
+
+
+def _reasons(f: Features, members: np.ndarray, active: np.ndarray) -> dict[int, str]:
+    """Why each active unmatched member has no partner (ignoring odd-one-out policy)."""
+    reasons: dict[int, str] = {}
+    for start in range(0, len(members), ROW_CHUNK):
+        rows = members[start : start + ROW_CHUNK]
+        block, _ = score_block(f, rows, active)
+        loose, _ = score_block(f, rows, active, ignore_history=True)
+        has = block.allowed.any(axis=1)
+        has_loose = loose.allowed.any(axis=1)
+        for i, a, b in zip(rows.tolist(), has.tolist(), has_loose.tolist(), strict=True):
+            if a:
+                reasons[i] = ODD_ONE_OUT
+            elif b:
+                reasons[i] = MET_EVERYONE_RECENTLY
+            else:
+                reasons[i] = NO_COMPATIBLE_PARTNER
+    return reasons
+
+
+def _attach_trios(
+    f: Features, pairs: list[tuple[int, int]], odd: list[int]
+) -> tuple[list[tuple[int, ...]], list[int]]:
+    """Attach each odd one out (in id order) to the pair it adds most to."""
+    groups: list[tuple[int, ...]] = list(pairs)
+    if not pairs:
+        return groups, odd
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    free = np.ones(len(pairs), dtype=bool)
+    # deterministic tie-break: the pair whose sorted member ids come first
+    id_rank = np.arange(len(pairs))
+    names = sorted(range(len(pairs)), key=lambda k: sorted((f.ids[a[k]], f.ids[b[k]])))
+    id_rank[np.array(names)] = np.arange(len(pairs))
+    left: list[int] = []
+    for u in sorted(odd, key=lambda k: f.ids[k]):
+        block, _ = score_block(f, np.array([u]), np.concatenate([a, b]))
+        ok = block.allowed[0]
+        vals = block.millis[0]
+        both = ok[: len(pairs)] & ok[len(pairs) :] & free
+        if not both.any():
+            left.append(u)
+            continue
+        gain = np.where(both, vals[: len(pairs)] + vals[len(pairs) :], np.iinfo(np.int64).min)
+        best = np.flatnonzero(gain == gain.max())
+        k = int(best[np.argmin(id_rank[best])])
+        free[k] = False
+        groups[k] = (int(a[k]), int(b[k]), u)
+    return groups, left
+
+
+def solve(pool: Pool, solver: str = "auto", progress: Progress | None = None) -> Result:
+    """Match the pool to maximise the total pair score; see the module docstring."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r} (auto, exact, greedy)")
+    f = pool.features
+    active = np.flatnonzero(f.active)
+    rng = np.random.default_rng(pool.config.seed)
+    nodes = active[rng.permutation(len(active))]
+    n = len(nodes)
+
+    if solver == "exact" or (solver == "auto" and n <= EXACT_LIMIT):
+        label = "exact" if solver == "exact" else "auto:exact"
+        mode = "all"
+    elif n <= BLOCK_LIMIT:
+        label, mode = "auto:candidates", "candidates"
+    else:
+        label, mode = "auto:blocks", "blocks"
+    if solver == "greedy":
+        label = "greedy"
+        if n <= EXACT_LIMIT:
+            mode = "all"
+    method = "greedy" if solver == "greedy" else "blossom"
+
+    if mode == "blocks":
+        blocks = -(-n // BLOCK_SIZE)
+        tracker = _Progress(progress, _chunks(n) + blocks + 1)
+        pairs = _solve_blocks(f, nodes, method, tracker)
+    else:
+        tracker = _Progress(progress, _chunks(n) + 1)
+        pairs = _match(f, nodes, method, mode, tracker)
+
+    matched = np.zeros(f.n, dtype=bool)
+    for a, b in pairs:
+        matched[a] = matched[b] = True
+    left = active[~matched[active]]
+    reasons = _reasons(f, left, active)
+    groups: list[tuple[int, ...]] = list(pairs)
+    if pool.config.odd == "trio":
+        odd = [i for i in left.tolist() if reasons[i] == ODD_ONE_OUT]
+        groups, _ = _attach_trios(f, pairs, odd)
+        for group in groups:
+            for i in group[2:]:
+                reasons.pop(i, None)
+
+    twos = [g for g in groups if len(g) == 2]
+    out: list[Pair] = explain_pairs(
+        f,
+        pool.document,
+        np.array([g[0] for g in twos], dtype=np.int64),
+        np.array([g[1] for g in twos], dtype=np.int64),
+    )
+    out += [explain_trio(f, pool.document, list(g)) for g in groups if len(g) == 3]
+    out.sort(key=lambda p: (-(p.millis or 0), p.members))
+    total = sum(p.millis or 0 for p in out)
+    unmatched = [Unmatched(f.ids[i], PAUSED) for i in np.flatnonzero(~f.active).tolist()]
+    unmatched += [Unmatched(f.ids[i], reason) for i, reason in reasons.items()]
+    unmatched.sort(key=lambda u: u.id)
+    tracker.finish()
+    return Result(pairs=out, unmatched=unmatched, total_millis=total, solver=label)
