@@ -128,11 +128,11 @@ def _read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise FormExportError(f"no such file: {path}") from None
+        raise FormExportError("no such file") from None
     except IsADirectoryError:
-        raise FormExportError(f"{path} is a directory, not a form export") from None
+        raise FormExportError("a directory, not a form export") from None
     except OSError as exc:
-        raise FormExportError(f"cannot read {path}: {exc.strerror}") from None
+        raise FormExportError(f"cannot read it: {exc.strerror}") from None
     try:
         # utf-8-sig: spreadsheet programs often prepend a byte-order mark.
         text = raw.decode("utf-8-sig")

@@ -148,10 +148,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args, out, err)
     except _BadInput as exc:
-        err.print(Text(f"matchmaker match: {exc}", style="bold red"))
+        # Plain print: one unwrapped line that scripts can grep and people can copy.
+        print(f"matchmaker match: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        err.print("matchmaker match: interrupted")
+        print("matchmaker match: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -1,0 +1,202 @@
+"""Seeded synthetic pools in the engine's input document format, for benchmarks.
+
+The shape follows the measured anchors (shared/research/matching-anchors.md):
+100 topics with Zipf-like popularity and 5–15 per person, 20 claims answered
+−2..2 with some skips, sync/async preferences, timezone regions with weekly
+availability windows, about one blocked pair and eight recent partners per
+person, and a few mutual wants. Random draws are vectorised with NumPy so a
+100,000-person pool takes seconds; the same (n, seed) always gives the same
+document.
+
+    python bench/pools.py 1000 --seed 1 > pool-1000.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+TOPICS = 100
+CLAIMS = 20
+MIN_TOPICS, MAX_TOPICS = 5, 15
+ZIPF_EXPONENT = 1.0
+SKIP_SHARE = 0.25
+COOLDOWN = 6
+BLOCKS_PER_PERSON = 1.0  # pairs a person is part of, on average
+RECENT_PARTNERS_PER_PERSON = 8.0  # met within the cooldown, so forbidden this round
+MUTUAL_WANT_SHARE = 0.01  # people in a mutual-want pair
+ONE_WAY_WANT_SHARE = 0.05
+FLEXIBLE_SHARE = 0.15  # people who give no availability
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FORMAT_LEVELS = ("great", "okay", "no")
+# (sync, async) probabilities of great / okay / no: a third of people will not
+# talk live, a quarter will not write; with availability that leaves roughly
+# half of all pairs allowed, as in the anchors.
+SYNC_P = (0.35, 0.35, 0.30)
+ASYNC_P = (0.35, 0.40, 0.25)
+REGIONS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "americas": (
+        0.4,
+        ("America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo"),
+    ),
+    "europe": (0.4, ("Europe/London", "Europe/Berlin", "Europe/Helsinki")),
+    "asia-pacific": (0.2, ("Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney")),
+}
+# Local-time slots people pick from: evenings, mornings, lunch, weekend days.
+SLOTS = ((18, 21), (19, 22), (8, 11), (12, 14), (10, 16))
+WINDOWS_MAX = 3
+APPETITES = ("seek", "neutral", "avoid")
+APPETITE_P = (0.7, 0.2, 0.1)
+
+
+def generate_pool(n: int, seed: int = 0, *, cooldown: int = COOLDOWN) -> dict[str, Any]:
+    """The input document of a seeded synthetic pool of n participants."""
+    if n < 2:
+        raise ValueError("a pool needs at least two participants")
+    rng = np.random.default_rng(seed)
+    ids = [f"p{i:06d}" for i in range(n)]
+    topic_ids = [f"t{k:03d}" for k in range(TOPICS)]
+
+    # Topics without replacement under Zipf weights: Gumbel-top-k, one argsort.
+    log_p = -ZIPF_EXPONENT * np.log(np.arange(1, TOPICS + 1))
+    keys = log_p[None, :] + rng.gumbel(size=(n, TOPICS))
+    ranked = np.argsort(-keys, axis=1)[:, :MAX_TOPICS]
+    counts = rng.integers(MIN_TOPICS, MAX_TOPICS + 1, size=n)
+
+    # Claims lean one way or the other so some divide the pool more than others.
+    lean = rng.uniform(-1.0, 1.0, size=CLAIMS)
+    raw = lean[None, :] + rng.normal(0.0, 1.3, size=(n, CLAIMS))
+    stances = np.clip(np.rint(raw), -2, 2).astype(np.int64)
+    answered = rng.random((n, CLAIMS)) >= SKIP_SHARE
+    claim_topics = rng.choice(30, size=(CLAIMS, 2))  # claims sit in the popular topics
+
+    sync = rng.choice(3, size=n, p=SYNC_P)
+    async_ = rng.choice(3, size=n, p=ASYNC_P)
+    async_[(sync == 2) & (async_ == 2)] = 1  # nobody signs up refusing both formats
+
+    region_names = list(REGIONS)
+    region = rng.choice(len(REGIONS), size=n, p=[REGIONS[r][0] for r in region_names])
+    zone_pick = rng.integers(0, 1 << 30, size=n)
+    flexible = rng.random(n) < FLEXIBLE_SHARE
+    n_windows = rng.integers(1, WINDOWS_MAX + 1, size=n)
+    window_day = rng.integers(0, len(DAYS), size=(n, WINDOWS_MAX))
+    window_slot = rng.integers(0, len(SLOTS), size=(n, WINDOWS_MAX))
+
+    appetite = rng.choice(len(APPETITES), size=n, p=APPETITE_P)
+    priority = (rng.random(n) < 0.05).astype(np.int64)
+
+    wants = _wants(rng, n)
+    blocks = _group(*_random_pairs(rng, n, int(n * BLOCKS_PER_PERSON / 2)), n)
+    met_u, met_v = _random_pairs(rng, n, int(n * RECENT_PARTNERS_PER_PERSON / 2))
+    rounds_ago = rng.integers(0, cooldown, size=len(met_u))
+
+    ranked_l, counts_l = ranked.tolist(), counts.tolist()
+    stances_l, answered_l = stances.tolist(), answered.tolist()
+    sync_l, async_l = sync.tolist(), async_.tolist()
+    region_l, zone_l, flexible_l = region.tolist(), zone_pick.tolist(), flexible.tolist()
+    n_windows_l, day_l, slot_l = n_windows.tolist(), window_day.tolist(), window_slot.tolist()
+    appetite_l, priority_l = appetite.tolist(), priority.tolist()
+    claim_ids = [f"c{c + 1:02d}" for c in range(CLAIMS)]
+
+    participants: list[dict[str, Any]] = []
+    for i in range(n):
+        zones = REGIONS[region_names[region_l[i]]][1]
+        person: dict[str, Any] = {
+            "id": ids[i],
+            "topics": [topic_ids[k] for k in ranked_l[i][: counts_l[i]]],
+            "stances": {claim_ids[c]: stances_l[i][c] for c in range(CLAIMS) if answered_l[i][c]},
+            "format": {"sync": FORMAT_LEVELS[sync_l[i]], "async": FORMAT_LEVELS[async_l[i]]},
+            "timezone": zones[zone_l[i] % len(zones)],
+            "disagreement": APPETITES[appetite_l[i]],
+        }
+        if not flexible_l[i]:
+            person["availability"] = _windows(day_l[i], slot_l[i], n_windows_l[i])
+        if wants.get(i):
+            person["wants"] = [ids[j] for j in wants[i]]
+        if blocks.get(i):
+            person["blocks"] = [ids[j] for j in blocks[i]]
+        if priority_l[i]:
+            person["priority"] = priority_l[i]
+        participants.append(person)
+
+    return {
+        "topics": topic_ids,
+        "claims": {
+            claim_ids[c]: {
+                "text": f"Synthetic claim {c + 1}",
+                "topics": sorted({topic_ids[k] for k in claim_topics[c].tolist()}),
+            }
+            for c in range(CLAIMS)
+        },
+        "participants": participants,
+        "history": [
+            {"members": [ids[u], ids[v]], "rounds_ago": r}
+            for u, v, r in zip(met_u.tolist(), met_v.tolist(), rounds_ago.tolist(), strict=True)
+        ],
+        "config": {"cooldown": cooldown, "odd": "wait", "seed": seed},
+    }
+
+
+def _random_pairs(rng: np.random.Generator, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """`count` distinct unordered pairs of distinct people, as (u, v) with u < v."""
+    if count == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    u = rng.integers(0, n, size=count)
+    v = (u + rng.integers(1, n, size=count)) % n  # never u itself
+    low, high = np.minimum(u, v), np.maximum(u, v)
+    keys = np.unique(low * n + high)  # duplicates would be the same pair twice
+    return keys // n, keys % n
+
+
+def _group(u: np.ndarray, v: np.ndarray, n: int) -> dict[int, list[int]]:
+    """u -> [v, ...]: the first member of each pair states it (blocks, wants)."""
+    grouped: dict[int, list[int]] = {}
+    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+        grouped.setdefault(a, []).append(b)
+    return grouped
+
+
+def _wants(rng: np.random.Generator, n: int) -> dict[int, list[int]]:
+    people = rng.permutation(n)
+    mutual = int(n * MUTUAL_WANT_SHARE) // 2 * 2
+    a, b = people[:mutual:2], people[1:mutual:2]
+    wants = _group(np.concatenate([a, b]), np.concatenate([b, a]), n)
+    one_way = int(n * ONE_WAY_WANT_SHARE)
+    askers = people[mutual : mutual + one_way]
+    targets = (askers + rng.integers(1, n, size=len(askers))) % n
+    for asker, target in zip(askers.tolist(), targets.tolist(), strict=True):
+        if target not in wants.get(asker, []):
+            wants.setdefault(asker, []).append(target)
+    return wants
+
+
+def _windows(days: list[int], slots: list[int], count: int) -> list[dict[str, str]]:
+    seen: set[tuple[int, int]] = set()
+    windows = []
+    for day, slot in zip(days[:count], slots[:count], strict=True):
+        if (day, slot) in seen:
+            continue
+        seen.add((day, slot))
+        start, end = SLOTS[slot]
+        windows.append({"day": DAYS[day], "start": f"{start:02d}:00", "end": f"{end:02d}:00"})
+    return windows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write a seeded synthetic pool as JSON.")
+    parser.add_argument("n", type=int, help="number of participants")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    json.dump(generate_pool(args.n, args.seed), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
