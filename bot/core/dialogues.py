@@ -1,10 +1,622 @@
-"""Dialogue lifecycle: open a private thread with the intro, close, outcomes, feedback."""
+"""Dialogue lifecycle: open a private thread with the intro, manual pairs, close, feedback and
+the stance changes recorded at wrap-up.
+
+Opening talks to the platform, so it runs outside any transaction: read what to open, open the
+thread and post the intro, then record the thread in a second transaction that only succeeds
+for the first opener (two processes racing on one dialogue leave one thread, not two).
+"""
 
 from __future__ import annotations
 
-from bot.core.app import Core
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import matching
+from bot.platforms.base import Message, PlatformError
+from bot.storage.models import (
+    Block,
+    Claim,
+    Community,
+    Dialogue,
+    DialogueMember,
+    Feedback,
+    InterestForm,
+    Job,
+    Member,
+    Stance,
+    StanceChange,
+    Topic,
+)
+
+from . import lookup
+from .actor import Actor
+from .app import Core
+from .errors import BadInput, Conflict, NotFound
+from .intro import IntroPerson, dialogue_intro
+from .pool import load_pool
+
+log = logging.getLogger(__name__)
+
+CLOSE_OUTCOMES = ("talked", "did_not", "ghosted")
+FEEDBACK_COMMENT_MAX_CHARS = 1000
+THREAD_TITLE_MAX_CHARS = 100  # Discord's limit for thread names; Slack's is lower for channels
+# Hours after opening; `checkin` ("did you meet?") only for pairs who chose to talk live.
+DEFAULT_PROMPT_HOURS: dict[str, float] = {
+    "nudge": 24,
+    "midpoint": 72,
+    "wrapup": 168,
+    "checkin": 96,
+}
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResult:
+    dialogue_id: int
+    state: str  # pending | open | closed
+    thread_id: str | None
+    opened_now: bool  # this call opened it
+    error: str | None = None  # why it is still pending (a member left, DMs closed…)
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    dialogue_id: int
+    members: tuple[str, ...]  # platform user ids
+    score: float | None  # None when the engine would not pair them (forced, met recently…)
+    forced: bool
+    opened: OpenResult
+
+
+@dataclass(frozen=True, slots=True)
+class CloseResult:
+    dialogue_id: int
+    outcome: str | None
+    closed_now: bool  # False when it was already closed
+    archived: bool  # the thread was archived by this call
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackResult:
+    dialogue_id: int
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class StanceChangeResult:
+    dialogue_id: int
+    claim_id: int
+    before: int | None  # None: the member had skipped the claim
+    after: int
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PairMembers:
+    """Moderator: pair two members now, skipping the engine (but not blocks unless forced)."""
+
+    actor: Actor
+    user_a: str
+    user_b: str
+    topic: str | None = None  # slug or name of an active topic
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unpair:
+    """Moderator: end a member's current dialogue early."""
+
+    actor: Actor
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
+class GiveFeedback:
+    actor: Actor
+    rating: int  # 1..5
+    comment: str = ""
+    dialogue_id: int | None = None  # None: the member's latest dialogue
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStanceChange:
+    """Wrap-up: the member's stance on a claim after the dialogue."""
+
+    actor: Actor
+    dialogue_id: int
+    claim_id: int
+    after: int  # -2..2
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ToOpen:
+    community_external_id: str
+    platform: str
+    member_ids: list[str]
+    title: str
+    intro: str
 
 
 async def open_dialogue(core: Core, dialogue_id: int) -> None:
-    """Open the platform thread for a pending dialogue and post its intro. Idempotent."""
-    raise NotImplementedError("dialogue opening lands with the rounds/dialogues work")
+    """Open the platform thread for a pending dialogue and post its intro. Idempotent.
+
+    A platform refusal leaves the dialogue pending (logged); `try_open_dialogue` says why.
+    """
+    await try_open_dialogue(core, dialogue_id)
+
+
+async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
+    """`open_dialogue`, returning what happened. Never raises for a platform refusal."""
+    async with core.db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        if dialogue is None:
+            raise NotFound("That dialogue does not exist.")
+        if dialogue.thread_id is not None or dialogue.state != "pending":
+            return OpenResult(dialogue_id, dialogue.state, dialogue.thread_id, opened_now=False)
+        community = await session.get_one(Community, dialogue.community_id)
+        people = await _intro_people(session, dialogue_id)
+        plan = _ToOpen(
+            community_external_id=community.external_id,
+            platform=community.platform,
+            member_ids=[p.user_id for p in people],
+            title=_title(people),
+            intro=dialogue_intro(people, dialogue.explanation or {}, dialogue.topic),
+        )
+
+    platform = core.platform(plan.platform)
+    try:
+        thread_id = await platform.open_private_thread(
+            plan.community_external_id, plan.member_ids, plan.title
+        )
+    except PlatformError as error:
+        log.warning("dialogue %s stays pending: cannot open its thread: %s", dialogue_id, error)
+        return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
+    try:
+        await platform.post(thread_id, Message(plan.intro))
+    except PlatformError as error:
+        log.warning("dialogue %s stays pending: cannot post its intro: %s", dialogue_id, error)
+        await _archive(core, plan.platform, thread_id)
+        return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
+
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        claimed = await session.execute(
+            update(Dialogue)
+            .where(
+                Dialogue.id == dialogue_id,
+                Dialogue.thread_id.is_(None),
+                Dialogue.state == "pending",
+            )
+            .values(state="open", thread_id=thread_id, opened_at=now)
+        )
+        won = cast(CursorResult[Any], claimed).rowcount == 1
+        if won:
+            dialogue = await session.get_one(Dialogue, dialogue_id, populate_existing=True)
+            community = await session.get_one(Community, dialogue.community_id)
+            await schedule_prompts(session, community, dialogue, now)
+        else:
+            current = await session.get_one(Dialogue, dialogue_id, populate_existing=True)
+    if not won:
+        # Someone else opened (or closed) it meanwhile: ours is a duplicate thread.
+        await _archive(core, plan.platform, thread_id)
+        return OpenResult(dialogue_id, current.state, current.thread_id, opened_now=False)
+    return OpenResult(dialogue_id, "open", thread_id, opened_now=True)
+
+
+async def _intro_people(session: AsyncSession, dialogue_id: int) -> list[IntroPerson]:
+    rows = (
+        await session.execute(
+            select(Member.external_id, Member.display_name, InterestForm.about)
+            .join(DialogueMember, DialogueMember.member_id == Member.id)
+            .outerjoin(InterestForm, InterestForm.member_id == Member.id)
+            .where(DialogueMember.dialogue_id == dialogue_id)
+            .order_by(DialogueMember.position, Member.id)
+        )
+    ).all()
+    return [IntroPerson(uid, name or uid, about or "") for uid, name, about in rows]
+
+
+def _title(people: list[IntroPerson]) -> str:
+    title = "Dialogue: " + " & ".join(p.name for p in people)
+    if len(title) > THREAD_TITLE_MAX_CHARS:
+        title = title[: THREAD_TITLE_MAX_CHARS - 1] + "…"
+    return title
+
+
+def prompt_hours(schedule: dict[str, Any] | None) -> dict[str, float]:
+    """Hours after opening for each prompt: the community's schedule over the defaults.
+
+    A schedule entry is a number of hours or `{"hours": n, ...}`; `null`/`false` turns that
+    prompt off.
+    """
+    hours = dict(DEFAULT_PROMPT_HOURS)
+    for name, value in (schedule or {}).items():
+        if name not in hours:
+            continue
+        if isinstance(value, dict):
+            value = value.get("hours", value.get("after_hours", hours[name]))
+        if value is None or value is False:
+            del hours[name]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            hours[name] = float(value)
+    return hours
+
+
+async def schedule_prompts(
+    session: AsyncSession, community: Community, dialogue: Dialogue, opened_at: datetime
+) -> list[str]:
+    """Insert the prompt jobs of a newly opened dialogue; existing ones are kept. Returns the
+    names of the prompts scheduled by this call."""
+    hours = prompt_hours(community.prompt_schedule)
+    if (dialogue.explanation or {}).get("format") != "sync":
+        hours.pop("checkin", None)
+    keys = {name: f"prompt:{dialogue.id}:{name}" for name in hours}
+    existing = set(
+        await session.scalars(select(Job.dedupe_key).where(Job.dedupe_key.in_(keys.values())))
+    )
+    added = []
+    for name, after in hours.items():
+        if keys[name] in existing:
+            continue
+        session.add(
+            Job(
+                community_id=community.id,
+                kind="prompt",
+                run_at=opened_at + timedelta(hours=after),
+                payload={"dialogue_id": dialogue.id, "prompt": name},
+                state="pending",
+                dedupe_key=keys[name],
+                attempts=0,
+                created_at=opened_at,
+            )
+        )
+        added.append(name)
+    await session.flush()
+    return added
+
+
+# --- manual pairs ----------------------------------------------------------------------------
+
+
+async def pair(core: Core, cmd: PairMembers) -> PairResult:
+    """Pair two members now and open their dialogue."""
+    cmd.actor.require_moderator()
+    if cmd.user_a == cmd.user_b:
+        raise BadInput("Pick two different members: nobody can be paired with themself.")
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        a = await _signed_up(session, community, cmd.user_a)
+        b = await _signed_up(session, community, cmd.user_b)
+        together = await session.scalar(
+            select(Dialogue.id)
+            .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+            .where(
+                Dialogue.community_id == community.id,
+                Dialogue.state.in_(("pending", "open")),
+                DialogueMember.member_id.in_((a.id, b.id)),
+            )
+            .group_by(Dialogue.id)
+            .having(func.count() == 2)
+        )
+        if together is not None:
+            raise Conflict(f"{_name(a)} and {_name(b)} already have a dialogue in progress.")
+        blocks = list(
+            await session.scalars(
+                select(Block).where(
+                    Block.community_id == community.id,
+                    or_(
+                        and_(Block.member_id == a.id, Block.target_id == b.id),
+                        and_(Block.member_id == b.id, Block.target_id == a.id),
+                    ),
+                )
+            )
+        )
+        if blocks:
+            first = blocks[0]
+            blocker, blocked = (a, b) if first.member_id == a.id else (b, a)
+            if not cmd.force:
+                raise Conflict(
+                    f"{_name(blocker)} has blocked {_name(blocked)}. Pair them anyway only "
+                    "with the force option; that is logged."
+                )
+            log.warning(
+                "community %s: moderator %s force-paired %s and %s despite a block by %s",
+                community.id,
+                cmd.actor.user_id,
+                a.external_id,
+                b.external_id,
+                blocker.external_id,
+            )
+        topic_name = await _topic_name(session, community, cmd.topic) if cmd.topic else None
+
+        snapshot = await load_pool(session, community, now)
+        if a.external_id in snapshot.members and b.external_id in snapshot.members:
+            engine_pool = matching.Pool.from_dict(snapshot.document)
+            explained = engine_pool.explain(a.external_id, b.external_id).to_dict()
+            explanation = snapshot.explanation(explained, now)
+            score = explained.get("score")
+        else:
+            # One of them is outside the engine's pool (a one-round member who had theirs).
+            explanation = _minimal_explanation([a.external_id, b.external_id])
+            score = None
+        dialogue = Dialogue(
+            community_id=community.id,
+            round_id=None,
+            kind="manual",
+            state="pending",
+            size=2,
+            score=score,
+            explanation=explanation,
+            topic=topic_name,
+            forced=bool(blocks),
+            created_by=cmd.actor.user_id,
+            created_at=now,
+        )
+        dialogue.members = [
+            DialogueMember(community_id=community.id, member_id=a.id, position=0),
+            DialogueMember(community_id=community.id, member_id=b.id, position=1),
+        ]
+        session.add(dialogue)
+        await session.flush()
+        dialogue_id = dialogue.id
+        forced = dialogue.forced
+    opened = await try_open_dialogue(core, dialogue_id)
+    return PairResult(dialogue_id, (cmd.user_a, cmd.user_b), score, forced, opened)
+
+
+def _minimal_explanation(members: list[str]) -> dict[str, Any]:
+    return {
+        "members": members,
+        "score": None,
+        "shared_topics": [],
+        "disagreements": [],
+        "format": None,
+        "mutual_want": False,
+        "one_way_want": False,
+        "availability_overlap": [],
+        "score_terms": {},
+    }
+
+
+def _name(member: Member) -> str:
+    return member.display_name or member.external_id
+
+
+async def _signed_up(session: AsyncSession, community: Community, user_id: str) -> Member:
+    member = await lookup.get_member(session, community, user_id)
+    if member.status == "removed":
+        raise Conflict(f"{_name(member)} has been removed from the pool.")
+    form_status = await session.scalar(
+        select(InterestForm.status).where(InterestForm.member_id == member.id)
+    )
+    if form_status != "complete":
+        raise Conflict(f"{_name(member)} has not finished signing up.")
+    return member
+
+
+async def _topic_name(session: AsyncSession, community: Community, topic: str) -> str:
+    wanted = topic.strip().casefold()
+    for slug, name in (
+        await session.execute(
+            select(Topic.slug, Topic.name).where(
+                Topic.community_id == community.id, Topic.status == "active"
+            )
+        )
+    ).all():
+        if wanted in (slug.casefold(), name.casefold()):
+            return name
+    raise NotFound(f"There is no topic called “{topic}” here.", field="topic")
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+async def unpair(core: Core, cmd: Unpair) -> CloseResult:
+    """End the member's current (pending or open) dialogue with outcome `ended`."""
+    cmd.actor.require_moderator()
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        member = await lookup.get_member(session, community, cmd.user)
+        dialogue = await session.scalar(
+            select(Dialogue)
+            .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+            .where(
+                Dialogue.community_id == community.id,
+                DialogueMember.member_id == member.id,
+                Dialogue.state.in_(("pending", "open")),
+            )
+            .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
+            .limit(1)
+        )
+        if dialogue is None:
+            raise NotFound(f"{_name(member)} has no dialogue in progress.")
+        thread_id = dialogue.thread_id
+        await _close_in(session, dialogue, "ended", now)
+        dialogue_id = dialogue.id
+        platform = community.platform
+    archived = await _archive(core, platform, thread_id) if thread_id else False
+    return CloseResult(dialogue_id, "ended", closed_now=True, archived=archived)
+
+
+async def close(core: Core, dialogue_id: int, outcome: str) -> CloseResult:
+    """Close a dialogue with its outcome (wrap-up, scheduler) and archive its thread."""
+    if outcome not in CLOSE_OUTCOMES:
+        raise BadInput(f"Outcome must be one of {', '.join(CLOSE_OUTCOMES)}.", field="outcome")
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        if dialogue is None:
+            raise NotFound("That dialogue does not exist.")
+        if dialogue.state == "closed":
+            return CloseResult(dialogue_id, dialogue.outcome, closed_now=False, archived=False)
+        thread_id = dialogue.thread_id
+        await _close_in(session, dialogue, outcome, now)
+        platform = (await session.get_one(Community, dialogue.community_id)).platform
+    archived = await _archive(core, platform, thread_id) if thread_id else False
+    return CloseResult(dialogue_id, outcome, closed_now=True, archived=archived)
+
+
+async def _close_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: datetime) -> None:
+    dialogue.state = "closed"
+    dialogue.outcome = outcome
+    dialogue.closed_at = now
+    # Prompts still waiting for this dialogue must not be sent into an archived thread.
+    await session.execute(
+        update(Job)
+        .where(Job.dedupe_key.like(f"prompt:{dialogue.id}:%"), Job.state == "pending")
+        .values(state="done", done_at=now, last_error="cancelled: dialogue closed")
+    )
+
+
+async def _archive(core: Core, platform: str, thread_id: str) -> bool:
+    try:
+        await core.platform(platform).archive_thread(thread_id)
+    except PlatformError as error:
+        log.warning("cannot archive thread %s: %s", thread_id, error)
+        return False
+    return True
+
+
+# --- feedback and stance changes -------------------------------------------------------------
+
+
+async def _own_dialogue(
+    session: AsyncSession, community: Community, member: Member, dialogue_id: int
+) -> Dialogue:
+    dialogue = await session.scalar(
+        select(Dialogue)
+        .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+        .where(
+            Dialogue.id == dialogue_id,
+            Dialogue.community_id == community.id,
+            DialogueMember.member_id == member.id,
+        )
+    )
+    if dialogue is None:
+        raise NotFound("You have no dialogue with that id here.", field="dialogue")
+    return dialogue
+
+
+async def _actor_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:
+    community = await lookup.get_community(session, actor.community)
+    member = await lookup.find_member(session, community, actor.user_id)
+    if member is None:
+        raise NotFound("You have not signed up for dialogues here yet.")
+    return community, member
+
+
+async def feedback(core: Core, cmd: GiveFeedback) -> FeedbackResult:
+    """Rate a dialogue (by default the member's latest one that opened); a second rating of
+    the same dialogue replaces the first."""
+    if isinstance(cmd.rating, bool) or not isinstance(cmd.rating, int) or not 1 <= cmd.rating <= 5:
+        raise BadInput("Rate the dialogue from 1 to 5.", field="rating")
+    comment = cmd.comment.strip()
+    if len(comment) > FEEDBACK_COMMENT_MAX_CHARS:
+        raise BadInput(
+            f"Keep the comment under {FEEDBACK_COMMENT_MAX_CHARS} characters "
+            f"(it has {len(comment)}).",
+            field="comment",
+        )
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community, member = await _actor_member(session, cmd.actor)
+        if cmd.dialogue_id is not None:
+            dialogue = await _own_dialogue(session, community, member, cmd.dialogue_id)
+        else:
+            found = await session.scalar(
+                select(Dialogue)
+                .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+                .where(
+                    Dialogue.community_id == community.id,
+                    DialogueMember.member_id == member.id,
+                    Dialogue.opened_at.is_not(None),
+                )
+                .order_by(Dialogue.opened_at.desc(), Dialogue.id.desc())
+                .limit(1)
+            )
+            if found is None:
+                raise NotFound("You have no dialogue to rate yet.")
+            dialogue = found
+        row = await session.get(Feedback, (dialogue.id, member.id))
+        if row is None:
+            session.add(
+                Feedback(
+                    community_id=community.id,
+                    dialogue_id=dialogue.id,
+                    member_id=member.id,
+                    rating=cmd.rating,
+                    comment=comment,
+                    created_at=now,
+                )
+            )
+        else:
+            row.rating, row.comment, row.created_at = cmd.rating, comment, now
+        return FeedbackResult(dialogue.id, cmd.rating, comment)
+
+
+async def record_stance_change(core: Core, cmd: RecordStanceChange) -> StanceChangeResult:
+    """Store a member's new stance on a claim after a dialogue, and its stance before.
+
+    Asked twice in one dialogue, the first `before` is kept. A claim the member had skipped
+    gets a stance and no change row (there was nothing to move from).
+    """
+    if isinstance(cmd.after, bool) or not isinstance(cmd.after, int) or not -2 <= cmd.after <= 2:
+        raise BadInput("A stance goes from -2 (strongly disagree) to 2 (strongly agree).")
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community, member = await _actor_member(session, cmd.actor)
+        dialogue = await _own_dialogue(session, community, member, cmd.dialogue_id)
+        claim = await session.scalar(
+            select(Claim).where(Claim.id == cmd.claim_id, Claim.community_id == community.id)
+        )
+        if claim is None:
+            raise NotFound("That claim does not exist here.", field="claim")
+        stance = await session.get(Stance, (member.id, claim.id))
+        change = await session.get(StanceChange, (dialogue.id, member.id, claim.id))
+        before: int | None
+        if change is not None:
+            before = change.before
+            change.after, change.created_at = cmd.after, now
+        elif stance is not None:
+            before = stance.value
+            session.add(
+                StanceChange(
+                    community_id=community.id,
+                    dialogue_id=dialogue.id,
+                    member_id=member.id,
+                    claim_id=claim.id,
+                    before=stance.value,
+                    after=cmd.after,
+                    created_at=now,
+                )
+            )
+        else:
+            before = None
+        if stance is None:
+            session.add(
+                Stance(
+                    community_id=community.id,
+                    member_id=member.id,
+                    claim_id=claim.id,
+                    value=cmd.after,
+                )
+            )
+        else:
+            stance.value = cmd.after
+        return StanceChangeResult(dialogue.id, claim.id, before, cmd.after)

@@ -1,0 +1,167 @@
+"""The words the bot says when it opens a dialogue, and when it cannot match someone.
+
+This is the one place that builds the opening message of a dialogue: platform-neutral plain
+text with light Markdown (`**bold**`, `•` lists). It contains member-written text (names,
+"what I'd like to talk about"); the platform adapters deliver it without pinging anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+STANCE_WORDS = {
+    -2: "strongly disagree",
+    -1: "disagree",
+    0: "unsure",
+    1: "agree",
+    2: "strongly agree",
+}
+
+FORMAT_WORDS = {
+    "sync": "live (sync): find a 1–3 h block and talk live",
+    "async": "async: reply when convenient, over a few days",
+}
+
+DAY_NAMES = {
+    "mon": "Mon",
+    "tue": "Tue",
+    "wed": "Wed",
+    "thu": "Thu",
+    "fri": "Fri",
+    "sat": "Sat",
+    "sun": "Sun",
+}
+
+# The engine's reasons (matching.result.REASONS) in words for the member left out.
+UNMATCHED_TEXT = {
+    "odd one out": (
+        "The pool had an odd number of people this round, and you were the one left over."
+    ),
+    "no compatible partner": (
+        "Nobody in this round's pool fit you: a shared format, overlapping availability "
+        "and no block on either side are required."
+    ),
+    "everyone compatible met them recently": (
+        "Everyone you could be paired with has already been your partner recently, and "
+        "we avoid repeat partners for a few rounds."
+    ),
+    "paused": "You are paused, so you were not included in this round.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IntroPerson:
+    """One participant as the intro shows them."""
+
+    user_id: str
+    name: str
+    about: str = ""
+
+
+def stance_words(value: int) -> str:
+    return STANCE_WORDS.get(value, str(value))
+
+
+def _name_of(people: Sequence[IntroPerson]) -> dict[str, str]:
+    return {p.user_id: p.name or p.user_id for p in people}
+
+
+def stances_line(stances: Mapping[str, int], people: Sequence[IntroPerson]) -> str:
+    """ "Alice: strongly agree · Bob: disagree", in the dialogue's member order."""
+    names = _name_of(people)
+    order = [p.user_id for p in people if p.user_id in stances]
+    order += [uid for uid in stances if uid not in order]
+    return " · ".join(f"{names.get(uid, uid)}: {stance_words(stances[uid])}" for uid in order)
+
+
+def opening_question(explanation: Mapping[str, Any], topic: str | None = None) -> str:
+    """A first question, from the claim the members disagree on most when there is one."""
+    disagreements = explanation.get("disagreements") or []
+    if disagreements:
+        text = disagreements[0].get("text") or disagreements[0].get("claim", "")
+        return (
+            f"On “{text}” you landed on different sides. Each of you: what is the strongest "
+            "reason for your view, and what would it take to change your mind?"
+        )
+    topics = [t["name"] for t in explanation.get("shared_topics") or []]
+    subject = topic or (topics[0] if topics else None)
+    if subject:
+        return (
+            f"What is one thing about {subject} you are unsure of, that the other might see "
+            "differently?"
+        )
+    return "What is a belief you hold that most people around you do not share?"
+
+
+def _windows(windows: Sequence[Mapping[str, str]]) -> str:
+    return ", ".join(
+        f"{DAY_NAMES.get(w['day'], w['day'])} {w['start']}–{w['end']}" for w in windows
+    )
+
+
+def dialogue_intro(
+    people: Sequence[IntroPerson], explanation: Mapping[str, Any], topic: str | None = None
+) -> str:
+    """The first message of a dialogue thread.
+
+    `explanation` is a `Dialogue.explanation` (see `bot.core.pool.PoolSnapshot.explanation`);
+    `topic` the moderator's topic of a manual pair, if any.
+    """
+    names = [p.name or p.user_id for p in people]
+    lines = [f"**Welcome, {_join(names)}!** You have been paired for a dialogue."]
+
+    lines.append("")
+    lines.append("**Who you are**")
+    for person in people:
+        about = " ".join(person.about.split())
+        lines.append(f"• {person.name or person.user_id}: {about or '(no intro written)'}")
+
+    if topic:
+        lines.append("")
+        lines.append(f"**Topic:** {topic}")
+    shared = [t["name"] for t in explanation.get("shared_topics") or []]
+    if shared:
+        lines.append("")
+        lines.append(f"**Topics you share:** {', '.join(shared)}")
+
+    disagreements = explanation.get("disagreements") or []
+    if disagreements:
+        lines.append("")
+        lines.append("**Where you disagree most**")
+        for item in disagreements:
+            text = item.get("text") or item.get("claim", "")
+            lines.append(f"• “{text}”: {stances_line(item.get('stances') or {}, people)}")
+
+    fmt = explanation.get("format")
+    if fmt in FORMAT_WORDS:
+        lines.append("")
+        lines.append(f"**Format:** {FORMAT_WORDS[fmt]}")
+        overlap = explanation.get("availability_overlap") or []
+        if fmt == "sync" and overlap:
+            lines.append(f"**You are all available (UTC):** {_windows(overlap)}")
+        elif fmt == "sync":
+            lines.append("**Availability:** at least one of you is flexible; pick a time here.")
+
+    if explanation.get("mutual_want"):
+        lines.append("")
+        lines.append("You both said you would like to talk with each other.")
+
+    lines.append("")
+    lines.append(f"**To start:** {opening_question(explanation, topic)}")
+    return "\n".join(lines)
+
+
+def explain_unmatched(reason: str) -> str:
+    """The direct message for a member a round left without a partner."""
+    why = UNMATCHED_TEXT.get(reason, f"The matching left you out this round ({reason}).")
+    if reason == "paused":
+        return why
+    return f"No dialogue partner for you this round. {why} You will get priority next round."
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
