@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from bot.core import curation, forms
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.core.forms import Window
+from bot.storage.models import Base
 
 DEFAULT_TOPICS = ("AI timelines", "Interpretability", "Forecasting")
 
@@ -105,3 +108,12 @@ async def signed_up(
         ),
     )
     return await forms.submit(core, forms.SubmitForm(who))
+
+
+async def row_counts(core: Core) -> dict[str, int]:
+    """Rows in every table: for asserting that a refused command changed nothing."""
+    counts = {}
+    async with core.db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = await session.scalar(select(func.count()).select_from(table))
+    return counts

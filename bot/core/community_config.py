@@ -79,7 +79,7 @@ class ConfigView:
     signup_window_hours: int | None
     cooldown: int
     odd_policy: str
-    prompt_schedule: dict[str, Any] = field(default_factory=dict)  # overrides only
+    prompt_schedule: dict[str, Any] = field(default_factory=dict)  # flat keys, overrides only
     weights: dict[str, Any] = field(default_factory=dict)  # overrides only
 
 
@@ -94,7 +94,7 @@ def _view(c: Community) -> ConfigView:
         c.signup_window_hours,
         c.cooldown,
         c.odd_policy,
-        dict(c.prompt_schedule),
+        flat_prompt_schedule(c.prompt_schedule or {}),
         dict(c.weights),
     )
 
@@ -107,24 +107,34 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _prompt_key(key: str) -> tuple[str, str]:
+    """'nudge_hours' -> ('nudge', 'hours'); unknown keys are the moderator's typo."""
+    if key not in PROMPT_HOUR_KEYS + PROMPT_TEXT_KEYS:
+        raise BadInput(
+            f"Unknown prompt setting {key!r}; "
+            f"use {', '.join(PROMPT_HOUR_KEYS + PROMPT_TEXT_KEYS)}.",
+            field="prompt_schedule",
+        )
+    prompt, _, part = key.rpartition("_")
+    return prompt, part
+
+
 def _merge_prompts(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(current)
+    # Stored as {"nudge": {"hours": 24, "text": "..."}}, the shape the prompt scheduler
+    # (`dialogues.prompt_hours`) reads; moderators speak in flat keys like `nudge_hours`.
+    merged = {name: dict(entry) for name, entry in current.items() if isinstance(entry, dict)}
     for key, value in changes.items():
-        if key not in PROMPT_HOUR_KEYS + PROMPT_TEXT_KEYS:
-            raise BadInput(
-                f"Unknown prompt setting {key!r}; use "
-                f"{', '.join(PROMPT_HOUR_KEYS + PROMPT_TEXT_KEYS)}.",
-                field="prompt_schedule",
-            )
+        prompt, part = _prompt_key(key)
+        entry = merged.setdefault(prompt, {})
         if value is None:
-            merged.pop(key, None)
-        elif key in PROMPT_HOUR_KEYS:
+            entry.pop(part, None)
+        elif part == "hours":
             if not _whole(value) or not 1 <= value <= MAX_PROMPT_HOURS:
                 raise BadInput(
                     f"{key} must be a whole number of hours from 1 to {MAX_PROMPT_HOURS}.",
                     field="prompt_schedule",
                 )
-            merged[key] = value
+            entry[part] = value
         else:
             if not isinstance(value, str) or not value.strip():
                 raise BadInput(f"{key} must be some text.", field="prompt_schedule")
@@ -134,8 +144,18 @@ def _merge_prompts(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[
                     f"(it has {len(value)}).",
                     field="prompt_schedule",
                 )
-            merged[key] = value.strip()
-    return merged
+            entry[part] = value.strip()
+    return {name: entry for name, entry in merged.items() if entry}
+
+
+def flat_prompt_schedule(stored: dict[str, Any]) -> dict[str, Any]:
+    """{"nudge": {"hours": 24}} -> {"nudge_hours": 24}: the keys `Configure` takes."""
+    flat = {}
+    for name, entry in stored.items():
+        if isinstance(entry, dict):
+            for part, value in entry.items():
+                flat[f"{name}_{part}"] = value
+    return flat
 
 
 def _merge_weights(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,9 @@ from .wants import call_off
 @dataclass(frozen=True, slots=True)
 class Pause:
     actor: Actor
-    until: datetime | None = None  # aware; None = until they resume
+    # Aware; None = until they resume. A pause whose end has passed counts as active in the
+    # pool (bot.core.pool), so nothing has to wake up to end it.
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,22 +124,6 @@ async def resume(core: Core, cmd: Resume) -> MemberStatus:
         member.status = "active"
         member.paused_until = None
         return _status(member)
-
-
-async def expire_pauses(core: Core, community_id: int) -> int:
-    """Put members whose `pause until` has passed back in the pool; run before matching."""
-    async with core.db.transaction() as session:
-        result = await session.execute(
-            update(Member)
-            .where(
-                Member.community_id == community_id,
-                Member.status == "paused",
-                Member.paused_until.is_not(None),
-                Member.paused_until <= core.clock.now(),
-            )
-            .values(status="active", paused_until=None)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def leave(core: Core, cmd: Leave) -> LeaveResult:
