@@ -168,13 +168,22 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
         if dialogue.thread_id is not None or dialogue.state != "pending":
             return OpenResult(dialogue_id, dialogue.state, dialogue.thread_id, opened_now=False)
         community = await session.get_one(Community, dialogue.community_id)
+        if dialogue.kind == "mutual_want" and "members" not in (dialogue.explanation or {}):
+            dialogue.explanation = await _mutual_want_explanation(
+                session, community, dialogue, core.clock.now()
+            )
         people = await _intro_people(session, dialogue_id)
         plan = _ToOpen(
             community_external_id=community.external_id,
             platform=community.platform,
             member_ids=[p.user_id for p in people],
             title=_title(people),
-            intro=dialogue_intro(people, dialogue.explanation or {}, dialogue.topic),
+            intro=dialogue_intro(
+                people,
+                dialogue.explanation or {},
+                dialogue.topic,
+                community_text=(community.prompt_schedule or {}).get("opening_text"),
+            ),
         )
 
     platform = core.platform(plan.platform)
@@ -220,14 +229,67 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
 async def _intro_people(session: AsyncSession, dialogue_id: int) -> list[IntroPerson]:
     rows = (
         await session.execute(
-            select(Member.external_id, Member.display_name, InterestForm.about)
+            select(
+                Member.external_id, Member.display_name, InterestForm.about, DialogueMember.intake
+            )
             .join(DialogueMember, DialogueMember.member_id == Member.id)
             .outerjoin(InterestForm, InterestForm.member_id == Member.id)
             .where(DialogueMember.dialogue_id == dialogue_id)
             .order_by(DialogueMember.position, Member.id)
         )
     ).all()
-    return [IntroPerson(uid, name or uid, about or "") for uid, name, about in rows]
+    return [
+        IntroPerson(uid, name or uid, about or "", (intake or {}).get("notes", ""))
+        for uid, name, about, intake in rows
+    ]
+
+
+async def _explain(
+    session: AsyncSession, community: Community, user_ids: list[str], now: datetime
+) -> dict[str, Any]:
+    """The engine's explanation of these two members, or a minimal one when either is outside
+    the pool (a one-round member who had their round, a draft form)."""
+    snapshot = await load_pool(session, community, now)
+    if len(user_ids) == 2 and all(uid in snapshot.members for uid in user_ids):
+        engine_pool = matching.Pool.from_dict(snapshot.document)
+        return snapshot.explanation(engine_pool.explain(*user_ids).to_dict(), now)
+    return _minimal_explanation(user_ids)
+
+
+async def _mutual_want_explanation(
+    session: AsyncSession, community: Community, dialogue: Dialogue, now: datetime
+) -> dict[str, Any]:
+    """A mutual want's explanation: the engine's, with the topics and format both members
+    chose in their intake taking precedence."""
+    rows = (
+        await session.execute(
+            select(Member.external_id, DialogueMember.intake)
+            .join(DialogueMember, DialogueMember.member_id == Member.id)
+            .where(DialogueMember.dialogue_id == dialogue.id)
+            .order_by(DialogueMember.position, Member.id)
+        )
+    ).all()
+    explanation = await _explain(session, community, [uid for uid, _ in rows], now)
+    explanation["mutual_want"] = True
+    intakes = [intake for _, intake in rows if intake]
+    if intakes:
+        chosen = [list(i.get("topics") or []) for i in intakes]
+        common = [t for t in chosen[0] if all(t in c for c in chosen[1:])]
+        slugs = common or list(dict.fromkeys(t for c in chosen for t in c))
+        names = dict(
+            (
+                await session.execute(
+                    select(Topic.slug, Topic.name).where(
+                        Topic.community_id == community.id, Topic.slug.in_(slugs)
+                    )
+                )
+            ).all()
+        )
+        explanation["shared_topics"] = [{"slug": s, "name": names.get(s, s)} for s in slugs]
+        formats = {i.get("format") for i in intakes} - {"either", None}
+        if len(formats) == 1:
+            explanation["format"] = formats.pop()
+    return explanation
 
 
 def _title(people: list[IntroPerson]) -> str:
@@ -238,20 +300,12 @@ def _title(people: list[IntroPerson]) -> str:
 
 
 def prompt_hours(schedule: dict[str, Any] | None) -> dict[str, float]:
-    """Hours after opening for each prompt: the community's schedule over the defaults.
-
-    A schedule entry is a number of hours or `{"hours": n, ...}`; `null`/`false` turns that
-    prompt off.
-    """
+    """Hours after opening for each prompt: the community's `<name>_hours` settings (see
+    `community_config`) over the defaults."""
     hours = dict(DEFAULT_PROMPT_HOURS)
-    for name, value in (schedule or {}).items():
-        if name not in hours:
-            continue
-        if isinstance(value, dict):
-            value = value.get("hours", value.get("after_hours", hours[name]))
-        if value is None or value is False:
-            del hours[name]
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+    for name in hours:
+        value = (schedule or {}).get(f"{name}_hours")
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             hours[name] = float(value)
     return hours
 
@@ -344,16 +398,8 @@ async def pair(core: Core, cmd: PairMembers) -> PairResult:
             )
         topic_name = await _topic_name(session, community, cmd.topic) if cmd.topic else None
 
-        snapshot = await load_pool(session, community, now)
-        if a.external_id in snapshot.members and b.external_id in snapshot.members:
-            engine_pool = matching.Pool.from_dict(snapshot.document)
-            explained = engine_pool.explain(a.external_id, b.external_id).to_dict()
-            explanation = snapshot.explanation(explained, now)
-            score = explained.get("score")
-        else:
-            # One of them is outside the engine's pool (a one-round member who had theirs).
-            explanation = _minimal_explanation([a.external_id, b.external_id])
-            score = None
+        explanation = await _explain(session, community, [a.external_id, b.external_id], now)
+        score = explanation["score"]
         dialogue = Dialogue(
             community_id=community.id,
             round_id=None,

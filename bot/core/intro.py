@@ -58,6 +58,7 @@ class IntroPerson:
     user_id: str
     name: str
     about: str = ""
+    notes: str = ""  # a mutual want's intake notes, for the partner
 
 
 def stance_words(value: int) -> str:
@@ -102,21 +103,31 @@ def _windows(windows: Sequence[Mapping[str, str]]) -> str:
 
 
 def dialogue_intro(
-    people: Sequence[IntroPerson], explanation: Mapping[str, Any], topic: str | None = None
+    people: Sequence[IntroPerson],
+    explanation: Mapping[str, Any],
+    topic: str | None = None,
+    *,
+    community_text: str | None = None,
 ) -> str:
     """The first message of a dialogue thread.
 
     `explanation` is a `Dialogue.explanation` (see `bot.core.pool.PoolSnapshot.explanation`);
-    `topic` the moderator's topic of a manual pair, if any.
+    `topic` the moderator's topic of a manual pair, if any; `community_text` the community's
+    own opening words (`opening_text` in its prompt settings), shown under the greeting.
     """
     names = [p.name or p.user_id for p in people]
     lines = [f"**Welcome, {_join(names)}!** You have been paired for a dialogue."]
+    if community_text:
+        lines.append(community_text.strip())
 
     lines.append("")
     lines.append("**Who you are**")
     for person in people:
         about = " ".join(person.about.split())
         lines.append(f"• {person.name or person.user_id}: {about or '(no intro written)'}")
+        notes = " ".join(person.notes.split())
+        if notes:
+            lines.append(f"  For this dialogue: {notes}")
 
     if topic:
         lines.append("")
