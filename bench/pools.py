@@ -34,11 +34,11 @@ FLEXIBLE_SHARE = 0.15  # people who give no availability
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FORMAT_LEVELS = ("great", "okay", "no")
-# (sync, async) probabilities of great / okay / no: a third of people will not
-# talk live, a quarter will not write; with availability that leaves roughly
-# half of all pairs allowed, as in the anchors.
-SYNC_P = (0.35, 0.35, 0.30)
-ASYNC_P = (0.35, 0.40, 0.25)
+# (sync, async) probabilities of great / okay / no. Many people will not write
+# asynchronously, so they need a live slot in common; with the availability
+# windows this leaves about 45 % of all pairs allowed, as in the anchors.
+SYNC_P = (0.40, 0.35, 0.25)
+ASYNC_P = (0.20, 0.20, 0.60)
 REGIONS: dict[str, tuple[float, tuple[str, ...]]] = {
     "americas": (
         0.4,
