@@ -6,13 +6,13 @@ Everything is built through the real services (forms, wants, blocks, membership,
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.core.app import Core
 from bot.core.pool import PoolSnapshot, load_pool
 from bot.core.rounds import RoundResult, RunRound, run
 from bot.platforms.local import LocalPlatform
-from bot.storage.models import Community, Dialogue
+from bot.storage.models import Base, Community, Dialogue, Member
 from tests.factories import Seeded, moderator, seed_community, signed_up
 
 CLAIMS = (
@@ -62,3 +62,19 @@ async def two_disagreeing(core: Core, seeded: Seeded) -> None:
     await signed_up(
         core, "bob", stances={c[0]: -1, c[1]: 1}, about="Works on evals at a lab", name="Bob"
     )
+
+
+async def member_row(core: Core, user: str, community: str = "guild1") -> Member:
+    async with core.db.transaction() as session:
+        found = await session.scalar(
+            select(Member)
+            .join(Community, Community.id == Member.community_id)
+            .where(Community.external_id == community, Member.external_id == user)
+        )
+        assert found is not None
+        return found
+
+
+async def count(core: Core, model: type[Base]) -> int:
+    async with core.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
