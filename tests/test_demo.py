@@ -1,0 +1,132 @@
+"""`matchmaker demo`: the sample community through the real services, one round, a report.
+
+The report is checked against the sample itself: who is paired, who is not and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.demo import demo
+from bot.sample import SampleCommunity, load_sample
+
+HEADER = re.compile(r"^(Pair \d+|Mutual want): .+ \(([^()]+)\) · ", re.MULTILINE)
+UNMATCHED = re.compile(r"^  • .+ \(([^()]+)\): (.+?) — ", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def sample() -> SampleCommunity:
+    return load_sample()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = io.StringIO()
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    assert asyncio.run(demo(url, out)) == 0
+    return out.getvalue()
+
+
+def _pairs(report: str, kind: str) -> list[tuple[str, ...]]:
+    return [
+        tuple(m.group(2).split(", "))
+        for m in HEADER.finditer(report)
+        if m.group(1).startswith(kind)
+    ]
+
+
+def _unmatched(report: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) for m in UNMATCHED.finditer(report)}
+
+
+def test_every_active_member_is_paired_or_told_why(report: str, sample: SampleCommunity) -> None:
+    in_round = [uid for pair in _pairs(report, "Pair") for uid in pair]
+    unmatched = _unmatched(report)
+    assert len(in_round) == len(set(in_round)), "nobody is in two round pairs"
+    assert not set(in_round) & set(unmatched)
+    for member in sample.members:
+        assert member.id in in_round or member.id in unmatched, member.id
+
+
+def test_paused_members_are_listed_as_paused(report: str, sample: SampleCommunity) -> None:
+    unmatched = _unmatched(report)
+    paused = [m.id for m in sample.members if m.paused]
+    assert paused
+    for uid in paused:
+        assert unmatched[uid] == "paused"
+
+
+def test_every_reason_for_being_unmatched_shows(report: str) -> None:
+    reasons = sorted(_unmatched(report).values())
+    assert "no compatible partner" in reasons
+    assert "everyone compatible met them recently" in reasons
+    assert reasons.count("odd one out") == 1
+
+
+def test_mutual_wants_get_their_dialogue(report: str, sample: SampleCommunity) -> None:
+    mutual = {frozenset(p) for p in _pairs(report, "Mutual want")}
+    assert sample.mutual_wants()
+    for a, b in sample.mutual_wants():
+        assert frozenset((a, b)) in mutual
+
+
+def test_blocked_pairs_are_never_paired(report: str, sample: SampleCommunity) -> None:
+    together = {frozenset(p) for p in _pairs(report, "")}
+    for a, b in sample.blocked_pairs():
+        assert frozenset((a, b)) not in together
+
+
+def test_recent_partners_are_not_paired_again(report: str, sample: SampleCommunity) -> None:
+    together = {frozenset(p) for p in _pairs(report, "Pair")}
+    for meeting in sample.history:
+        if meeting.rounds_ago < sample.cooldown:
+            assert frozenset(meeting.members) not in together
+
+
+def test_each_dialogue_shows_its_explanation_and_opening(report: str) -> None:
+    pairs = len(_pairs(report, ""))
+    assert pairs >= 25
+    assert report.count("Opening message, private thread T") == pairs
+    assert report.count("  Shared topics: ") == pairs
+    assert report.count("**To start:**") == pairs
+    assert "Top disagreements:" in report
+    assert "strongly agree (+2)" in report
+    assert "No opening message" not in report
+
+
+def test_report_names_the_sample_and_round(report: str, sample: SampleCommunity) -> None:
+    assert sample.name in report
+    past = max(h.rounds_ago for h in sample.history)
+    assert f"Round {past + 1}: " in report
+    assert f"{len(sample.history)} dialogues in {past} past rounds" in report
+
+
+def test_demo_is_repeatable(report: str, tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert asyncio.run(demo(f"sqlite+aiosqlite:///{tmp_path / 'again.db'}", out)) == 0
+
+    def body(text: str) -> str:
+        return "\n".join(line for line in text.splitlines() if not line.startswith("Database:"))
+
+    assert body(out.getvalue()) == body(report)
+
+
+def test_console_script_runs_the_demo(tmp_path: Path) -> None:
+    pytest.importorskip("bot.cli.main")
+    script = shutil.which("matchmaker", path=str(Path(sys.executable).parent))
+    command = [script, "demo"] if script else [sys.executable, "-m", "bot.cli.main", "demo"]
+    done = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Pair 1: " in done.stdout
+    # With no URL the demo uses a fresh file in the working directory.
+    assert (tmp_path / "matchmaker-demo.db").exists()
