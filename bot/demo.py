@@ -355,7 +355,7 @@ def render_round(console: Console, report: RoundReport, names: dict[str, str]) -
     for n, pair in enumerate(report.pairs, 1):
         render_pair(console, f"Pair {n}", pair, names, full=n <= FULL_OPENINGS)
     console.print()
-    console.print("[bold]Unmatched[/bold] (each was told why by direct message)")
+    console.print("[bold]Unmatched[/bold] (told why by DM; paused members are not messaged)")
     if not report.unmatched:
         console.print("  nobody")
     for person in report.unmatched:
