@@ -182,7 +182,7 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
                 people,
                 dialogue.explanation or {},
                 dialogue.topic,
-                community_text=(community.prompt_schedule or {}).get("opening_text"),
+                community_text=prompt_text(community.prompt_schedule, "opening"),
             ),
         )
 
@@ -300,14 +300,25 @@ def _title(people: list[IntroPerson]) -> str:
 
 
 def prompt_hours(schedule: dict[str, Any] | None) -> dict[str, float]:
-    """Hours after opening for each prompt: the community's `<name>_hours` settings (see
-    `community_config`) over the defaults."""
+    """Hours after opening for each prompt: the community's settings over the defaults.
+
+    The schedule is stored as `{"nudge": {"hours": 24, "text": "..."}, ...}` (written by
+    `community_config`).
+    """
     hours = dict(DEFAULT_PROMPT_HOURS)
     for name in hours:
-        value = (schedule or {}).get(f"{name}_hours")
+        entry = (schedule or {}).get(name)
+        value = entry.get("hours") if isinstance(entry, dict) else None
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             hours[name] = float(value)
     return hours
+
+
+def prompt_text(schedule: dict[str, Any] | None, name: str) -> str | None:
+    """The community's own text for a prompt (`opening`, `nudge`…), if it set one."""
+    entry = (schedule or {}).get(name)
+    text = entry.get("text") if isinstance(entry, dict) else None
+    return text if isinstance(text, str) and text.strip() else None
 
 
 async def schedule_prompts(

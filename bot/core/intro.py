@@ -113,7 +113,7 @@ def dialogue_intro(
 
     `explanation` is a `Dialogue.explanation` (see `bot.core.pool.PoolSnapshot.explanation`);
     `topic` the moderator's topic of a manual pair, if any; `community_text` the community's
-    own opening words (`opening_text` in its prompt settings), shown under the greeting.
+    own opening words (its `opening_text` prompt setting), shown under the greeting.
     """
     names = [p.name or p.user_id for p in people]
     lines = [f"**Welcome, {_join(names)}!** You have been paired for a dialogue."]
