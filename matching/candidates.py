@@ -21,7 +21,8 @@ from matching.scoring import Features, score_block
 
 ROW_CHUNK = 256
 DEFAULT_K = 20
-DEFAULT_POOL_FACTOR = 3
+DEFAULT_POOL_FACTOR = 10
+HUB_WEIGHT = 0.5
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, weight), u < v, local indices
 Tick = Callable[[], None]
@@ -33,14 +34,14 @@ def all_pair_edges(f: Features, nodes: np.ndarray, tick: Tick | None = None) -> 
     us, vs, ws = [], [], []
     for start in range(0, n, ROW_CHUNK):
         stop = min(start + ROW_CHUNK, n)
-        block, _ = score_block(f, nodes[start:stop], nodes[start:])
+        block = score_block(f, nodes[start:stop], nodes[start:])
         keep = block.allowed & (block.millis > 0)
         # upper triangle only: column local index > row local index
         keep &= np.arange(start, n)[None, :] > np.arange(start, stop)[:, None]
         r, c = np.nonzero(keep)
         us.append(r + start)
         vs.append(c + start)
-        ws.append(block.millis[r, c])
+        ws.append(block.millis[r, c].astype(np.int64))
         if tick is not None:
             tick()
     if not us:
@@ -63,8 +64,8 @@ def candidate_edges(
     top_val = np.full((n, m), -1, dtype=np.int64)
     for start in range(0, n, ROW_CHUNK):
         stop = min(start + ROW_CHUNK, n)
-        block, _ = score_block(f, nodes[start:stop], nodes)
-        vals = np.where(block.allowed & (block.millis > 0), block.millis, -1)
+        block = score_block(f, nodes[start:stop], nodes)
+        vals = np.where(block.allowed & (block.millis > 0), block.millis, -1).astype(np.int64)
         if m < n:
             idx = np.argpartition(-vals, m - 1, axis=1)[:, :m]
         else:
@@ -79,7 +80,7 @@ def candidate_edges(
     counts = (ordered > 0).sum(axis=1)
     sums = np.where(ordered > 0, ordered, 0).sum(axis=1)
     reach = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
-    key = np.where(valid, top_val - reach[top_idx] / 2, -np.inf)
+    key = np.where(valid, top_val - HUB_WEIGHT * reach[top_idx], -np.inf)
     kk = min(k, m)
     if kk < m:
         pick = np.argpartition(-key, kk - 1, axis=1)[:, :kk]

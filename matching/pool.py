@@ -48,7 +48,7 @@ class Pool:
     def score_millis(self, a: str, b: str) -> int | None:
         """The exact pair score in milli-points, or None when the pair is forbidden."""
         i, j = self._index(a), self._index(b)
-        block, _ = score_block(self.features, np.array([i]), np.array([j]))
+        block = score_block(self.features, np.array([i]), np.array([j]))
         if not bool(block.allowed[0, 0]):
             return None
         return int(block.millis[0, 0])

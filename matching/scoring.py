@@ -170,6 +170,8 @@ class Features:
         self.slots = slots
         # Only members with availability need the 336-wide product.
         self.has_slots = ~self.flexible
+        self.format_class = self.sync_points * 3 + self.async_points
+        self._format_tables()
 
         self.priority = np.array(
             [milli(weights["priority"] * p.priority) for p in people], dtype=np.int64
@@ -195,6 +197,71 @@ class Features:
                 hard[(i, j)] = hard.get((i, j), 0) | MET_RECENTLY
                 hard[(j, i)] = hard.get((j, i), 0) | MET_RECENTLY
         self.hard = _Csr(n, hard)
+        self._block_arrays(n_claims)
+
+    def _format_tables(self) -> None:
+        """Lookup tables over (format class i, format class j, sync overlap ok)."""
+        fmt = np.zeros(9 * 9 * 2, dtype=np.int64)
+        sync = np.zeros(9 * 9 * 2, dtype=bool)
+        feasible = np.zeros(9 * 9 * 2, dtype=bool)
+        for ci in range(9):
+            for cj in range(9):
+                for overlap_ok in (0, 1):
+                    si, ai, sj, aj = ci // 3, ci % 3, cj // 3, cj % 3
+                    sync_ok = si > 0 and sj > 0 and overlap_ok == 1
+                    async_ok = ai > 0 and aj > 0
+                    is_sync = sync_ok and (not async_ok or si + sj >= ai + aj)
+                    key = (ci * 9 + cj) * 2 + overlap_ok
+                    sync[key] = is_sync
+                    feasible[key] = sync_ok or async_ok
+                    if is_sync:
+                        fmt[key] = self.units.format * (si + sj)
+                    elif async_ok:
+                        fmt[key] = self.units.format * (ai + aj)
+        self.format_millis, self.format_sync, self.format_feasible = fmt, sync, feasible
+
+    def _block_arrays(self, n_claims: int) -> None:
+        """Arrays for the fast block scorer, in float32 when every sum stays below 2**24."""
+        u = self.units
+        bound = (
+            abs(u.pair)
+            + int(np.abs(self.topic_weight).sum())
+            + 2 * int(np.abs(self.priority).max(initial=0))
+            + abs(u.disagreement) * 16 * n_claims * 4
+            + 4 * abs(u.format)
+            + 6 * abs(u.availability)
+            + max(abs(u.mutual_want), abs(u.one_way_want))
+        )
+        if bound >= 2**53:
+            raise ValueError("weights too large to score exactly")
+        dtype = np.float32 if bound < 2**24 else np.float64
+        self.block_dtype = dtype
+        # [topics_weighted | priority | 1] . [topics | 1 | priority + pair]
+        # = topic + priority_i + priority_j + pair, in one product.
+        ones = np.ones((self.n, 1))
+        self.linear_rows = np.hstack([self.topics_weighted, self.priority[:, None], ones]).astype(
+            dtype
+        )
+        self.linear_cols = np.hstack([self.topics, ones, (self.priority + u.pair)[:, None]]).astype(
+            dtype
+        )
+        self.stances_gap_b = self.stances_gap.astype(dtype)
+        self.stances_b = self.stances.astype(dtype)
+        self.appetite_b = (self.appetite * u.disagreement).astype(dtype)
+        # (format class i, format class j, capped overlap 0..6) -> format + availability
+        table = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=dtype)
+        feasible = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=bool)
+        for slots in range(MAX_AVAILABILITY_SLOTS + 1):
+            ok = int(slots >= MIN_SYNC_OVERLAP_SLOTS)
+            keys = (np.arange(9)[:, None] * 9 + np.arange(9)[None, :]) * 2 + ok
+            sync = self.format_sync[keys]
+            table[:, :, slots] = self.format_millis[keys] + sync * u.availability * slots
+            feasible[:, :, slots] = self.format_feasible[keys]
+        self.format_table = table.ravel()
+        self.format_table_feasible = feasible.ravel()
+        self.class_rows = (self.format_class * 9 * 7).astype(np.int16)
+        self.class_cols = (self.format_class * 7).astype(np.int16)
+        self.want_value = np.array([0, u.one_way_want, u.one_way_want, u.mutual_want], dtype)
 
 
 class _Csr:
@@ -262,10 +329,6 @@ class Terms:
     hard: np.ndarray  # hard-constraint bits
 
 
-def _int(matrix: np.ndarray) -> np.ndarray:
-    return np.rint(matrix).astype(np.int64)
-
-
 def _combine(
     f: Features,
     ri: np.ndarray,
@@ -278,88 +341,106 @@ def _combine(
     ignore_history: bool,
     terms: bool,
 ) -> tuple[Block, Terms | None]:
-    """Combine the dense products into scores; ri, ci broadcast against each other."""
+    """Combine the dense products into scores; ri, ci broadcast against each other.
+
+    `overlap` is the slot overlap, or -1 when a member is flexible. Arithmetic is in
+    float64 on integers far below 2**53, hence exact.
+    """
     u = f.units
-    disagreement = u.disagreement * gap2 * np.minimum(f.appetite[ri], f.appetite[ci])
-    flex = f.flexible[ri] | f.flexible[ci]
-    sp_r, sp_c = f.sync_points[ri], f.sync_points[ci]
-    ap_r, ap_c = f.async_points[ri], f.async_points[ci]
-    sync_ok = (sp_r > 0) & (sp_c > 0) & (flex | (overlap >= MIN_SYNC_OVERLAP_SLOTS))
-    async_ok = (ap_r > 0) & (ap_c > 0)
-    sync_fit = sp_r + sp_c
-    async_fit = ap_r + ap_c
-    sync = sync_ok & (~async_ok | (sync_fit >= async_fit))
-    fmt = u.format * np.where(sync, sync_fit, np.where(async_ok, async_fit, 0))
-    avail_slots = np.where(
-        flex, MAX_AVAILABILITY_SLOTS, np.minimum(overlap, MAX_AVAILABILITY_SLOTS)
-    )
-    availability = np.where(sync, u.availability * avail_slots, 0)
-    priority = f.priority[ri] + f.priority[ci]
+    flex = overlap < 0
+    capped = np.where(flex, MAX_AVAILABILITY_SLOTS, np.minimum(overlap, MAX_AVAILABILITY_SLOTS))
+    key = (f.format_class[ri] * 18 + f.format_class[ci] * 2) + (capped >= MIN_SYNC_OVERLAP_SLOTS)
+    sync = f.format_sync[key]
+    fmt = f.format_millis[key]
+    availability = sync * (u.availability * capped)
+    appetite = np.minimum(f.appetite[ri], f.appetite[ci]) * u.disagreement
+    disagreement = gap2 * appetite
     want_millis = np.where(
         want_code == 3, u.mutual_want, np.where(want_code > 0, u.one_way_want, 0)
     )
+    priority = f.priority[ri] + f.priority[ci]
+    total = topic + disagreement
+    total += fmt
+    total += availability
+    total += want_millis
+    total += priority
+    total += u.pair
+    millis = total.astype(np.int64)
     mask = BLOCKED if ignore_history else BLOCKED | MET_RECENTLY
-    millis = u.pair + topic + disagreement + want_millis + fmt + availability + priority
-    allowed = (sync_ok | async_ok) & ((hard & mask) == 0) & (ri != ci) & f.active[ri] & f.active[ci]
+    allowed = f.format_feasible[key]
+    allowed &= (hard & mask) == 0
+    allowed &= ri != ci
+    allowed &= f.active[ri] & f.active[ci]
     block = Block(millis=millis, allowed=allowed)
     if not terms:
         return block, None
     return block, Terms(
         pair=np.full(millis.shape, u.pair, dtype=np.int64),
-        topic=topic,
-        disagreement=disagreement,
+        topic=np.asarray(topic).astype(np.int64),
+        disagreement=np.asarray(disagreement).astype(np.int64),
         want=want_code,
         want_millis=want_millis,
         format=fmt,
-        availability=availability,
+        availability=np.asarray(availability).astype(np.int64),
         priority=priority,
         sync=sync,
-        overlap_slots=overlap,
-        feasible=sync_ok | async_ok,
+        overlap_slots=np.asarray(overlap).astype(np.int64),
+        feasible=f.format_feasible[key],
         hard=hard,
     )
 
 
 def score_block(
-    f: Features,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    *,
-    ignore_history: bool = False,
-    terms: bool = False,
-) -> tuple[Block, Terms | None]:
-    """Score every pair rows x cols (global member indices) with matrix products."""
+    f: Features, rows: np.ndarray, cols: np.ndarray, *, ignore_history: bool = False
+) -> Block:
+    """Score every pair rows x cols (global member indices) with matrix products.
+
+    `millis` holds exact integers as floats (float32 when every sum stays below
+    2**24, else float64); it is meaningful where `allowed`.
+    """
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
+    dtype = f.block_dtype
     shape = (len(rows), len(cols))
-    topic = _int(f.topics_weighted[rows] @ f.topics[cols].T)
-    gap2 = _int(f.stances_gap[rows] @ f.stances[cols].T)
-    # Only members with windows need the 336-wide product; -1 marks "flexible".
-    overlap = np.full(shape, -1, dtype=np.int64)
+    # topic + priority + pair base in one product
+    total = f.linear_rows[rows] @ f.linear_cols[cols].T
+    disagreement = f.stances_gap_b[rows] @ f.stances_b[cols].T
+    disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
+    total += disagreement
+    del disagreement
+    # Availability overlap capped at 6 slots; flexible members count as 6.
+    capped = np.full(shape, MAX_AVAILABILITY_SLOTS, dtype=np.int16)
     rs = np.flatnonzero(f.has_slots[rows])
     cs = np.flatnonzero(f.has_slots[cols])
     if len(rs) and len(cs):
-        overlap[np.ix_(rs, cs)] = _int(f.slots[rows[rs]] @ f.slots[cols[cs]].T)
+        product = f.slots[rows[rs]] @ f.slots[cols[cs]].T
+        np.minimum(product, MAX_AVAILABILITY_SLOTS, out=product)
+        if len(cs) == len(cols):
+            capped[rs] = product
+        else:
+            capped[np.ix_(rs, cs)] = product
+    key = f.class_rows[rows][:, None] + f.class_cols[cols][None, :]
+    key += capped
+    del capped
+    total += f.format_table[key]
+    allowed = f.format_table_feasible[key]
+    del key
+
     col_pos = np.full(f.n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
-    want_code = np.zeros(shape, dtype=np.int64)
     r, c, v = f.wants.gather(rows, col_pos)
-    want_code[r, c] = v
-    hard = np.zeros(shape, dtype=np.int64)
+    total[r, c] += f.want_value[v]
     r, c, v = f.hard.gather(rows, col_pos)
-    hard[r, c] = v
-    return _combine(
-        f,
-        rows[:, None],
-        cols[None, :],
-        topic,
-        gap2,
-        overlap,
-        want_code,
-        hard,
-        ignore_history,
-        terms,
-    )
+    mask = BLOCKED if ignore_history else BLOCKED | MET_RECENTLY
+    hit = (v & mask) != 0
+    allowed[r[hit], c[hit]] = False
+    own = col_pos[rows]
+    present = np.flatnonzero(own >= 0)
+    allowed[present, own[present]] = False
+    allowed[~f.active[rows]] = False
+    allowed[:, ~f.active[cols]] = False
+    assert total.dtype == dtype
+    return Block(millis=total, allowed=allowed)
 
 
 def score_pairs(
@@ -372,11 +453,11 @@ def score_pairs(
     """Score the pairs (first[k], second[k]) elementwise; same integers as score_block."""
     i = np.asarray(first, dtype=np.int64)
     j = np.asarray(second, dtype=np.int64)
-    topic = _int((f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1))
-    gap2 = _int((f.stances_gap[i].astype(np.float64) * f.stances[j]).sum(axis=1))
+    topic = (f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1)
+    gap2 = (f.stances_gap[i].astype(np.float64) * f.stances[j]).sum(axis=1)
     both = f.has_slots[i] & f.has_slots[j]
     products = (f.slots[i].astype(np.float64) * f.slots[j]).sum(axis=1)
-    overlap = np.where(both, _int(products), -1)
+    overlap = np.where(both, products, -1)
     return _combine(
         f, i, j, topic, gap2, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
     )
