@@ -1,0 +1,131 @@
+"""`/dialogue status`: a member's current dialogue, the next round, their pause, and who a
+mutual-want dialogue is still waiting for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.storage.models import Community, Dialogue, DialogueMember, InterestForm, Member
+
+from . import lookup
+from .actor import Actor
+from .app import Core
+from .errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentDialogue:
+    dialogue_id: int
+    kind: str  # round | manual | mutual_want
+    state: str  # pending | open
+    partners: tuple[Partner, ...]
+    thread_id: str | None
+    opened_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStatusView:
+    status: str  # active | paused | removed
+    form_status: str | None  # draft | complete; None: no form started
+    paused_until: datetime | None
+    current: CurrentDialogue | None
+    next_round_at: datetime | None  # aware UTC; None when rounds are run by hand
+    # A mutual want waiting for intake forms: who has not sent theirs ("you" included).
+    waiting_on: tuple[Partner, ...] = ()
+    you_owe_intake: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    actor: Actor
+
+
+def next_round_at(community: Community, now: datetime) -> datetime | None:
+    """The next slot of the community's weekly cadence after `now`, in UTC."""
+    if community.cadence_weekday is None or community.cadence_time is None:
+        return None
+    zone = ZoneInfo(community.cadence_timezone or "UTC")
+    hours, minutes = (int(x) for x in community.cadence_time.split(":"))
+    local_now = now.astimezone(zone)
+    days_ahead = (community.cadence_weekday - local_now.weekday()) % 7
+    for extra in (0, 7):
+        day = local_now.date() + timedelta(days=days_ahead + extra)
+        # Built from the wall-clock time, so a DST change between now and then is honoured.
+        slot = datetime.combine(day, time(hours, minutes), tzinfo=zone)
+        if slot > local_now:
+            return slot.astimezone(UTC)
+    raise AssertionError("a weekly slot always exists within two weeks")
+
+
+async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        member = await lookup.find_member(session, community, cmd.actor.user_id)
+        if member is None:
+            raise NotFound("You have not signed up yet: use /dialogue signup to join.")
+        form_status = await session.scalar(
+            select(InterestForm.status).where(InterestForm.member_id == member.id)
+        )
+        dialogue = await session.scalar(
+            select(Dialogue)
+            .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+            .where(
+                Dialogue.community_id == community.id,
+                DialogueMember.member_id == member.id,
+                Dialogue.state.in_(("pending", "open")),
+            )
+            .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
+            .limit(1)
+        )
+        current = None
+        waiting: list[Partner] = []
+        you_owe = False
+        if dialogue is not None:
+            seats = (
+                await session.execute(
+                    select(
+                        Member.id, Member.external_id, Member.display_name, DialogueMember.intake
+                    )
+                    .join(DialogueMember, DialogueMember.member_id == Member.id)
+                    .where(DialogueMember.dialogue_id == dialogue.id)
+                    .order_by(DialogueMember.position, Member.id)
+                )
+            ).all()
+            current = CurrentDialogue(
+                dialogue_id=dialogue.id,
+                kind=dialogue.kind,
+                state=dialogue.state,
+                partners=tuple(
+                    Partner(uid, name or uid) for mid, uid, name, _ in seats if mid != member.id
+                ),
+                thread_id=dialogue.thread_id,
+                opened_at=dialogue.opened_at,
+            )
+            if dialogue.kind == "mutual_want" and dialogue.state == "pending":
+                for mid, uid, name, intake in seats:
+                    if intake is None:
+                        waiting.append(Partner(uid, name or uid))
+                        you_owe = you_owe or mid == member.id
+        paused = member.status == "paused" and (
+            member.paused_until is None or member.paused_until > now
+        )
+        return MemberStatusView(
+            status=member.status if member.status != "paused" or paused else "active",
+            form_status=form_status,
+            paused_until=member.paused_until if paused else None,
+            current=current,
+            next_round_at=next_round_at(community, now),
+            waiting_on=tuple(waiting),
+            you_owe_intake=you_owe,
+        )
