@@ -122,10 +122,17 @@ def _prompt_key(key: str) -> tuple[str, str]:
 def _merge_prompts(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     # Stored as {"nudge": {"hours": 24, "text": "..."}}, the shape the prompt scheduler
     # (`dialogues.prompt_hours`) reads; moderators speak in flat keys like `nudge_hours`.
-    merged = {name: dict(entry) for name, entry in current.items() if isinstance(entry, dict)}
+    merged: dict[str, Any] = {}
+    for name, entry in current.items():
+        # Older or hand-written rows may hold a bare number of hours, or null/false (off).
+        merged[name] = dict(entry) if isinstance(entry, dict) else entry
+        if _number(entry):
+            merged[name] = {"hours": entry}
     for key, value in changes.items():
         prompt, part = _prompt_key(key)
-        entry = merged.setdefault(prompt, {})
+        if not isinstance(merged.get(prompt), dict):
+            merged[prompt] = {}
+        entry = merged[prompt]
         if value is None:
             entry.pop(part, None)
         elif part == "hours":
@@ -145,7 +152,7 @@ def _merge_prompts(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[
                     field="prompt_schedule",
                 )
             entry[part] = value.strip()
-    return {name: entry for name, entry in merged.items() if entry}
+    return {name: entry for name, entry in merged.items() if entry != {}}
 
 
 def flat_prompt_schedule(stored: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +162,8 @@ def flat_prompt_schedule(stored: dict[str, Any]) -> dict[str, Any]:
         if isinstance(entry, dict):
             for part, value in entry.items():
                 flat[f"{name}_{part}"] = value
+        elif _number(entry):
+            flat[f"{name}_hours"] = entry
     return flat
 
 
