@@ -131,9 +131,9 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
         community = await lookup.get_community(session, cmd.actor.community)
         cid = community.id
         slugs = dict(
-            (await session.execute(select(Topic.id, Topic.slug).where(Topic.community_id == cid)))
-            .tuples()
-            .all()
+            (
+                await session.execute(select(Topic.id, Topic.slug).where(Topic.community_id == cid))
+            ).all()
         )
         topics: dict[int, list[str]] = {}
         for member_id, topic_id in (
@@ -160,9 +160,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                     .where(DialogueMember.community_id == cid)
                     .group_by(DialogueMember.member_id)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         pool_rows = []
         for member, form in (
@@ -228,7 +226,13 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
             shared = (d.explanation or {}).get("shared_topics") or []
             entries.append(
                 (
-                    (d.created_at, 0, d.id),
+                    # Same moment: a round's rows come before a manual pair made with it.
+                    (
+                        round_.created_at if round_ else d.created_at,
+                        round_.number if round_ else 1 << 30,
+                        0,
+                        d.id,
+                    ),
                     [
                         round_.number if round_ else None,
                         round_.created_at if round_ else d.created_at,
@@ -260,7 +264,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
             uid, name = people.get(member_id, ("", ""))
             entries.append(
                 (
-                    (round_.created_at, 1, member_id),
+                    (round_.created_at, round_.number, 1, member_id),
                     [
                         round_.number,
                         round_.created_at,
