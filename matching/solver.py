@@ -71,13 +71,40 @@ def _chunks(n: int) -> int:
     return -(-n // ROW_CHUNK)
 
 
-def _max_weight(n: int, edges: Edges) -> list[tuple[int, int]]:
-    u, v, w = edges
-    graph = rx.PyGraph(multigraph=True)  # edges are unique; skipping the check is 20x faster
+def _graph(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> rx.PyGraph:
+    # Edges are unique: multigraph=True skips rustworkx's duplicate check (20x faster).
+    graph = rx.PyGraph(multigraph=True)
     graph.add_nodes_from(range(n))
     graph.extend_from_weighted_edge_list(list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)))
-    matching = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
-    return [(min(a, b), max(a, b)) for a, b in matching]
+    return graph
+
+
+def _max_weight(n: int, edges: Edges) -> list[tuple[int, int]]:
+    """Blossom on each connected component separately (exact, and far faster)."""
+    u, v, w = edges
+    graph = _graph(n, u, v, w)
+    components = [c for c in rx.connected_components(graph) if len(c) > 1]
+    if len(components) <= 1:
+        matching = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
+        return [(min(a, b), max(a, b)) for a, b in matching]
+    label = np.full(n, -1, dtype=np.int64)
+    local = np.zeros(n, dtype=np.int64)
+    members_of = []
+    for k, component in enumerate(sorted(components, key=min)):
+        members = np.array(sorted(component), dtype=np.int64)
+        label[members] = k
+        local[members] = np.arange(len(members))
+        members_of.append(members)
+    order = np.argsort(label[u], kind="stable")
+    bounds = np.searchsorted(label[u][order], np.arange(len(members_of) + 1))
+    out = []
+    for k, members in enumerate(members_of):
+        pick = order[bounds[k] : bounds[k + 1]]
+        sub = _graph(len(members), local[u[pick]], local[v[pick]], w[pick])
+        for a, b in rx.max_weight_matching(sub, max_cardinality=False, weight_fn=int):
+            x, y = int(members[a]), int(members[b])
+            out.append((min(x, y), max(x, y)))
+    return out
 
 
 def _greedy(n: int, edges: Edges) -> list[tuple[int, int]]:
