@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot.core import blocks, forms, wants
+from bot.core import blocks, forms, membership, wants
 from bot.core.app import Core
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.wants import SubmitIntake, UnwantMember, WantMember
 from bot.platforms.local import LocalPlatform
 from bot.storage.models import Dialogue, DialogueMember, Job, Member, Want
 from tests.conftest import START
-from tests.factories import actor, row_counts, seed_community, signed_up
+from tests.factories import actor, moderator, row_counts, seed_community, signed_up
 
 ALICE, BOB, CAROL = actor(user="alice"), actor(user="bob"), actor(user="carol")
 
@@ -125,6 +125,16 @@ async def test_actor_must_have_signed_up(core: Core) -> None:
     await _pool(core, "alice")
     with pytest.raises(Conflict):
         await wants.want(core, WantMember(BOB, "alice"))
+
+
+async def test_removed_members_neither_tick_nor_get_ticked(core: Core) -> None:
+    await _pool(core, "alice", "bob")
+    await membership.remove(core, membership.RemoveMember(moderator(), "bob"))
+    with pytest.raises(Conflict):
+        await wants.want(core, WantMember(BOB, "alice"))
+    with pytest.raises(NotFound):
+        await wants.want(core, WantMember(ALICE, "bob"))
+    assert (await row_counts(core))["wants"] == 0
 
 
 async def test_member_of_another_community_cannot_be_wanted(core: Core) -> None:
