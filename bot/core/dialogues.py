@@ -251,7 +251,13 @@ async def _explain(
     the pool (a one-round member who had their round, a draft form)."""
     snapshot = await load_pool(session, community, now)
     if len(user_ids) == 2 and all(uid in snapshot.members for uid in user_ids):
-        engine_pool = matching.Pool.from_dict(snapshot.document)
+        # Whoever asked for this pair (a moderator, their mutual want) overrides the cooldown,
+        # so their past meetings must not hide the score and format from the explanation.
+        document = dict(snapshot.document)
+        document["history"] = [
+            h for h in document["history"] if sorted(h["members"]) != sorted(user_ids)
+        ]
+        engine_pool = matching.Pool.from_dict(document)
         return snapshot.explanation(engine_pool.explain(*user_ids).to_dict(), now)
     return _minimal_explanation(user_ids)
 

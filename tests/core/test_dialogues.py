@@ -337,3 +337,17 @@ async def test_stance_change_refuses_bad_values_and_strangers(core: Core, seeded
             core, RecordStanceChange(actor(user="alice"), made.dialogue_id, 9999, 1)
         )
     assert await count(core, StanceChange) == 0
+
+
+async def test_a_manual_pair_within_the_cooldown_still_gets_a_full_explanation(
+    core: Core, seeded: Seeded
+) -> None:
+    await two_disagreeing(core, seeded)
+    await run_round(core)  # alice and bob meet in round 1
+    await unpair(core, Unpair(MOD, "alice"))
+
+    made = await pair(core, PairMembers(MOD, "alice", "bob"))
+
+    dialogue = await dialogue_row(core, made.dialogue_id)
+    assert made.score is not None and dialogue.explanation["format"] == "sync"
+    assert "forbidden" not in dialogue.explanation
