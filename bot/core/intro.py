@@ -151,7 +151,8 @@ def dialogue_intro(
         lines.append(f"**Format:** {FORMAT_WORDS[fmt]}")
         overlap = explanation.get("availability_overlap") or []
         if fmt == "sync" and overlap:
-            lines.append(f"**You are all available (UTC):** {_windows(overlap)}")
+            everyone = "both" if len(people) == 2 else "all"
+            lines.append(f"**You are {everyone} available (UTC):** {_windows(overlap)}")
         elif fmt == "sync":
             lines.append("**Availability:** at least one of you is flexible; pick a time here.")
 

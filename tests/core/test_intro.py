@@ -36,7 +36,7 @@ def test_intro_says_who_they_are_what_they_share_and_where_they_differ() -> None
     assert "• “Theory beats empirics”: Alice: strongly agree · Bob: disagree" in text
     assert "• “Weekly meetings beat long ones”: Alice: strongly disagree · Bob: unsure" in text
     assert "**Format:** live (sync)" in text
-    assert "**You are all available (UTC):** Mon 17:00–19:00" in text
+    assert "**You are both available (UTC):** Mon 17:00–19:00" in text
     assert "You both said you would like to talk with each other." in text
     assert "**To start:** On “Theory beats empirics” you landed on different sides." in text
 
