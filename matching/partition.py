@@ -46,7 +46,9 @@ def _features(f: Features, nodes: np.ndarray) -> np.ndarray:
     clock = np.stack([slots @ np.cos(angle), slots @ np.sin(angle)], axis=1)
     norm = np.sqrt((clock**2).sum(axis=1, keepdims=True))
     clock = np.where(norm > 0, clock / np.maximum(norm, 1e-12), 0.0) * scale
-    return np.concatenate([topics, clock], axis=1)
+    x = np.concatenate([topics, clock], axis=1)
+    # Direction, not size: members with many topics are not a cluster of their own.
+    return x / np.maximum(np.sqrt((x**2).sum(axis=1, keepdims=True)), 1e-12)
 
 
 def partition(f: Features, nodes: np.ndarray, max_size: int) -> list[np.ndarray]:
