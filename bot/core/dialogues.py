@@ -309,12 +309,16 @@ def prompt_hours(schedule: dict[str, Any] | None) -> dict[str, float]:
     """Hours after opening for each prompt: the community's settings over the defaults.
 
     The schedule is stored as `{"nudge": {"hours": 24, "text": "..."}, ...}` (written by
-    `community_config`).
+    `community_config`); older or hand-written rows may hold a bare number of hours, or
+    `null`/`false` to turn a prompt off.
     """
     hours = dict(DEFAULT_PROMPT_HOURS)
-    for name in hours:
-        entry = (schedule or {}).get(name)
-        value = entry.get("hours") if isinstance(entry, dict) else None
+    for name in list(hours):
+        entry = (schedule or {}).get(name, {})
+        if entry is None or entry is False:
+            del hours[name]
+            continue
+        value = entry.get("hours") if isinstance(entry, dict) else entry
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             hours[name] = float(value)
     return hours

@@ -351,3 +351,11 @@ async def test_a_manual_pair_within_the_cooldown_still_gets_a_full_explanation(
     dialogue = await dialogue_row(core, made.dialogue_id)
     assert made.score is not None and dialogue.explanation["format"] == "sync"
     assert "forbidden" not in dialogue.explanation
+
+
+def test_prompt_hours_read_every_stored_shape() -> None:
+    from bot.core.dialogues import prompt_hours
+
+    assert prompt_hours({}) == {"nudge": 24, "midpoint": 72, "wrapup": 168, "checkin": 96}
+    hours = prompt_hours({"nudge": {"hours": 6, "text": "Hi"}, "midpoint": 48, "checkin": None})
+    assert hours == {"nudge": 6, "midpoint": 48, "wrapup": 168}
