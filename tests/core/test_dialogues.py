@@ -18,6 +18,7 @@ from bot.core.dialogues import (
     feedback,
     open_dialogue,
     pair,
+    prompt_hours,
     record_stance_change,
     try_open_dialogue,
     unpair,
@@ -354,8 +355,6 @@ async def test_a_manual_pair_within_the_cooldown_still_gets_a_full_explanation(
 
 
 def test_prompt_hours_read_every_stored_shape() -> None:
-    from bot.core.dialogues import prompt_hours
-
     assert prompt_hours({}) == {"nudge": 24, "midpoint": 72, "wrapup": 168, "checkin": 96}
     hours = prompt_hours({"nudge": {"hours": 6, "text": "Hi"}, "midpoint": 48, "checkin": None})
     assert hours == {"nudge": 6, "midpoint": 48, "wrapup": 168}
