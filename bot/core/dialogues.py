@@ -249,7 +249,7 @@ async def _explain(
 ) -> dict[str, Any]:
     """The engine's explanation of these two members, or a minimal one when either is outside
     the pool (a one-round member who had their round, a draft form)."""
-    snapshot = await load_pool(session, community, now)
+    snapshot = await load_pool(session, community, now, include_busy=True)
     if len(user_ids) == 2 and all(uid in snapshot.members for uid in user_ids):
         # Whoever asked for this pair (a moderator, their mutual want) overrides the cooldown,
         # so their past meetings must not hide the score and format from the explanation.

@@ -48,6 +48,7 @@ UNMATCHED_TEXT = {
         "we avoid repeat partners for a few rounds."
     ),
     "paused": "You are paused, so you were not included in this round.",
+    "already in a dialogue": "You are in a dialogue already, so this round skipped you.",
 }
 
 
@@ -168,7 +169,7 @@ def dialogue_intro(
 def explain_unmatched(reason: str) -> str:
     """The direct message for a member a round left without a partner."""
     why = UNMATCHED_TEXT.get(reason, f"The matching left you out this round ({reason}).")
-    if reason == "paused":
+    if reason in ("paused", "already in a dialogue"):  # not left out by the matching
         return why
     return f"No dialogue partner for you this round. {why} You will get priority next round."
 

@@ -68,6 +68,8 @@ class PoolMember:
     display_name: str
     about: str
     paused: bool
+    # In a dialogue that is not over yet (see `load_pool`): left out of this round.
+    busy: bool
     timezone: str
     availability: tuple[dict[str, str], ...]
     topics: frozenset[str]  # slugs
@@ -132,12 +134,18 @@ def _is_paused(member: Member, now: datetime) -> bool:
 
 
 async def load_pool(
-    session: AsyncSession, community: Community, now: datetime, *, seed: int | None = None
+    session: AsyncSession,
+    community: Community,
+    now: datetime,
+    *,
+    seed: int | None = None,
+    include_busy: bool = False,
 ) -> PoolSnapshot:
     """Read the pool of `community` as the engine's input document.
 
     `seed` defaults to the number of the next round, so a preview shows exactly what a run
-    right after it commits.
+    right after it commits. `include_busy` keeps members who are in a dialogue in the engine's
+    view: for explaining a pair that is being opened, which is what makes them busy.
     """
     cid = community.id
     topics = list(
@@ -188,7 +196,25 @@ async def load_pool(
         )
     )
     rows = [(m, f) for m, f in rows if not (f.participation == "once" and m.id in once_done)]
-    by_id = {m.id: m for m, _ in rows}
+    # One dialogue at a time: a member in a pending or open mutual-want or manual dialogue
+    # sits this round out. Open dialogues from earlier rounds do not count: they end at
+    # wrap-up, which the default schedule puts at the next round's time, and an
+    # every-round member should not miss a round because a wrap-up ran an hour late.
+    busy_ids: set[int] = set()
+    if not include_busy:
+        busy_ids = set(
+            await session.scalars(
+                select(DialogueMember.member_id)
+                .join(Dialogue, Dialogue.id == DialogueMember.dialogue_id)
+                .where(
+                    Dialogue.community_id == cid,
+                    Dialogue.state.in_(("pending", "open")),
+                    Dialogue.round_id.is_(None),
+                )
+            )
+        )
+    # Everything the engine sees (topics, stances, ticks, history) is about these members.
+    by_id = {m.id: m for m, _ in rows if m.id not in busy_ids}
     claim_ids = {c.id for c in claims}
 
     picked: dict[int, set[str]] = {}
@@ -228,6 +254,7 @@ async def load_pool(
     members: dict[str, PoolMember] = {}
     for member, form in rows:
         paused = _is_paused(member, now)
+        busy = member.id in busy_ids
         entry: dict[str, Any] = {
             "id": member.external_id,
             "topics": sorted(picked.get(member.id, ())),
@@ -243,13 +270,15 @@ async def load_pool(
             entry["availability"] = list(form.availability)
         if paused:
             entry["paused"] = True
-        participants.append(entry)
+        if not busy:
+            participants.append(entry)
         members[member.external_id] = PoolMember(
             member_id=member.id,
             user_id=member.external_id,
             display_name=member.display_name,
             about=form.about,
             paused=paused,
+            busy=busy,
             timezone=form.timezone,
             availability=tuple(form.availability or ()),
             topics=frozenset(entry["topics"]),

@@ -146,7 +146,7 @@ async def preview(core: Core, cmd: PreviewRound) -> PreviewResult:
         community = await lookup.get_community(session, cmd.actor.community)
         snapshot = await load_pool(session, community, now)
     # Solving can take a while on a big pool: no transaction held meanwhile.
-    result = matching.solve(matching.Pool.from_dict(snapshot.document), solver="auto").to_dict()
+    result = solve_pool(snapshot)
     return PreviewResult(
         round_number=snapshot.next_round_number,
         pool_size=len(snapshot.members),
@@ -160,6 +160,21 @@ async def preview(core: Core, cmd: PreviewRound) -> PreviewResult:
         total_score=result["total_score"],
         solver=result["solver"],
     )
+
+
+BUSY = "already in a dialogue"
+
+
+def solve_pool(snapshot: PoolSnapshot) -> dict[str, Any]:
+    """The engine's output document for the pool, plus the members sitting out as busy."""
+    # InvalidInput here is a bug in load_pool, not a person's mistake: let it raise.
+    out = matching.solve(matching.Pool.from_dict(snapshot.document), solver="auto").to_dict()
+    out["unmatched"] += [
+        {"id": member.user_id, "reason": BUSY}
+        for member in snapshot.members.values()
+        if member.busy
+    ]
+    return out
 
 
 async def run(core: Core, cmd: RunRound) -> RoundResult:
@@ -214,9 +229,7 @@ async def _create_round(core: Core, actor: Actor, key: str) -> tuple[int, bool]:
                 "before running another."
             )
         snapshot = await load_pool(session, community, now)
-        # InvalidInput here is a bug in load_pool, not a person's mistake: let it raise.
-        result = matching.solve(matching.Pool.from_dict(snapshot.document), solver="auto")
-        out = result.to_dict()
+        out = solve_pool(snapshot)
         round_ = Round(
             community_id=community.id,
             number=snapshot.next_round_number,
@@ -275,7 +288,7 @@ async def _store_outcome(
                 reason=left["reason"],
             )
         )
-        if not member.paused:
+        if not (member.paused or member.busy):
             waiting.append(member.member_id)
     if matched:
         await session.execute(update(Member).where(Member.id.in_(matched)).values(priority=0))
@@ -328,7 +341,7 @@ async def _notify_unmatched(core: Core, round_id: int) -> None:
         ).all()
     platform = core.platform(community.platform)
     for user_id, reason in rows:
-        if reason == matching.PAUSED:  # they asked for quiet
+        if reason in (matching.PAUSED, BUSY):  # asked for quiet / already talking
             continue
         try:
             await platform.send_direct(

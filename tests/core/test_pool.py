@@ -114,13 +114,16 @@ async def test_history_counts_rounds_ago_and_open_manual_pairs_as_now(
     assert history == {**{pair: 2 for pair in pairs}, **{pair: 1 for pair in repairs}}
     assert (await snapshot(core)).next_round_number == 3
 
-    # A manual pair still open counts as meeting now; the round pairs keep their distance.
+    # A manual pair still open: both sit the round out, so the engine does not see them.
     a, b = pairs[0][0], pairs[1][0]
     await dialogues.pair(core, dialogues.PairMembers(MOD, a, b))
-    history = {
-        tuple(h["members"]): h["rounds_ago"] for h in (await snapshot(core)).document["history"]
+    busy = await snapshot(core)
+    assert {p["id"] for p in busy.document["participants"]} == {"alice", "bob", "carol", "dave"} - {
+        a,
+        b,
     }
-    assert history[tuple(sorted((a, b)))] == 0
+    assert busy.members[a].busy and busy.members[b].busy
+    assert all(a not in h["members"] and b not in h["members"] for h in busy.document["history"])
 
 
 async def test_closed_manual_pair_counts_from_the_round_current_when_it_was_made(
@@ -156,6 +159,7 @@ def person(user: str, tz: str, *windows: tuple[str, str, str]) -> PoolMember:
         display_name=user,
         about="",
         paused=False,
+        busy=False,
         timezone=tz,
         availability=tuple({"day": d, "start": s, "end": e} for d, s, e in windows),
         topics=frozenset(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core import blocks, community_config, membership
+from bot.core import blocks, community_config, membership, wants
 from bot.core.app import Core
 from bot.core.errors import Conflict, Forbidden
 from bot.core.rounds import (
@@ -203,6 +203,27 @@ async def test_paused_members_are_reported_but_get_no_priority_or_message(
     assert [(u.user_id, u.reason) for u in done.unmatched] == [("carol", "paused")]
     assert (await member_row(core, "carol")).priority == 0
     assert ("guild1", "carol") not in local(core).direct
+
+
+async def test_members_in_a_mutual_want_dialogue_sit_the_round_out(
+    core: Core, seeded: Seeded
+) -> None:
+    await two_disagreeing(core, seeded)
+    await signed_up(core, "carol", name="Carol")
+    await signed_up(core, "dave", name="Dave")
+    await wants.want(core, wants.WantMember(actor(user="carol"), "dave"))
+    ticked = await wants.want(core, wants.WantMember(actor(user="dave"), "carol"))
+    assert ticked.mutual
+
+    done = await run(core, RunRound(MOD))
+
+    assert [sorted(m.user_id for m in p.members) for p in done.pairs] == [["alice", "bob"]]
+    assert sorted((u.user_id, u.reason) for u in done.unmatched) == [
+        ("carol", "already in a dialogue"),
+        ("dave", "already in a dialogue"),
+    ]
+    assert (await member_row(core, "carol")).priority == 0
+    assert all("this round" not in m.text for m in local(core).direct[("guild1", "carol")])
 
 
 async def test_unmatched_member_with_closed_dms_does_not_stop_the_round(
