@@ -28,7 +28,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FixedClock
-from bot.core import blocks, curation, dialogues, forms, membership, rounds, wants
+from bot.core import blocks, curation, dialogues, forms, membership, rounds, stats, wants
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.core.intro import STANCE_WORDS, explain_unmatched
@@ -522,10 +522,35 @@ async def run_round(core: Core) -> int:
 
 
 async def render_pool_summary(core: Core, console: Console) -> None:
-    """The moderator's `pool` view. It belongs to `bot.core.stats`, which has not landed yet;
-    until it is wired here the demo says so rather than computing its own figures."""
+    """The moderator's `pool` view (bot.core.stats), as `/dialogue-admin pool` shows it."""
+    summary = await stats.pool_stats(core, stats.ShowPoolStats(MODERATOR))
     console.print()
-    console.print("[dim]Pool summary: not shown yet (waiting for bot.core.stats).[/dim]")
+    console.print("[bold]Pool summary[/bold] (what /dialogue-admin pool shows)")
+    members = ", ".join(f"{n} {status}" for status, n in summary.members.items())
+    console.print(f"  Members: {members}; forms: {summary.forms['complete']} complete")
+    for fmt in ("sync", "async"):
+        split = summary.formats.get(fmt, {})
+        console.print(
+            f"  {fmt:>5}: " + ", ".join(f"{split.get(r, 0)} {r}" for r in ("great", "okay", "no"))
+        )
+    topics = sorted(summary.topics, key=lambda t: -t.members)
+    console.print("  Topics: " + ", ".join(f"{escape(t.name)} {t.members}" for t in topics))
+    console.print("  Claims (answers · share of round pairs that disagree):")
+    for claim in summary.claims:
+        share = "–" if claim.divisiveness is None else f"{claim.divisiveness:.0%}"
+        console.print(f"    • {claim.answers:>3} · {share:>4}  {escape(claim.text)}")
+    last = summary.rounds[0] if summary.rounds else None
+    if last is not None:
+        console.print(
+            f"  Rounds: {len(summary.rounds)}; latest #{last.number}: "
+            f"{last.pairs} dialogues, {last.unmatched} unmatched"
+        )
+    outcomes = summary.outcomes
+    rate = "–" if outcomes.completion_rate is None else f"{outcomes.completion_rate:.0%}"
+    console.print(
+        f"  Dialogues: {outcomes.open} open, {outcomes.talked} talked, "
+        f"{outcomes.did_not} did not, {outcomes.ghosted} ghosted; completion {rate}"
+    )
 
 
 async def play_prompts(core: Core, console: Console, clock: FixedClock, *, fast: bool) -> None:

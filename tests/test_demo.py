@@ -130,3 +130,19 @@ def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     assert "Pair 1: " in done.stdout
     # With no URL the demo uses a fresh file in the working directory.
     assert (tmp_path / "matchmaker-demo.db").exists()
+
+
+def test_mutual_want_members_sit_the_round_out(report: str, sample: SampleCommunity) -> None:
+    in_round = {uid for pair in _pairs(report, "Pair") for uid in pair}
+    unmatched = _unmatched(report)
+    for a, b in sample.mutual_wants():
+        for uid in (a, b):
+            assert uid not in in_round
+            assert unmatched[uid] == "already in a dialogue"
+
+
+def test_report_ends_with_the_moderators_pool_summary(report: str, sample: SampleCommunity) -> None:
+    summary = report[report.index("Pool summary") :]
+    assert f"forms: {len(sample.members)} complete" in summary
+    for claim in sample.claims:
+        assert claim.text in summary
