@@ -15,9 +15,10 @@ from matching.result import (
     Result,
     Unmatched,
 )
-from matching.solver import SOLVERS, solve
+from matching.solver import DEFAULT_TUNING, SOLVERS, Tuning, solve
 
 __all__ = [
+    "DEFAULT_TUNING",
     "MET_EVERYONE_RECENTLY",
     "NO_COMPATIBLE_PARTNER",
     "ODD_ONE_OUT",
@@ -29,6 +30,7 @@ __all__ = [
     "Participant",
     "Pool",
     "Result",
+    "Tuning",
     "Unmatched",
     "solve",
 ]

@@ -21,7 +21,7 @@ from matching.scoring import Features, score_block
 
 ROW_CHUNK = 256
 DEFAULT_K = 20
-DEFAULT_POOL_FACTOR = 10
+DEFAULT_POOL_FACTOR = 50
 HUB_WEIGHT = 0.5
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, weight), u < v, local indices

@@ -2,10 +2,12 @@
 
 * "exact": rustworkx's blossom max_weight_matching on every allowed pair with a
   positive score, integer milli weights: a proven maximum of the total score.
-* "auto": exact up to EXACT_LIMIT active members; up to BLOCK_LIMIT the
-  hub-corrected top-k candidate graph; above, the pool is split into blocks of at
-  most BLOCK_SIZE (see partition.py), each block's candidate graph is solved, and
-  members unmatched in every block get one more candidate pass together.
+* "auto": exact up to `Tuning.exact_limit` active members; up to `block_limit`
+  the hub-corrected top-k candidate graph; above, the pool is split into blocks
+  of at most `block_size` (see partition.py), each block's candidate graph is
+  solved, members unmatched in every block get one more pass together, then
+  `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
+  them (never lowering the total).
   `Result.solver` says which ran: "auto:exact", "auto:candidates", "auto:blocks".
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
 
@@ -18,6 +20,7 @@ matchings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import rustworkx as rx
@@ -40,11 +43,22 @@ from matching.result import (
     Result,
     Unmatched,
 )
-from matching.scoring import Features, score_block
+from matching.scoring import Features, score_block, score_pairs
 
-EXACT_LIMIT = 2000
-BLOCK_LIMIT = 8000
-BLOCK_SIZE = 5000
+
+@dataclass(frozen=True)
+class Tuning:
+    """Sizes auto works with (defaults measured, see docs/matching.md)."""
+
+    exact_limit: int = 2000  # auto solves all pairs exactly up to this many active members
+    block_limit: int = 8000  # above, the pool is split into blocks
+    block_size: int = 5000  # members per block
+    refine_rounds: int = 2  # regroup-and-resolve rounds after the blocks
+    k: int = 20  # candidates kept per member
+    pool_factor: int = 50  # raw candidates scanned per kept one
+
+
+DEFAULT_TUNING = Tuning()
 SOLVERS = ("auto", "exact", "greedy")
 
 Progress = Callable[[int, int], None]
@@ -120,7 +134,7 @@ def _greedy(n: int, edges: Edges) -> list[tuple[int, int]]:
 
 
 def _match(
-    f: Features, nodes: np.ndarray, method: str, graph: str, progress: _Progress
+    f: Features, nodes: np.ndarray, method: str, graph: str, progress: _Progress, t: Tuning
 ) -> list[tuple[int, int]]:
     """Match `nodes` (global indices); returns global index pairs."""
     if len(nodes) < 2:
@@ -128,26 +142,93 @@ def _match(
     if graph == "all":
         edges = all_pair_edges(f, nodes, progress.tick)
     else:
-        edges = candidate_edges(f, nodes, tick=progress.tick)
+        edges = candidate_edges(f, nodes, t.k, t.pool_factor, tick=progress.tick)
     pairs = _greedy(len(nodes), edges) if method == "greedy" else _max_weight(len(nodes), edges)
     return [(int(nodes[a]), int(nodes[b])) for a, b in pairs]
 
 
-def _solve_blocks(
-    f: Features, nodes: np.ndarray, method: str, progress: _Progress
+def _pass_rest(
+    f: Features,
+    nodes: np.ndarray,
+    pairs: list[tuple[int, int]],
+    method: str,
+    progress: _Progress,
+    t: Tuning,
 ) -> list[tuple[int, int]]:
-    rank = np.empty(f.n, dtype=np.int64)
-    rank[nodes] = np.arange(len(nodes))
-    pairs: list[tuple[int, int]] = []
-    for block in partition(f, nodes, BLOCK_SIZE):
-        ordered = block[np.argsort(rank[block])]
-        pairs.extend(_match(f, ordered, method, "candidates", progress))
+    """Match the members left over after the blocks among themselves."""
     matched = np.zeros(f.n, dtype=bool)
     for a, b in pairs:
         matched[a] = matched[b] = True
     rest = nodes[~matched[nodes]]
-    graph = "all" if len(rest) <= EXACT_LIMIT else "candidates"
-    pairs.extend(_match(f, rest, method, graph, progress))
+    graph = "all" if len(rest) <= t.exact_limit else "candidates"
+    return pairs + _match(f, rest, method, graph, progress, t)
+
+
+def _refine(
+    f: Features,
+    nodes: np.ndarray,
+    pairs: list[tuple[int, int]],
+    seed: int,
+    progress: _Progress,
+    t: Tuning,
+) -> list[tuple[int, int]]:
+    """Large-neighbourhood search: regroup the current pairs at random into new blocks
+    and re-solve each block on its candidates plus its current pairs. A block's new
+    matching is at least as heavy as the pairs it contains, so the total never drops."""
+    rank = np.empty(f.n, dtype=np.int64)
+    rank[nodes] = np.arange(len(nodes))
+    for round_no in range(t.refine_rounds):
+        rng = np.random.default_rng([seed, round_no])
+        matched = np.zeros(f.n, dtype=bool)
+        for a, b in pairs:
+            matched[a] = matched[b] = True
+        units = [np.array(p, dtype=np.int64) for p in pairs]
+        units += [np.array([x], dtype=np.int64) for x in nodes[~matched[nodes]].tolist()]
+        order = rng.permutation(len(units))
+        blocks: list[list[np.ndarray]] = [[]]
+        size = 0
+        for k in order.tolist():
+            if size + len(units[k]) > t.block_size:
+                blocks.append([])
+                size = 0
+            blocks[-1].append(units[k])
+            size += len(units[k])
+        new_pairs: list[tuple[int, int]] = []
+        for parts in blocks:
+            block = np.concatenate(parts)
+            block = block[np.argsort(rank[block])]
+            local = np.full(f.n, -1, dtype=np.int64)
+            local[block] = np.arange(len(block))
+            u, v, w = candidate_edges(f, block, t.k, t.pool_factor, tick=progress.tick)
+            old = [p for p in parts if len(p) == 2]
+            if old:
+                ou = local[np.array([p[0] for p in old])]
+                ov = local[np.array([p[1] for p in old])]
+                ow = score_pairs(f, block[ou], block[ov])[0].millis.astype(np.int64)
+                lo, hi = np.minimum(ou, ov), np.maximum(ou, ov)
+                n = len(block)
+                code, first = np.unique(np.concatenate([u * n + v, lo * n + hi]), return_index=True)
+                w = np.concatenate([w, ow])[first]
+                u, v = code // n, code % n
+            for a, b in _max_weight(len(block), (u, v, w)):
+                new_pairs.append((int(block[a]), int(block[b])))
+        pairs = new_pairs
+    return pairs
+
+
+def _solve_blocks(
+    f: Features, nodes: np.ndarray, method: str, seed: int, progress: _Progress, t: Tuning
+) -> list[tuple[int, int]]:
+    rank = np.empty(f.n, dtype=np.int64)
+    rank[nodes] = np.arange(len(nodes))
+    pairs: list[tuple[int, int]] = []
+    for block in partition(f, nodes, t.block_size):
+        ordered = block[np.argsort(rank[block])]
+        pairs.extend(_match(f, ordered, method, "candidates", progress, t))
+    pairs = _pass_rest(f, nodes, pairs, method, progress, t)
+    if method != "greedy" and t.refine_rounds:
+        pairs = _refine(f, nodes, pairs, seed, progress, t)
+        pairs = _pass_rest(f, nodes, pairs, method, progress, t)
     return pairs
 
 
@@ -201,7 +282,13 @@ def _attach_trios(
     return groups, left
 
 
-def solve(pool: Pool, solver: str = "auto", progress: Progress | None = None) -> Result:
+def solve(
+    pool: Pool,
+    solver: str = "auto",
+    progress: Progress | None = None,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> Result:
     """Match the pool to maximise the total pair score; see the module docstring."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r} (auto, exact, greedy)")
@@ -211,26 +298,27 @@ def solve(pool: Pool, solver: str = "auto", progress: Progress | None = None) ->
     nodes = active[rng.permutation(len(active))]
     n = len(nodes)
 
-    if solver == "exact" or (solver == "auto" and n <= EXACT_LIMIT):
+    t = tuning
+    if solver == "exact" or (solver == "auto" and n <= t.exact_limit):
         label = "exact" if solver == "exact" else "auto:exact"
         mode = "all"
-    elif n <= BLOCK_LIMIT:
+    elif n <= t.block_limit:
         label, mode = "auto:candidates", "candidates"
     else:
         label, mode = "auto:blocks", "blocks"
     if solver == "greedy":
         label = "greedy"
-        if n <= EXACT_LIMIT:
+        if n <= t.exact_limit:
             mode = "all"
     method = "greedy" if solver == "greedy" else "blossom"
 
     if mode == "blocks":
-        blocks = -(-n // BLOCK_SIZE)
+        blocks = -(-n // t.block_size) * (1 + t.refine_rounds)
         tracker = _Progress(progress, _chunks(n) + blocks + 1)
-        pairs = _solve_blocks(f, nodes, method, tracker)
+        pairs = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
     else:
         tracker = _Progress(progress, _chunks(n) + 1)
-        pairs = _match(f, nodes, method, mode, tracker)
+        pairs = _match(f, nodes, method, mode, tracker, t)
 
     matched = np.zeros(f.n, dtype=bool)
     for a, b in pairs:
