@@ -1,0 +1,396 @@
+"""The words the bot answers commands with: core result views rendered as short plain text.
+
+Shared by every platform adapter (local, Discord, Slack): an ephemeral Discord reply, a Slack
+`response_url` answer and the local chat all show the same text. Light formatting only (`•`
+lists, no Markdown that one platform would print literally). People are named by the caller
+(`who`), because a mention looks different on each platform. Replies can contain
+member-written text (topic names, "about"); adapters deliver them without pinging anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from bot.core.community_config import ConfigView
+from bot.core.curation import ClaimView, TopicView
+from bot.core.dialogues import CloseResult, FeedbackResult, PairResult
+from bot.core.export import CsvExport
+from bot.core.forms import FORM_STEPS, FormView
+from bot.core.intro import FORMAT_WORDS, stance_words
+from bot.core.membership import LeaveResult, MemberStatus
+from bot.core.rounds import PairView, PreviewResult, RoundResult, UnmatchedView
+from bot.core.stats import PoolStats
+from bot.core.status import MemberStatusView
+from bot.core.wants import INTAKE_FORMATS, IntakeResult, UnwantResult, WantResult
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def when(moment: datetime | None) -> str:
+    """'Mon 12 Jan 2026, 15:00 UTC'; inside the bot every time is UTC."""
+    if moment is None:
+        return "not set"
+    return moment.strftime("%a %d %b %Y, %H:%M UTC")
+
+
+def _bullets(lines: Iterable[str], empty: str = "  (none)") -> list[str]:
+    items = [f"• {line}" for line in lines]
+    return items or [empty]
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+# --- the interest form -----------------------------------------------------------------------
+
+
+def form_summary(view: FormView, claims: Sequence[ClaimView] = ()) -> str:
+    """A member's own answers, as `/dialogue profile` shows them."""
+    texts = {c.id: c.text for c in claims}
+    state = "complete (in the pool)" if view.status == "complete" else "draft (not submitted)"
+    lines = [f"Your interest form: {state}."]
+    if view.status != "complete" and view.step:
+        lines.append(f"Resume at step: {view.step} (steps: {', '.join(FORM_STEPS)}).")
+    lines.append(f"Topics: {', '.join(view.topics) or '(none yet)'}")
+    if view.suggested_topics:
+        lines.append(f"Suggested, awaiting review: {', '.join(view.suggested_topics)}")
+    lines.append("Stances:")
+    lines += _bullets(
+        f"#{claim_id} {texts.get(claim_id, '(claim no longer asked)')}: "
+        f"{value:+d} ({stance_words(value)})"
+        for claim_id, value in sorted(view.stances.items())
+    )
+    lines.append(f"Format: live (sync) {view.format_sync}, over days (async) {view.format_async}")
+    lines.append(f"Timezone: {view.timezone}")
+    windows = ", ".join(f"{w.day} {w.start}–{w.end}" for w in view.availability)
+    lines.append(f"Availability: {windows or '(none given)'}")
+    lines.append(f"Disagreement: {view.appetite}")
+    lines.append(f"About (shown to your partner): {view.about or '(empty)'}")
+    if view.private_notes:
+        lines.append(f"Notes for moderators: {view.private_notes}")
+    lines.append(f"Willing to publish: {'yes' if view.publish_ok else 'no'}")
+    lines.append(f"Participation: {'every round' if view.participation == 'every' else 'once'}")
+    if view.missing:
+        lines.append("Still needed before you can submit:")
+        lines += _bullets(message for _, message in view.missing)
+    return "\n".join(lines)
+
+
+def signup_form(view: FormView, topics: Sequence[TopicView], claims: Sequence[ClaimView]) -> str:
+    """What a signup form offers, with the member's saved answers so far."""
+    lines = [
+        "Welcome back: your saved answers are kept."
+        if view.status == "draft" and view.step != FORM_STEPS[0]
+        else "Let's sign you up for dialogues.",
+        "Topics to choose from (up to 10):",
+        *_bullets(f"{t.slug}: {t.name}" for t in topics),
+        "Claims to rate from -2 (strongly disagree) to 2 (strongly agree), or skip:",
+        *_bullets(f"#{c.id} {c.text}" for c in claims),
+        "",
+        form_summary(view, claims),
+    ]
+    return "\n".join(lines)
+
+
+def answers_saved(view: FormView) -> str:
+    if view.status == "complete":
+        return "Your answers are saved and you are in the pool for the next round."
+    lines = [f"Saved. You can stop here and resume later at step: {view.step}."]
+    if view.missing:
+        lines.append("Still needed before you can submit:")
+        lines += _bullets(message for _, message in view.missing)
+    return "\n".join(lines)
+
+
+# --- member commands -------------------------------------------------------------------------
+
+
+def member_status(view: MemberStatusView) -> str:
+    lines = []
+    if view.form_status is None:
+        lines.append("You have not started the signup form (/dialogue signup).")
+    elif view.form_status == "draft":
+        lines.append("Your signup form is not submitted yet (/dialogue signup to continue).")
+    if view.status == "paused":
+        until = f" until {when(view.paused_until)}" if view.paused_until else ""
+        lines.append(f"You are paused{until}; /dialogue resume to come back.")
+    elif view.status == "removed":
+        lines.append("A moderator has taken you out of the pool.")
+    else:
+        lines.append("You are in the pool.")
+    current = view.current
+    if current is None:
+        lines.append("No dialogue in progress.")
+    else:
+        partners = ", ".join(p.name for p in current.partners) or "nobody"
+        kind = {"mutual_want": "mutual-want dialogue", "manual": "dialogue set up by a moderator"}
+        label = kind.get(current.kind, "dialogue")
+        if current.state == "open":
+            lines.append(f"Current {label} with {partners}, open since {when(current.opened_at)}.")
+        else:
+            lines.append(f"A {label} with {partners} is about to open.")
+    if view.waiting_on:
+        others = [p.name for p in view.waiting_on]
+        if view.you_owe_intake:
+            lines.append("It is waiting for your topic and format choice (the button in your DMs).")
+        else:
+            lines.append(f"It is waiting for {', '.join(others)} to choose topics and format.")
+    if view.next_round_at is not None:
+        lines.append(f"Next round: {when(view.next_round_at)}.")
+    else:
+        lines.append("Rounds are run by the moderators; no date is set.")
+    return "\n".join(lines)
+
+
+def want_result(result: WantResult, who: str) -> str:
+    if result.mutual:
+        return (
+            f"It's mutual: you and {who} both want a dialogue. Check your direct messages to "
+            "choose topics and format."
+        )
+    # Identical wording whether or not the other side blocked: a want must reveal nothing.
+    return f"Noted, privately. If {who} ticks you too, you will both hear about it."
+
+
+def unwant_result(result: UnwantResult, who: str) -> str:
+    if not result.removed:
+        return f"You had no tick for {who}."
+    text = f"Your tick for {who} is removed."
+    if result.cancelled_dialogue_id is not None:
+        text += " The mutual-want dialogue that was waiting to open is called off."
+    return text
+
+
+def blocked(who: str, changed: bool) -> str:
+    if not changed:
+        return f"You had already blocked {who}."
+    return f"Blocked {who}: you will never be paired. They are not told."
+
+
+def unblocked(who: str, changed: bool) -> str:
+    return f"Unblocked {who}." if changed else f"You had not blocked {who}."
+
+
+def pause_status(status: MemberStatus) -> str:
+    if status.status == "paused":
+        if status.paused_until is None:
+            return "Paused until you /dialogue resume. Rounds will skip you."
+        return f"Paused until {when(status.paused_until)}. Rounds will skip you until then."
+    return "Welcome back: you are in the pool again."
+
+
+def left(result: LeaveResult) -> str:
+    text = "You have left, and everything we held about you in this community is deleted."
+    if result.closed_dialogues:
+        text += f" {len(result.closed_dialogues)} dialogue(s) in progress were ended."
+    return text
+
+
+def feedback_saved(result: FeedbackResult) -> str:
+    return f"Thanks: you rated dialogue #{result.dialogue_id} {result.rating}/5."
+
+
+def intake_form(dialogue_id: int, topics: Sequence[TopicView]) -> str:
+    return "\n".join(
+        [
+            f"Choose what to talk about in mutual-want dialogue #{dialogue_id}.",
+            "Topics (one or more):",
+            *_bullets(f"{t.slug}: {t.name}" for t in topics),
+            f"Format: {', '.join(INTAKE_FORMATS)}",
+            "Notes for your partner (optional).",
+        ]
+    )
+
+
+def intake_saved(result: IntakeResult) -> str:
+    if result.opened:
+        return "You are both in: your dialogue is open. Say hello in the new thread."
+    return "Thanks. The dialogue opens when your partner has chosen too (or after a while)."
+
+
+# --- moderator commands ----------------------------------------------------------------------
+
+
+def topic_list(topics: Sequence[TopicView]) -> str:
+    active = [t for t in topics if t.status == "active"]
+    suggested = [t for t in topics if t.status == "suggested"]
+    lines = ["Topics:", *_bullets(f"{t.slug}: {t.name}" for t in active)]
+    if suggested:
+        lines.append("Suggested, awaiting review (approve or reject):")
+        lines += _bullets(
+            f"{t.slug}: {t.name}" + (f" (by {t.suggested_by})" if t.suggested_by else "")
+            for t in suggested
+        )
+    return "\n".join(lines)
+
+
+def topic_changed(topic: TopicView, verb: str) -> str:
+    return f"Topic {topic.name!r} ({topic.slug}) {verb}."
+
+
+def claim_list(claims: Sequence[ClaimView]) -> str:
+    return "\n".join(
+        ["Claims:", *_bullets(f"#{c.id} {c.text} [{', '.join(c.topics)}]" for c in claims)]
+    )
+
+
+def claim_changed(claim: ClaimView, verb: str) -> str:
+    return f"Claim #{claim.id} {verb}: {claim.text} [{', '.join(claim.topics)}]"
+
+
+def config_view(view: ConfigView) -> str:
+    if view.cadence_weekday is None or view.cadence_time is None:
+        cadence = "manual (no weekly round)"
+    else:
+        cadence = (
+            f"weekly, {WEEKDAYS[view.cadence_weekday]} {view.cadence_time} {view.cadence_timezone}"
+        )
+    window = f"{view.signup_window_hours} h" if view.signup_window_hours else "none"
+    lines = [
+        f"Settings for {view.name}:",
+        f"• dialogue channel: {view.dialogue_channel_id or 'not set'}",
+        f"• rounds: {cadence}",
+        f"• signup window: {window}",
+        f"• cooldown: {view.cooldown} rounds",
+        f"• odd one out: {view.odd_policy}",
+    ]
+    for key, value in sorted(view.prompt_schedule.items()):
+        lines.append(f"• {key}: {value}")
+    for key, value in sorted(view.weights.items()):
+        lines.append(f"• weight.{key}: {value}")
+    return "\n".join(lines)
+
+
+def _pair(pair: PairView) -> list[str]:
+    names = " & ".join(m.name for m in pair.members)
+    score = "" if pair.score is None else f" (score {pair.score:.2f})"
+    lines = [f"• {names}{score}"]
+    if pair.shared_topics:
+        lines.append(f"    topics: {', '.join(pair.shared_topics)}")
+    for d in pair.disagreements[:2]:
+        stances = " vs ".join(f"{s.name} {s.words}" for s in d.stances)
+        lines.append(f"    differ on “{d.text}”: {stances}")
+    if pair.format in FORMAT_WORDS:
+        lines.append(f"    format: {pair.format}")
+    if pair.mutual_want:
+        lines.append("    mutual want")
+    return lines
+
+
+def _unmatched(unmatched: Sequence[UnmatchedView]) -> list[str]:
+    if not unmatched:
+        return []
+    return ["Not matched:", *_bullets(f"{u.name}: {u.reason}" for u in unmatched)]
+
+
+def round_preview(result: PreviewResult) -> str:
+    lines = [
+        f"Preview of round {result.round_number} (nothing is stored): {result.pool_size} in "
+        f"the pool, {len(result.pairs)} pair(s), total score {result.total_score:.2f}.",
+    ]
+    for pair in result.pairs:
+        lines += _pair(pair)
+    lines += _unmatched(result.unmatched)
+    return "\n".join(lines)
+
+
+def round_run(result: RoundResult) -> str:
+    head = (
+        f"Round {result.number} is {result.status}: {len(result.pairs)} dialogue(s) from a pool "
+        f"of {result.pool_size}."
+    )
+    if not result.created_now:
+        head = f"Round {result.number} had already run; nothing new was made. " + head
+    lines = [head]
+    for pair in result.pairs:
+        lines += _pair(pair)
+    lines += _unmatched(result.unmatched)
+    if result.failed:
+        lines.append("Could not open yet (still pending; a later run retries):")
+        lines += _bullets(f"dialogue #{f.dialogue_id}: {f.error}" for f in result.failed)
+    return "\n".join(lines)
+
+
+def paired(result: PairResult, names: Sequence[str]) -> str:
+    who = " & ".join(names)
+    lines = [f"Paired {who} (dialogue #{result.dialogue_id})."]
+    if result.forced:
+        lines.append("Forced despite a block; this is logged.")
+    if result.score is None:
+        lines.append("The engine would not have paired them (no score).")
+    if result.opened.error is not None:
+        lines.append(f"The thread could not be opened yet: {result.opened.error}")
+    return "\n".join(lines)
+
+
+def unpaired(result: CloseResult, who: str) -> str:
+    archived = " and its thread archived" if result.archived else ""
+    return f"Ended {who}'s dialogue #{result.dialogue_id}{archived}."
+
+
+def removed(status: MemberStatus, who: str) -> str:
+    if status.status == "removed":
+        return f"{who} is out of the pool. Their data stays; reinstate brings them back."
+    return f"{who} is back in the pool."
+
+
+def pool_stats(stats: PoolStats) -> str:
+    m, f, o = stats.members, stats.forms, stats.outcomes
+    lines = [
+        f"Members: {sum(m.values())} ({m['active']} active, {m['paused']} paused, "
+        f"{m['removed']} removed)",
+        f"Forms: {f['complete']} complete, {f['draft']} draft, {f['none']} not started",
+        "Formats: "
+        + "; ".join(
+            f"{kind} " + ", ".join(f"{rating} {n}" for rating, n in counts.items())
+            for kind, counts in stats.formats.items()
+        ),
+        "Topics:",
+        *_bullets(f"{t.name}: {t.members}" for t in stats.topics),
+        "Claims (answers, pairs disagreeing / answering, divisiveness):",
+        *_bullets(
+            f"#{c.claim_id} {c.text}: {c.answers}, {c.pairs_disagreeing}/{c.pairs_answered}, "
+            f"{_percent(c.divisiveness)}"
+            for c in stats.claims
+        ),
+        "Rounds:",
+        *_bullets(
+            f"{r.number} ({r.created_at:%d %b %Y}, {r.status}): {r.pairs} pair(s), "
+            f"{r.unmatched} unmatched"
+            for r in stats.rounds
+        ),
+        f"Dialogues: {o.pending} pending, {o.open} open, {o.talked} talked, {o.did_not} did "
+        f"not, {o.ghosted} ghosted, {o.ended} ended early; "
+        f"completion {_percent(o.completion_rate)}",
+    ]
+    if stats.stance_moves:
+        lines.append(f"Stances moved ({stats.members_moved} member(s) moved):")
+        lines += _bullets(
+            f"#{s.claim_id} {s.text}: {s.moved}/{s.asked} moved "
+            f"({s.toward_agree} toward agree, {s.toward_disagree} toward disagree)"
+            for s in stats.stance_moves
+        )
+    return "\n".join(lines)
+
+
+def export(files: CsvExport) -> str:
+    # Platforms that can attach files will send these as pool.csv and rounds.csv.
+    return "\n".join(
+        [
+            "pool.csv:",
+            "```",
+            files.pool_csv.rstrip("\n"),
+            "```",
+            "rounds.csv:",
+            "```",
+            files.rounds_csv.rstrip("\n"),
+            "```",
+        ]
+    )
+
+
+def usage(lines: Mapping[str, str] | Sequence[str], heading: str = "Usage:") -> str:
+    items = list(lines.values()) if isinstance(lines, Mapping) else list(lines)
+    return "\n".join([heading, *(f"  {line}" for line in items)])
