@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matching
 from tests.matching.factories import random_document
 
@@ -36,3 +38,37 @@ def test_auto_reaches_its_tolerance_of_exact_on_a_3000_pool() -> None:
     assert auto.solver == "auto:candidates"
     assert auto.total_millis <= exact.total_millis
     assert auto.total_millis >= 0.995 * exact.total_millis
+
+
+SMALL_BLOCKS = matching.Tuning(exact_limit=100, block_limit=200, block_size=120, k=10)
+
+
+def test_blocks_give_a_valid_matching_close_to_exact() -> None:
+    pool = matching.Pool.from_dict(random_document(500, 4, wants=0.5, paused=0.05))
+    exact = matching.solve(pool, solver="exact")
+    blocks = matching.solve(pool, tuning=SMALL_BLOCKS)
+    assert blocks.solver == "auto:blocks"
+    seen = [m for pair in blocks.pairs for m in pair.members]
+    assert len(seen) == len(set(seen))
+    for pair in blocks.pairs:
+        assert pair.millis == pool.score_millis(*pair.members)
+    assert {u.id for u in blocks.unmatched} | set(seen) == set(pool.ids)
+    # tiny blocks (a quarter of the pool) lose more than real ones (docs/matching.md)
+    assert 0.93 * exact.total_millis <= blocks.total_millis <= exact.total_millis
+
+
+def test_refining_blocks_never_lowers_the_total() -> None:
+    pool = matching.Pool.from_dict(random_document(500, 9))
+    totals = [
+        matching.solve(pool, tuning=dataclasses.replace(SMALL_BLOCKS, refine_rounds=r)).total_millis
+        for r in (0, 1, 2)
+    ]
+    assert totals == sorted(totals)
+
+
+def test_blocks_keep_mutual_wants_together() -> None:
+    pool = matching.Pool.from_dict(random_document(500, 6, wants=1.0))
+    blocks = matching.solve(pool, tuning=dataclasses.replace(SMALL_BLOCKS, refine_rounds=0))
+    exact = matching.solve(pool, solver="exact")
+    mutual = sum(p.mutual_want for p in exact.pairs)
+    assert sum(p.mutual_want for p in blocks.pairs) >= 0.9 * mutual
