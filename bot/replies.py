@@ -10,7 +10,7 @@ member-written text (topic names, "about"); adapters deliver them without pingin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.community_config import ConfigView
 from bot.core.curation import ClaimView, TopicView
@@ -31,7 +31,7 @@ def when(moment: datetime | None) -> str:
     """'Mon 12 Jan 2026, 15:00 UTC'; inside the bot every time is UTC."""
     if moment is None:
         return "not set"
-    return moment.strftime("%a %d %b %Y, %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
 
 
 def _bullets(lines: Iterable[str], empty: str = "  (none)") -> list[str]:

@@ -25,7 +25,7 @@ import contextlib
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -370,7 +370,8 @@ class LocalChat:
             zone = (await forms.profile(self.core, forms.ShowProfile(actor))).timezone
         except NotFound:
             zone = "UTC"
-        return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+        # Converted at the edge: inside the bot every time is UTC.
+        return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
     async def _resume(self, actor: Actor, args: _Args) -> Reply:
         _no_args(args, MEMBER_USAGE["resume"])
