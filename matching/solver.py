@@ -313,8 +313,10 @@ def solve(
     method = "greedy" if solver == "greedy" else "blossom"
 
     if mode == "blocks":
-        blocks = -(-n // t.block_size) * (1 + t.refine_rounds)
-        tracker = _Progress(progress, _chunks(n) + blocks + 1)
+        # one tick per scored row chunk: every pass scores each block's rows once
+        passes = 1 + (t.refine_rounds if method != "greedy" else 0)
+        per_pass = _chunks(n) + -(-n // t.block_size)
+        tracker = _Progress(progress, passes * per_pass + 2)
         pairs = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
     else:
         tracker = _Progress(progress, _chunks(n) + 1)
