@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from matching.model import APPETITES, FORMAT_POINTS, Document, Participant
+from matching.model import APPETITES, FORMAT_POINTS, Document, InvalidInput, Participant
 
 SLOT_MINUTES = 30
 SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES  # 336
@@ -131,7 +131,7 @@ class Features:
         topic_bound = int(np.abs(self.topic_weight).sum())
         topic_dtype = np.float32 if topic_bound < 2**24 else np.float64
         if topic_bound >= 2**53:
-            raise ValueError("topic weights too large to score exactly")
+            raise InvalidInput("config.weights.topic: too large to score exactly")
         self.topics = picked.astype(topic_dtype)
         self.topics_weighted = self.topics * self.topic_weight.astype(topic_dtype)
         self.topic_picked = picked
@@ -150,7 +150,7 @@ class Features:
             (onehot.reshape(n, n_claims, 5) @ gap2).reshape(n, 5 * n_claims) if n_claims else onehot
         )
         if 16 * n_claims >= 2**24:
-            raise ValueError("too many claims to score exactly")
+            raise InvalidInput("claims: too many claims to score exactly")
         self.appetite = np.array(
             [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
         )
@@ -233,7 +233,7 @@ class Features:
             + max(abs(u.mutual_want), abs(u.one_way_want))
         )
         if bound >= 2**53:
-            raise ValueError("weights too large to score exactly")
+            raise InvalidInput("config.weights: too large to score exactly")
         dtype = np.float32 if bound < 2**24 else np.float64
         self.block_dtype = dtype
         # [topics_weighted | priority | 1] . [topics | 1 | priority + pair]

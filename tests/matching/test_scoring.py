@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 import matching
 from tests.matching.factories import document, person
 
@@ -203,3 +205,23 @@ def test_score_terms_add_up_to_the_score() -> None:
     )
     pair = pool.explain("a", "b")
     assert round(sum(pair.score_terms.values()), 3) == pair.score == pool.score("a", "b")
+
+
+def test_large_weights_stay_exact() -> None:
+    # bounds above 2**24 switch the scorer from float32 to float64
+    people = [
+        person(f"m{k}", topics=["ethics", "forecasting"][: 1 + k % 2], stances={"c1": k % 5 - 2})
+        for k in range(9)
+    ]
+    pool = pool_of(*people, config={"weights": {"topic": 123456.789, "priority": 1e6}})
+    assert pool.features.block_dtype.__name__ == "float64"
+    result = matching.solve(pool)
+    for pair in result.pairs:
+        assert pair.millis == pool.score_millis(*pair.members)
+    # m0, m2 share only "ethics" (everyone's topic, rarity 1) and differ by 2 on c1
+    assert pool.score("m0", "m2") == 10 + 123456.789 + 2 + 4 + 6
+
+
+def test_weights_too_large_to_score_exactly_are_invalid_input() -> None:
+    with pytest.raises(matching.InvalidInput, match=r"config\.weights"):
+        pool_of(person("a"), config={"weights": {"pair": 1e16}})
