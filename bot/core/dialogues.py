@@ -493,6 +493,21 @@ async def _topic_name(session: AsyncSession, community: Community, topic: str) -
 # --- closing ---------------------------------------------------------------------------------
 
 
+async def current_dialogue(session: AsyncSession, member: Member) -> Dialogue | None:
+    """The member's newest dialogue that is not over (pending or open), if any."""
+    return await session.scalar(
+        select(Dialogue)
+        .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+        .where(
+            Dialogue.community_id == member.community_id,
+            DialogueMember.member_id == member.id,
+            Dialogue.state.in_(("pending", "open")),
+        )
+        .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
+        .limit(1)
+    )
+
+
 async def unpair(core: Core, cmd: Unpair) -> CloseResult:
     """End the member's current (pending or open) dialogue with outcome `ended`."""
     cmd.actor.require_moderator()
@@ -500,17 +515,7 @@ async def unpair(core: Core, cmd: Unpair) -> CloseResult:
     async with core.db.transaction() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         member = await lookup.get_member(session, community, cmd.user)
-        dialogue = await session.scalar(
-            select(Dialogue)
-            .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
-            .where(
-                Dialogue.community_id == community.id,
-                DialogueMember.member_id == member.id,
-                Dialogue.state.in_(("pending", "open")),
-            )
-            .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
-            .limit(1)
-        )
+        dialogue = await current_dialogue(session, member)
         if dialogue is None:
             raise NotFound(f"{_name(member)} has no dialogue in progress.")
         thread_id = dialogue.thread_id

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.storage.models import Community, Dialogue, DialogueMember, InterestForm, Member
+from bot.storage.models import Community, DialogueMember, InterestForm, Member
 
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .dialogues import current_dialogue
 from .errors import NotFound
 
 
@@ -77,17 +78,7 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
         form_status = await session.scalar(
             select(InterestForm.status).where(InterestForm.member_id == member.id)
         )
-        dialogue = await session.scalar(
-            select(Dialogue)
-            .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
-            .where(
-                Dialogue.community_id == community.id,
-                DialogueMember.member_id == member.id,
-                Dialogue.state.in_(("pending", "open")),
-            )
-            .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
-            .limit(1)
-        )
+        dialogue = await current_dialogue(session, member)
         current = None
         waiting: list[Partner] = []
         you_owe = False
