@@ -327,18 +327,22 @@ async def _finish(core: Core, round_id: int, created: bool) -> RoundResult:
     return await _round_result(core, round_id, created, tuple(failed))
 
 
+async def _unmatched_of(session: AsyncSession, round_id: int) -> list[tuple[str, str]]:
+    """(user id, reason) of everyone the round left out."""
+    rows = await session.execute(
+        select(Member.external_id, RoundUnmatched.reason)
+        .join(RoundUnmatched, RoundUnmatched.member_id == Member.id)
+        .where(RoundUnmatched.round_id == round_id)
+        .order_by(Member.id)
+    )
+    return [(uid, reason) for uid, reason in rows.all()]
+
+
 async def _notify_unmatched(core: Core, round_id: int) -> None:
     async with core.db.transaction() as session:
         round_ = await session.get_one(Round, round_id)
         community = await session.get_one(Community, round_.community_id)
-        rows = (
-            await session.execute(
-                select(Member.external_id, RoundUnmatched.reason)
-                .join(RoundUnmatched, RoundUnmatched.member_id == Member.id)
-                .where(RoundUnmatched.round_id == round_id)
-                .order_by(Member.id)
-            )
-        ).all()
+        rows = await _unmatched_of(session, round_id)
     platform = core.platform(community.platform)
     for user_id, reason in rows:
         if reason in (matching.PAUSED, BUSY):  # asked for quiet / already talking
@@ -374,14 +378,7 @@ async def _round_result(
                 select(Dialogue).where(Dialogue.round_id == round_id).order_by(Dialogue.id)
             )
         )
-        unmatched = (
-            await session.execute(
-                select(Member.external_id, RoundUnmatched.reason)
-                .join(RoundUnmatched, RoundUnmatched.member_id == Member.id)
-                .where(RoundUnmatched.round_id == round_id)
-                .order_by(Member.id)
-            )
-        ).all()
+        unmatched = await _unmatched_of(session, round_id)
         return RoundResult(
             round_id=round_.id,
             number=round_.number,
