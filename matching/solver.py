@@ -55,6 +55,7 @@ class Tuning:
     block_size: int = 5000  # members per block
     refine_rounds: int = 2  # regroup-and-resolve rounds after the blocks
     k: int = 20  # candidates kept per member
+    refine_k: int = 20  # candidates kept per member in refinement rounds
     pool_factor: int = 50  # raw candidates scanned per kept one
 
 
@@ -199,7 +200,7 @@ def _refine(
             block = block[np.argsort(rank[block])]
             local = np.full(f.n, -1, dtype=np.int64)
             local[block] = np.arange(len(block))
-            u, v, w = candidate_edges(f, block, t.k, t.pool_factor, tick=progress.tick)
+            u, v, w = candidate_edges(f, block, t.refine_k, t.pool_factor, tick=progress.tick)
             old = [p for p in parts if len(p) == 2]
             if old:
                 ou = local[np.array([p[0] for p in old])]
