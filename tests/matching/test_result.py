@@ -122,3 +122,29 @@ def test_progress_is_reported_up_to_the_total() -> None:
     )
     assert calls and calls[-1][0] == calls[-1][1]
     assert all(0 <= d <= t for d, t in calls)
+
+
+def test_output_is_identical_across_processes_with_all_ties() -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, matching\n"
+        "from tests.matching.factories import document, person\n"
+        "doc = document(*[person(f'm{k:02d}', topics=['ethics']) for k in range(24)])\n"
+        "print(json.dumps(matching.solve(matching.Pool.from_dict(doc)).to_dict()))\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2)
+    }
+    assert len(outputs) == 1
