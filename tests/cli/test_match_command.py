@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,16 @@ def test_json_output_is_the_engine_output_document(couples_csv: Path, tmp_path: 
     assert first["shared_topics"] == ["ai-timelines"]
     assert first["disagreements"][0] == {"claim": "c1", "stances": {"alice": 2, "bob": -2}}
     assert first["format"] == "sync", "bob rates async no"
+
+
+def test_output_file_is_readable_like_any_file_the_user_writes(
+    couples_csv: Path, tmp_path: Path
+) -> None:
+    out_path = tmp_path / "result.csv"
+    assert match(couples_csv, "--output", out_path).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out_path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_csv_output_has_one_row_per_pair_and_per_unmatched(tmp_path: Path) -> None:
