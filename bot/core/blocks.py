@@ -16,8 +16,9 @@ from bot.storage.models import Block, Want
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .dialogues import end_in
 from .errors import BadInput, NotFound
-from .wants import call_off, dialogues_between
+from .wants import dialogues_between
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ async def block(core: Core, cmd: BlockMember) -> BlockResult:
         for dialogue in await dialogues_between(
             session, community.id, me.id, target.id, states=("pending",), kinds=("mutual_want",)
         ):
-            call_off(dialogue, now)
+            await end_in(session, dialogue, "ended", now)
             cancelled.append(dialogue.id)
         return BlockResult(cmd.target_user_id, True, changed, tuple(cancelled))
 

@@ -198,7 +198,7 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
         await platform.post(thread_id, Message(plan.intro))
     except PlatformError as error:
         log.warning("dialogue %s stays pending: cannot post its intro: %s", dialogue_id, error)
-        await _archive(core, plan.platform, thread_id)
+        await archive(core, plan.platform, thread_id)
         return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
 
     now = core.clock.now()
@@ -221,7 +221,7 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
             current = await session.get_one(Dialogue, dialogue_id, populate_existing=True)
     if not won:
         # Someone else opened (or closed) it meanwhile: ours is a duplicate thread.
-        await _archive(core, plan.platform, thread_id)
+        await archive(core, plan.platform, thread_id)
         return OpenResult(dialogue_id, current.state, current.thread_id, opened_now=False)
     return OpenResult(dialogue_id, "open", thread_id, opened_now=True)
 
@@ -519,10 +519,10 @@ async def unpair(core: Core, cmd: Unpair) -> CloseResult:
         if dialogue is None:
             raise NotFound(f"{_name(member)} has no dialogue in progress.")
         thread_id = dialogue.thread_id
-        await _close_in(session, dialogue, "ended", now)
+        await end_in(session, dialogue, "ended", now)
         dialogue_id = dialogue.id
         platform = community.platform
-    archived = await _archive(core, platform, thread_id) if thread_id else False
+    archived = await archive(core, platform, thread_id) if thread_id else False
     return CloseResult(dialogue_id, "ended", closed_now=True, archived=archived)
 
 
@@ -538,27 +538,40 @@ async def close(core: Core, dialogue_id: int, outcome: str) -> CloseResult:
         if dialogue.state == "closed":
             return CloseResult(dialogue_id, dialogue.outcome, closed_now=False, archived=False)
         thread_id = dialogue.thread_id
-        await _close_in(session, dialogue, outcome, now)
+        await end_in(session, dialogue, outcome, now)
         platform = (await session.get_one(Community, dialogue.community_id)).platform
-    archived = await _archive(core, platform, thread_id) if thread_id else False
+    archived = await archive(core, platform, thread_id) if thread_id else False
     return CloseResult(dialogue_id, outcome, closed_now=True, archived=archived)
 
 
-async def _close_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: datetime) -> None:
+async def end_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: datetime) -> None:
+    """THE way a dialogue ends in the database (wrap-up, unpair, block, unwant, leave):
+    state, outcome, and no job left to fire for it."""
     dialogue.state = "closed"
     dialogue.outcome = outcome
     dialogue.closed_at = now
-    # Prompts still waiting for this dialogue must not be sent into an archived thread.
+    # Prompts must not reach an archived thread, nor an intake timeout open a called-off pair.
     await session.execute(
         update(Job)
-        .where(Job.dedupe_key.like(f"prompt:{dialogue.id}:%"), Job.state == "pending")
+        .where(
+            or_(
+                Job.dedupe_key.like(f"prompt:{dialogue.id}:%"),
+                Job.dedupe_key == f"mutual_want_timeout:{dialogue.id}",
+            ),
+            Job.state == "pending",
+        )
         .values(state="done", done_at=now, last_error="cancelled: dialogue closed")
     )
 
 
-async def _archive(core: Core, platform: str, thread_id: str) -> bool:
+async def archive(core: Core, platform: str, thread_id: str, note: str | None = None) -> bool:
+    """Archive a thread after its dialogue ended, posting `note` first; a thread the platform
+    no longer has is an expected event, reported as False."""
+    target = core.platform(platform)
     try:
-        await core.platform(platform).archive_thread(thread_id)
+        if note:
+            await target.post(thread_id, Message(note))
+        await target.archive_thread(thread_id)
     except PlatformError as error:
         log.warning("cannot archive thread %s: %s", thread_id, error)
         return False

@@ -31,9 +31,9 @@ from bot.storage.models import (
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .dialogues import archive, end_in
 from .errors import BadInput, Conflict, NotFound
 from .forms import round_opening_for, round_opening_message
-from .wants import call_off
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +126,9 @@ async def resume(core: Core, cmd: Resume) -> MemberStatus:
         return _status(member)
 
 
+LEFT_NOTE = "Your dialogue partner has left the dialogue pool, so this dialogue is closed."
+
+
 async def leave(core: Core, cmd: Leave) -> LeaveResult:
     """Leave the pool and delete all personal data held for this community."""
     now = core.clock.now()
@@ -147,7 +150,7 @@ async def leave(core: Core, cmd: Leave) -> LeaveResult:
         closed = []
         for dialogue in dialogues:
             if dialogue.state in ("pending", "open"):
-                call_off(dialogue, now)
+                await end_in(session, dialogue, "ended", now)
                 closed.append(ClosedDialogue(dialogue.id, dialogue.thread_id))
             # The explanation quotes both members' stances and names; keep only the counts.
             dialogue.explanation = {}
@@ -172,7 +175,11 @@ async def leave(core: Core, cmd: Leave) -> LeaveResult:
         # The ORM object may still hold a loaded form; drop it from the session, then the row.
         session.expunge(member)
         await session.execute(delete(Member).where(Member.id == mid, Member.community_id == cid))
-        return LeaveResult(cmd.actor.user_id, tuple(closed))
+    # After the commit: the partner learns why the thread closes; nothing names who left.
+    for ended in closed:
+        if ended.thread_id is not None:
+            await archive(core, cmd.actor.community.platform, ended.thread_id, LEFT_NOTE)
+    return LeaveResult(cmd.actor.user_id, tuple(closed))
 
 
 async def _target(session: AsyncSession, actor: Actor, user_id: str) -> Member:

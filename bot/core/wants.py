@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -153,13 +153,6 @@ async def _lock_pair(session: AsyncSession, a: int, b: int) -> None:
     )
 
 
-def call_off(dialogue: Dialogue, now: datetime) -> None:
-    """End a dialogue without a conversation (block, unwant, leave): outcome `ended`."""
-    dialogue.state = "closed"
-    dialogue.outcome = "ended"
-    dialogue.closed_at = now
-
-
 # --- services --------------------------------------------------------------------------------
 
 
@@ -269,7 +262,7 @@ async def unwant(core: Core, cmd: UnwantMember) -> UnwantResult:
         for dialogue in await dialogues_between(
             session, community.id, me.id, target.id, states=("pending",), kinds=("mutual_want",)
         ):
-            call_off(dialogue, core.clock.now())
+            await dialogues.end_in(session, dialogue, "ended", core.clock.now())
             cancelled = dialogue.id
         removed = bool(getattr(result, "rowcount", 0))
         return UnwantResult(cmd.target_user_id, removed, cancelled)

@@ -9,7 +9,7 @@ from bot.core import blocks, wants
 from bot.core.app import Core
 from bot.core.blocks import BlockMember, UnblockMember
 from bot.core.errors import BadInput, NotFound
-from bot.storage.models import Block, Dialogue, Member, Want
+from bot.storage.models import Block, Dialogue, Job, Member, Want
 from tests.factories import actor, row_counts, seed_community, signed_up
 
 ALICE, BOB = actor(user="alice"), actor(user="bob")
@@ -57,9 +57,13 @@ async def test_block_calls_off_a_pending_mutual_want(core: Core) -> None:
     assert result.cancelled_dialogue_ids == (match.dialogue_id,)
     async with core.db.transaction() as session:
         dialogue = await session.get(Dialogue, match.dialogue_id)
+        timeout = await session.scalar(
+            select(Job).where(Job.dedupe_key == f"mutual_want_timeout:{match.dialogue_id}")
+        )
     assert dialogue is not None
     assert (dialogue.state, dialogue.outcome) == ("closed", "ended")
     assert dialogue.closed_at is not None
+    assert timeout is not None and timeout.state == "done", "the intake timeout cannot fire"
 
 
 async def test_unblock_lifts_the_block(core: Core) -> None:

@@ -7,14 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core import blocks, forms, membership, wants
+from bot.core import blocks, dialogues, forms, membership, wants
 from bot.core.app import Core
 from bot.core.errors import BadInput, Conflict, Forbidden, NotFound
 from bot.core.membership import Leave, Pause, ReinstateMember, RemoveMember, Resume
+from bot.platforms.local import LocalPlatform
 from bot.storage.models import (
     Dialogue,
     DialogueMember,
     Feedback,
+    Job,
     Member,
     Round,
     RoundUnmatched,
@@ -302,3 +304,22 @@ async def test_leave_waits_while_their_round_is_opening(core: Core) -> None:
         await membership.leave(core, Leave(ALICE))
     assert "Round 4" in error.value.message
     assert await row_counts(core) == before
+
+
+async def test_leave_tells_the_partner_archives_the_thread_and_cancels_its_prompts(
+    core: Core,
+) -> None:
+    await _pool(core)
+    made = await dialogues.pair(core, dialogues.PairMembers(moderator(), "alice", "bob"))
+    local = core.platform("local")
+    assert isinstance(local, LocalPlatform)
+    thread = local.threads[made.opened.thread_id or ""]
+
+    await membership.leave(core, Leave(ALICE))
+
+    assert thread.archived
+    assert thread.messages[-1].text == membership.LEFT_NOTE
+    assert "alice" not in thread.messages[-1].text.lower()
+    async with core.db.transaction() as session:
+        jobs = list(await session.scalars(select(Job).where(Job.dedupe_key.like("prompt:%"))))
+    assert jobs and all(job.state == "done" for job in jobs)

@@ -21,7 +21,6 @@ Errors a person can cause (`DomainError`, a bad argument) come back as a `Reply`
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ from bot.core import (
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.core.errors import BadInput, DomainError, NotFound
-from bot.platforms.base import PlatformError
 
 MEMBER_USAGE = {
     "signup": "/dialogue signup",
@@ -409,13 +407,6 @@ class LocalChat:
     async def _leave(self, actor: Actor, args: _Args) -> Reply:
         _no_args(args, MEMBER_USAGE["leave"])
         result = await membership.leave(self.core, membership.Leave(actor))
-        # The core hands the archiving of the ended dialogues' threads to the adapter.
-        platform = self.core.platform(self.community.platform)
-        for closed in result.closed_dialogues:
-            if closed.thread_id is not None:
-                # A thread already gone on the platform needs no archiving.
-                with contextlib.suppress(PlatformError):
-                    await platform.archive_thread(closed.thread_id)
         return Reply(True, replies.left(result))
 
     async def _intake(
