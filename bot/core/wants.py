@@ -46,9 +46,20 @@ MUTUAL_WANT_TIMEOUT = timedelta(hours=48)
 INTAKE_FORMATS = ("sync", "async", "either")
 
 
+INTAKE_PREFIX = "mw:intake:"
+
+
 def intake_custom_id(dialogue_id: int) -> str:
     """The button on the match DM; adapters route it to the intake form."""
-    return f"mw:intake:{dialogue_id}"
+    return f"{INTAKE_PREFIX}{dialogue_id}"
+
+
+def intake_dialogue_id(custom_id: str) -> int | None:
+    """The dialogue an intake button belongs to, or None when `custom_id` is not one."""
+    number = custom_id.removeprefix(INTAKE_PREFIX)
+    if number == custom_id or not number.isdigit():
+        return None
+    return int(number)
 
 
 # --- commands and results --------------------------------------------------------------------

@@ -297,3 +297,12 @@ async def test_bad_intake_is_refused(
     with pytest.raises(BadInput) as error:
         await wants.submit_intake(core, SubmitIntake(ALICE, dialogue_id, topics, fmt, notes))
     assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "expected"),
+    [("mw:intake:42", 42), ("mw:intake:", None), ("mw:intake:4x", None), ("other:42", None)],
+)
+def test_intake_button_ids_round_trip(custom_id: str, expected: int | None) -> None:
+    assert wants.intake_dialogue_id(custom_id) == expected
+    assert wants.intake_dialogue_id(wants.intake_custom_id(7)) == 7

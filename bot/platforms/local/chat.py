@@ -89,7 +89,6 @@ ADMIN_USAGE = {
     "export": "/dialogue-admin export",
 }
 # The custom id prefix of `wants.intake_custom_id`; the core has no parser for it.
-INTAKE_PREFIX = "mw:intake:"
 FORM_KEYS = frozenset(
     {
         "topics",
@@ -315,13 +314,12 @@ class LocalChat:
     ) -> Reply:
         """A button press; `values` carries the inputs of the form the button opened."""
         actor = self.actor(user_id)
-        if custom_id.startswith(INTAKE_PREFIX):
-            number = custom_id.removeprefix(INTAKE_PREFIX)
-            if number.isdigit():
-                try:
-                    return await self._intake(actor, int(number), values)
-                except DomainError as error:
-                    return Reply(False, error.message, field=error.field)
+        dialogue_id = wants.intake_dialogue_id(custom_id)
+        if dialogue_id is not None:
+            try:
+                return await self._intake(actor, dialogue_id, values)
+            except DomainError as error:
+                return Reply(False, error.message, field=error.field)
         return Reply(False, "Sorry, that button no longer does anything. Try /dialogue status.")
 
     # --- member commands ---------------------------------------------------------------------
