@@ -1,6 +1,6 @@
 """Dialogue Matchmaker's matching engine: pure, deterministic, maximum total score.
 
-Public contract: /work/shared/MATCHING.md and docs/matching.md.
+Public contract: shared/MATCHING.md (the team's) and docs/matching.md.
 """
 
 from matching.model import InvalidInput, Participant
