@@ -48,9 +48,12 @@ def _round_units(value: float) -> int:
     return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
 
 
-def milli(value: float) -> int:
-    """A number of points as integer millis."""
-    return _round_units(value * 1000)
+def _exact_units(value: float, where: str) -> int:
+    """`value` rounded to an integer, or InvalidInput naming `where` when it is too
+    large to score exactly (this includes overflowing to infinity)."""
+    if not math.isfinite(value) or abs(value) >= 2**53:
+        raise InvalidInput(f"{where}: too large to score exactly")
+    return _round_units(value)
 
 
 def utc_slots(person: Participant, reference: datetime) -> np.ndarray | None:
@@ -101,13 +104,17 @@ class Features:
         n = len(people)
         self.n = n
         weights = doc.config.weights
+
+        def weight_units(name: str, per_point: float) -> int:
+            return _exact_units(weights[name] * per_point, f"config.weights.{name}")
+
         self.units = Units(
-            pair=milli(weights["pair"]),
-            disagreement=_round_units(weights["disagreement"] * 125),
-            mutual_want=milli(weights["mutual_want"]),
-            one_way_want=milli(weights["one_way_want"]),
-            format=milli(weights["format"]),
-            availability=milli(weights["availability"] / 2),
+            pair=weight_units("pair", 1000),
+            disagreement=weight_units("disagreement", 125),
+            mutual_want=weight_units("mutual_want", 1000),
+            one_way_want=weight_units("one_way_want", 1000),
+            format=weight_units("format", 1000),
+            availability=weight_units("availability", 500),
             priority=0,  # per-member millis below
         )
         self.active = np.array([not p.paused for p in people], dtype=bool)
@@ -123,7 +130,11 @@ class Features:
         counts = picked[self.active].sum(axis=0)
         self.topic_weight = np.array(
             [
-                milli(weights["topic"] * (1 + math.log(n_active / c))) if c else 0
+                _exact_units(
+                    weights["topic"] * (1 + math.log(n_active / c)) * 1000, "config.weights.topic"
+                )
+                if c
+                else 0
                 for c in counts.tolist()
             ],
             dtype=np.int64,
@@ -174,7 +185,13 @@ class Features:
         self._format_tables()
 
         self.priority = np.array(
-            [milli(weights["priority"] * p.priority) for p in people], dtype=np.int64
+            [
+                _exact_units(
+                    weights["priority"] * p.priority * 1000, f'participant "{p.id}": priority'
+                )
+                for p in people
+            ],
+            dtype=np.int64,
         )
 
         # Sparse pair data in CSR form, symmetric.

@@ -225,3 +225,25 @@ def test_large_weights_stay_exact() -> None:
 def test_weights_too_large_to_score_exactly_are_invalid_input() -> None:
     with pytest.raises(matching.InvalidInput, match=r"config\.weights"):
         pool_of(person("a"), config={"weights": {"pair": 1e16}})
+
+
+@pytest.mark.parametrize(
+    "weight",
+    ["pair", "topic", "disagreement", "mutual_want", "one_way_want", "format", "availability"],
+)
+def test_weights_too_large_for_a_float_are_invalid_input(weight: str) -> None:
+    # 1e308 milli-points overflow to infinity: InvalidInput, not OverflowError
+    with pytest.raises(matching.InvalidInput, match=rf"config\.weights\.{weight}"):
+        pool_of(
+            person("a", topics=["ethics"]),
+            person("b", topics=["ethics"]),
+            config={"weights": {weight: 1e308}},
+        )
+
+
+@pytest.mark.parametrize("priority", [1e17, 1e306])
+def test_priority_too_large_to_score_is_invalid_input_naming_the_participant(
+    priority: float,
+) -> None:
+    with pytest.raises(matching.InvalidInput, match=r'participant "a": priority'):
+        pool_of(person("a", priority=priority), person("b"))
