@@ -402,6 +402,7 @@ async def demo(database_url: str | None = None, out: TextIO = sys.stdout, fast: 
     if db.is_sqlite:
         event.listen(db.engine.sync_engine, "connect", _unsynced_sqlite)
     try:
+        await db.check_connection()
         await upgrade(db)
         await _replace_demo_community(db)
         clock = FixedClock(DEMO_START - ROUND_INTERVAL * _past_round_count(sample))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrate
-from bot.storage.database import Database
+from bot.storage.database import Database, DatabaseUnavailable
 
 log = logging.getLogger("matchmaker")
 
@@ -35,6 +35,7 @@ def _settings() -> Settings:
 async def _with_db(url: str, action: str) -> int:
     db = Database(url)
     try:
+        await db.check_connection()
         if action == "upgrade":
             await migrate.upgrade(db)
             print(f"database at revision {await migrate.current(db)} (head)")
@@ -117,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"matchmaker: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"matchmaker: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,12 +24,27 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class DatabaseUnavailable(Exception):
+    """The URL cannot be used, or nothing answers there: a message for the person who set it."""
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
 class Database:
     """Owns the engine; `transaction()` is the unit of work every core service runs in."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        try:
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        except (ArgumentError, InvalidRequestError, ImportError) as exc:
+            # A malformed URL, a sync driver, or asyncpg not installed.
+            raise DatabaseUnavailable(f"cannot use the database URL {_shown(url)}: {exc}") from None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -42,6 +58,17 @@ class Database:
         """One transaction: committed when the block ends, rolled back on any exception."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    async def check_connection(self) -> None:
+        """Connect once, so a wrong URL or a server that is down is one clear message."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (DBAPIError, OSError) as exc:
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+            raise DatabaseUnavailable(
+                f"cannot connect to the database at {_shown(self.url)}: {reason}"
+            ) from None
 
     async def dispose(self) -> None:
         await self.engine.dispose()

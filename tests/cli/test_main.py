@@ -82,3 +82,37 @@ def test_run_with_credentials_migrates_and_says_adapters_are_not_built(tmp_path:
     assert result.returncode != 0
     assert "Discord" in result.stderr and "not built yet" in result.stderr
     assert "up to date" in matchmaker(tmp_path, "db", "current", DATABASE_URL=url).stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("demo", "--database-url", "not a url"),
+        ("demo", "--database-url", "sqlite:///sync-driver.db"),
+        ("demo", "--database-url", "sqlite+aiosqlite:///no/such/dir/demo.db"),
+        ("demo", "--database-url", "postgresql+asyncpg://nobody@127.0.0.1:1/x"),
+    ],
+)
+def test_demo_with_an_unusable_database_is_a_clear_message(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = matchmaker(tmp_path, *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith("matchmaker: ")
+    assert "database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["upgrade", "current"])
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite+aiosqlite:///no/such/dir/bot.db", "postgresql+asyncpg://nobody:secret@127.0.0.1:1/x"],
+)
+def test_db_command_on_an_unreachable_database_is_a_clear_message(
+    tmp_path: Path, command: str, url: str
+) -> None:
+    result = matchmaker(tmp_path, "db", command, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "cannot connect to the database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr, "the password is not printed"
