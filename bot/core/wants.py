@@ -296,6 +296,8 @@ async def submit_intake(core: Core, cmd: SubmitIntake) -> IntakeResult:
     async with core.db.transaction() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         me = await lookup.find_member(session, community, cmd.actor.user_id)
+        # Locked (PostgreSQL), so the two sides' intakes are written one after the other and
+        # exactly one of them sees both in and opens the dialogue.
         dialogue = await session.scalar(
             select(Dialogue)
             .where(
@@ -304,6 +306,7 @@ async def submit_intake(core: Core, cmd: SubmitIntake) -> IntakeResult:
                 Dialogue.kind == "mutual_want",
             )
             .options(selectinload(Dialogue.members))
+            .with_for_update(of=Dialogue)
         )
         mine = None
         if dialogue is not None and me is not None:
@@ -322,7 +325,12 @@ async def submit_intake(core: Core, cmd: SubmitIntake) -> IntakeResult:
             raise BadInput(error.message, field="topics") from None
         mine.intake = {"topics": [t.slug for t in topics], "format": cmd.format, "notes": notes}
         await session.flush()
-        both = all(dm.intake is not None for dm in dialogue.members)
+        # Read again now that this transaction writes: SQLite takes no lock for the reads
+        # above, so the other side's intake may have been committed since.
+        intakes = await session.scalars(
+            select(DialogueMember.intake).where(DialogueMember.dialogue_id == dialogue.id)
+        )
+        both = all(intake is not None for intake in intakes)
     if both:
         await dialogues.open_dialogue(core, cmd.dialogue_id)
     return IntakeResult(cmd.dialogue_id, both_submitted=both, opened=both)

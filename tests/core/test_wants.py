@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -306,3 +308,32 @@ async def test_bad_intake_is_refused(
 def test_intake_button_ids_round_trip(custom_id: str, expected: int | None) -> None:
     assert wants.intake_dialogue_id(custom_id) == expected
     assert wants.intake_dialogue_id(wants.intake_custom_id(7)) == 7
+
+
+async def test_intakes_sent_at_the_same_moment_open_the_dialogue(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both sides reach the service before either writes: neither may see only the other's
+    # missing intake, or the pair waits 48 hours for the timeout.
+    dialogue_id = await _matched(core)
+    resolve = wants.active_topics_by_slug
+    arrived = asyncio.Event()
+    waiting = 0
+
+    async def slow_resolve(*args: object, **kwargs: object) -> object:
+        nonlocal waiting
+        waiting += 1
+        if waiting == 2:
+            arrived.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), 0.5)
+        return await resolve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wants, "active_topics_by_slug", slow_resolve)
+    results = await asyncio.gather(
+        wants.submit_intake(core, SubmitIntake(ALICE, dialogue_id, ("ai-timelines",), "sync")),
+        wants.submit_intake(core, SubmitIntake(BOB, dialogue_id, ("forecasting",), "async")),
+    )
+    assert sorted(r.opened for r in results) == [False, True]
+    [dialogue] = await _dialogues(core)
+    assert dialogue.state == "open"
