@@ -35,19 +35,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
-_PARTICIPANT_KEYS_WITH_RULES = {
-    "id",
-    "topics",
-    "stances",
-    "format",
-    "timezone",
-    "availability",
-    "disagreement",
-    "wants",
-    "blocks",
-    "priority",
-    "paused",
-}
 _CONFIG_KEYS = {"cooldown", "odd", "seed", "weights", "reference_date"}
 
 
