@@ -37,6 +37,7 @@ from bot.storage.models import (
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .curation import find_topic
 from .errors import BadInput, Conflict, NotFound
 from .intro import IntroPerson, dialogue_intro
 from .pool import load_pool
@@ -477,17 +478,11 @@ async def _signed_up(session: AsyncSession, community: Community, user_id: str) 
 
 
 async def _topic_name(session: AsyncSession, community: Community, topic: str) -> str:
-    wanted = topic.strip().casefold()
-    for slug, name in (
-        await session.execute(
-            select(Topic.slug, Topic.name).where(
-                Topic.community_id == community.id, Topic.status == "active"
-            )
-        )
-    ).all():
-        if wanted in (slug.casefold(), name.casefold()):
-            return name
-    raise NotFound(f"There is no topic called “{topic}” here.", field="topic")
+    """The name of the active topic `topic` names by slug or name (as curation resolves it)."""
+    found = await find_topic(session, community.id, topic)
+    if found is None or found.status != "active":
+        raise NotFound(f"There is no topic called “{topic}” here.", field="topic")
+    return found.name
 
 
 # --- closing ---------------------------------------------------------------------------------
