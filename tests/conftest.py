@@ -67,27 +67,38 @@ async def _admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
+def _drop(name: str) -> str:
+    # FORCE: a test may leave a connection open; the database goes anyway (PostgreSQL 13+).
+    return f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+
+
 @pytest.fixture(scope="session")
-def postgres_template(postgres_admin_url: str) -> str:
+def postgres_template(postgres_admin_url: str) -> Iterator[str]:
     name = f"mm_template_{os.getpid()}"
-    asyncio.run(
-        _admin(postgres_admin_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    )
-    _migrate(postgres_admin_url.rsplit("/", 1)[0] + f"/{name}")
-    return name
+    asyncio.run(_admin(postgres_admin_url, _drop(name), f"CREATE DATABASE {name}"))
+    try:
+        _migrate(postgres_admin_url.rsplit("/", 1)[0] + f"/{name}")
+        yield name
+    finally:
+        # On a TEST_POSTGRES_URL server nothing else would ever remove it.
+        asyncio.run(_admin(postgres_admin_url, _drop(name)))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "test.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
+        yield f"sqlite+aiosqlite:///{path}"
+        return
     admin = request.getfixturevalue("postgres_admin_url")
     template = request.getfixturevalue("postgres_template")
     name = f"mm_test_{os.getpid()}_{next(_counter)}"
     asyncio.run(_admin(admin, f"CREATE DATABASE {name} TEMPLATE {template}"))
-    return admin.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(admin, _drop(name)))
 
 
 @pytest.fixture

@@ -53,19 +53,32 @@ def postgres_server() -> Iterator[str]:
         as_user, user = ["runuser", "-u", "postgres", "--"], "postgres"
     root = Path(tempfile.mkdtemp(prefix="matchmaker-pg-"))
     data = root / "data"
-    if as_user:
-        shutil.chown(root, user="postgres")
     port = _free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True)  # noqa: E731
-    run(initdb, "-D", str(data), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8")
-    run(
-        pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off",
-        "start",
-    )  # fmt: skip
+
+    def run(*cmd: str) -> None:
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log = root / "log"
+            detail = log.read_text(errors="replace") if log.exists() else ""
+            raise RuntimeError(f"{cmd[0]} failed:\n{done.stdout}{done.stderr}{detail}")
+
+    # Cleanup covers a failed initdb or start too: no temporary cluster or server is left.
     try:
+        if as_user:
+            shutil.chown(root, user="postgres")
+        run(initdb, "-D", str(data), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8")
+        run(
+            pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        )  # fmt: skip
         yield f"postgresql+asyncpg://{user}@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False)
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                capture_output=True,
+                check=False,
+            )
         shutil.rmtree(root, ignore_errors=True)
