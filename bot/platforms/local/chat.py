@@ -88,7 +88,6 @@ ADMIN_USAGE = {
     "reinstate": "/dialogue-admin reinstate @member",
     "export": "/dialogue-admin export",
 }
-# The custom id prefix of `wants.intake_custom_id`; the core has no parser for it.
 FORM_KEYS = frozenset(
     {
         "topics",
