@@ -75,20 +75,17 @@ def _build_pool(n: int, seed: int) -> tuple[Any, float, float]:
     return pool, generated, loaded
 
 
-def _all_pairs(pool: Any) -> tuple[Any, Any, Any, Any]:
+def _all_pairs(pool: Any) -> tuple[int, Any, Any, Any]:
     """Every allowed pair with a positive score: the graph `exact` proves optimal on.
 
-    Uses the engine's vectorised scorer (scoring 12.5M pairs one `pool.score`
-    call at a time would take longer than the solvers it feeds); weights are
-    integer milli-points, i.e. `round(pool.score(a, b) * 1000)`.
+    `pool.allowed_pairs()` uses the engine's vectorised scorer (scoring 12.5M pairs
+    one `pool.score` call at a time would take longer than the solvers it feeds);
+    weights are integer milli-points, i.e. `pool.score_millis(a, b)`. Returns the
+    number of active members and the edges (u, v, millis) over indices into pool.ids.
     """
-    import numpy as np
-
-    from matching.candidates import all_pair_edges
-
-    nodes = np.flatnonzero(pool.features.active)
-    u, v, w = all_pair_edges(pool.features, nodes)
-    return nodes, u, v, w
+    active = sum(not person.paused for person in pool.participants.values())
+    u, v, w = pool.allowed_pairs()
+    return active, u, v, w
 
 
 def _greedy_millis(u: Any, v: Any, w: Any) -> int:
@@ -140,10 +137,10 @@ def worker(job: str, n: int, seed: int, cap: float) -> dict[str, Any]:
         }
     elif job == "allpairs":
         started = time.perf_counter()
-        nodes, u, v, w = _all_pairs(pool)
+        active, u, v, w = _all_pairs(pool)
         out |= {
             "score_s": time.perf_counter() - started,
-            "active": len(nodes),
+            "active": active,
             "edges": len(w),
             "greedy_millis": _greedy_millis(u, v, w),
         }

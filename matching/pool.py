@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.candidates import all_pair_edges
 from matching.explain import explain_pair
 from matching.model import Config, Document, Participant, parse_document
 from matching.result import Pair, to_points
@@ -57,6 +58,17 @@ class Pool:
         """The pair score in points (3 decimals), or None when a hard constraint forbids it."""
         millis = self.score_millis(a, b)
         return None if millis is None else to_points(millis)
+
+    def allowed_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every allowed pair with a positive score: the graph `solve(solver="exact")`
+        maximises over, scored in row blocks.
+
+        Returns (u, v, millis): int64 arrays, u[k] < v[k] indices into `ids`, and
+        millis[k] == score_millis(ids[u[k]], ids[v[k]]).
+        """
+        nodes = np.flatnonzero(self.features.active)
+        u, v, millis = all_pair_edges(self.features, nodes)
+        return nodes[u], nodes[v], millis
 
     def explain(self, a: str, b: str) -> Pair:
         """The Pair-shaped explanation of any two members.

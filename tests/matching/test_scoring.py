@@ -247,3 +247,22 @@ def test_priority_too_large_to_score_is_invalid_input_naming_the_participant(
 ) -> None:
     with pytest.raises(matching.InvalidInput, match=r'participant "a": priority'):
         pool_of(person("a", priority=priority), person("b"))
+
+
+def test_allowed_pairs_are_every_positive_allowed_pair_with_its_score() -> None:
+    from tests.matching.factories import random_document
+
+    pool = matching.Pool.from_dict(random_document(200, seed=4, paused=0.1))
+    u, v, millis = pool.allowed_pairs()
+    got = {
+        (pool.ids[a], pool.ids[b]): w
+        for a, b, w in zip(u.tolist(), v.tolist(), millis.tolist(), strict=True)
+    }
+    assert all(a < b for a, b in got)
+    expected = {}
+    for k, a in enumerate(pool.ids):
+        for b in pool.ids[k + 1 :]:
+            score = pool.score_millis(a, b)
+            if score is not None and score > 0:
+                expected[(a, b)] = score
+    assert got == expected
