@@ -593,14 +593,6 @@ async def _own_dialogue(
     return dialogue
 
 
-async def _actor_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:
-    community = await lookup.get_community(session, actor.community)
-    member = await lookup.find_member(session, community, actor.user_id)
-    if member is None:
-        raise NotFound("You have not signed up for dialogues here yet.")
-    return community, member
-
-
 async def feedback(core: Core, cmd: GiveFeedback) -> FeedbackResult:
     """Rate a dialogue (by default the member's latest one that opened); a second rating of
     the same dialogue replaces the first."""
@@ -615,7 +607,7 @@ async def feedback(core: Core, cmd: GiveFeedback) -> FeedbackResult:
         )
     now = core.clock.now()
     async with core.db.transaction() as session:
-        community, member = await _actor_member(session, cmd.actor)
+        community, member = await lookup.get_own_member(session, cmd.actor)
         if cmd.dialogue_id is not None:
             dialogue = await _own_dialogue(session, community, member, cmd.dialogue_id)
         else:
@@ -660,7 +652,7 @@ async def record_stance_change(core: Core, cmd: RecordStanceChange) -> StanceCha
         raise BadInput("A stance goes from -2 (strongly disagree) to 2 (strongly agree).")
     now = core.clock.now()
     async with core.db.transaction() as session:
-        community, member = await _actor_member(session, cmd.actor)
+        community, member = await lookup.get_own_member(session, cmd.actor)
         dialogue = await _own_dialogue(session, community, member, cmd.dialogue_id)
         claim = await session.scalar(
             select(Claim).where(Claim.id == cmd.claim_id, Claim.community_id == community.id)

@@ -372,11 +372,10 @@ async def _ensure_form(
 
 
 async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
-    community = await lookup.get_community(session, actor.community)
-    member = await lookup.find_member(session, community, actor.user_id)
-    form = None if member is None else await session.get(InterestForm, member.id)
-    if member is None or form is None:
-        raise NotFound("You have not signed up yet; start with /dialogue signup.")
+    _, member = await lookup.get_own_member(session, actor)
+    form = await session.get(InterestForm, member.id)
+    if form is None:
+        raise NotFound(lookup.NOT_SIGNED_UP)
     return member, form
 
 

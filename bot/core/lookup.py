@@ -12,6 +12,8 @@ from bot.storage.models import Community, Member
 from .actor import Actor, CommunityRef
 from .errors import NotFound
 
+NOT_SIGNED_UP = "You have not signed up yet; start with /dialogue signup."
+
 
 async def find_community(session: AsyncSession, ref: CommunityRef) -> Community | None:
     return await session.scalar(
@@ -56,12 +58,24 @@ async def find_member(session: AsyncSession, community: Community, user_id: str)
     )
 
 
-async def get_member(session: AsyncSession, community: Community, user_id: str) -> Member:
-    """A member of *this* community; another community's member is simply unknown here."""
+async def get_member(
+    session: AsyncSession, community: Community, user_id: str, *, field: str | None = None
+) -> Member:
+    """A member of *this* community; another community's member is simply unknown here.
+    `field` names the command field that held `user_id`, for the error."""
     member = await find_member(session, community, user_id)
     if member is None:
-        raise NotFound("That member has not signed up for dialogues here.")
+        raise NotFound("That person has not signed up for dialogues here.", field=field)
     return member
+
+
+async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:
+    """The acting member and their community, or NotFound telling them how to sign up."""
+    community = await get_community(session, actor.community)
+    member = await find_member(session, community, actor.user_id)
+    if member is None:
+        raise NotFound(NOT_SIGNED_UP)
+    return community, member
 
 
 async def ensure_member(

@@ -32,7 +32,7 @@ from . import lookup
 from .actor import Actor
 from .app import Core
 from .dialogues import archive, end_in
-from .errors import BadInput, Conflict, NotFound
+from .errors import BadInput, Conflict
 from .forms import round_opening_for, round_opening_message
 
 
@@ -89,14 +89,6 @@ def _status(member: Member) -> MemberStatus:
     return MemberStatus(member.external_id, member.status, member.paused_until)
 
 
-async def _me(session: AsyncSession, actor: Actor) -> Member:
-    community = await lookup.get_community(session, actor.community)
-    member = await lookup.find_member(session, community, actor.user_id)
-    if member is None:
-        raise NotFound("You have not signed up for dialogues here.")
-    return member
-
-
 def _not_removed(member: Member) -> None:
     if member.status == "removed":
         raise Conflict("A moderator has taken you out of the pool; ask them if you want back in.")
@@ -110,7 +102,7 @@ async def pause(core: Core, cmd: Pause) -> MemberStatus:
         if cmd.until <= now:
             raise BadInput("The end of the pause must be in the future.", field="until")
     async with core.db.transaction() as session:
-        member = await _me(session, cmd.actor)
+        _, member = await lookup.get_own_member(session, cmd.actor)
         _not_removed(member)
         member.status = "paused"
         member.paused_until = cmd.until
@@ -119,7 +111,7 @@ async def pause(core: Core, cmd: Pause) -> MemberStatus:
 
 async def resume(core: Core, cmd: Resume) -> MemberStatus:
     async with core.db.transaction() as session:
-        member = await _me(session, cmd.actor)
+        _, member = await lookup.get_own_member(session, cmd.actor)
         _not_removed(member)
         member.status = "active"
         member.paused_until = None
@@ -133,7 +125,7 @@ async def leave(core: Core, cmd: Leave) -> LeaveResult:
     """Leave the pool and delete all personal data held for this community."""
     now = core.clock.now()
     async with core.db.transaction() as session:
-        member = await _me(session, cmd.actor)
+        _, member = await lookup.get_own_member(session, cmd.actor)
         opening = await round_opening_for(session, member)
         if opening is not None:
             # Its dialogues are being created from this member's rows right now.
@@ -184,10 +176,7 @@ async def leave(core: Core, cmd: Leave) -> LeaveResult:
 
 async def _target(session: AsyncSession, actor: Actor, user_id: str) -> Member:
     community = await lookup.get_community(session, actor.community)
-    member = await lookup.find_member(session, community, user_id)
-    if member is None:
-        raise NotFound("That person has not signed up for dialogues here.", field="user_id")
-    return member
+    return await lookup.get_member(session, community, user_id, field="user_id")
 
 
 async def remove(core: Core, cmd: RemoveMember) -> MemberStatus:

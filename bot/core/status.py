@@ -15,7 +15,6 @@ from . import lookup
 from .actor import Actor
 from .app import Core
 from .dialogues import current_dialogue
-from .errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +70,7 @@ def next_round_at(community: Community, now: datetime) -> datetime | None:
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
     async with core.db.transaction() as session:
-        community = await lookup.get_community(session, cmd.actor.community)
-        member = await lookup.find_member(session, community, cmd.actor.user_id)
-        if member is None:
-            raise NotFound("You have not signed up yet: use /dialogue signup to join.")
+        community, member = await lookup.get_own_member(session, cmd.actor)
         form_status = await session.scalar(
             select(InterestForm.status).where(InterestForm.member_id == member.id)
         )
