@@ -126,7 +126,8 @@ class PoolSnapshot:
         return out
 
 
-def _is_paused(member: Member, now: datetime) -> bool:
+def is_paused(member: Member, now: datetime) -> bool:
+    """Paused right now: the pool and `/dialogue status` both ask this."""
     if member.status != "paused":
         return False
     # A pause with an end date that has passed is over, even before `resume` is run.
@@ -253,7 +254,7 @@ async def load_pool(
     participants: list[dict[str, Any]] = []
     members: dict[str, PoolMember] = {}
     for member, form in rows:
-        paused = _is_paused(member, now)
+        paused = is_paused(member, now)
         busy = member.id in busy_ids
         entry: dict[str, Any] = {
             "id": member.external_id,

@@ -15,6 +15,7 @@ from . import lookup
 from .actor import Actor
 from .app import Core
 from .dialogues import current_dialogue
+from .pool import is_paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +105,7 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                     if intake is None:
                         waiting.append(Partner(uid, name or uid))
                         you_owe = you_owe or mid == member.id
-        paused = member.status == "paused" and (
-            member.paused_until is None or member.paused_until > now
-        )
+        paused = is_paused(member, now)
         return MemberStatusView(
             status=member.status if member.status != "paused" or paused else "active",
             form_status=form_status,
