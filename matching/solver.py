@@ -238,17 +238,15 @@ def _reasons(f: Features, members: np.ndarray, active: np.ndarray) -> dict[int, 
     reasons: dict[int, str] = {}
     for start in range(0, len(members), ROW_CHUNK):
         rows = members[start : start + ROW_CHUNK]
-        block = score_block(f, rows, active)
-        loose = score_block(f, rows, active, ignore_history=True)
-        has = block.allowed.any(axis=1)
-        has_loose = loose.allowed.any(axis=1)
-        for i, a, b in zip(rows.tolist(), has.tolist(), has_loose.tolist(), strict=True):
-            if a:
-                reasons[i] = ODD_ONE_OUT
-            elif b:
-                reasons[i] = MET_EVERYONE_RECENTLY
-            else:
-                reasons[i] = NO_COMPATIBLE_PARTNER
+        has = score_block(f, rows, active).allowed.any(axis=1)
+        for i in rows[has].tolist():
+            reasons[i] = ODD_ONE_OUT
+        # only members with no allowed partner are scored again, ignoring history
+        rest = rows[~has]
+        if len(rest):
+            has_loose = score_block(f, rest, active, ignore_history=True).allowed.any(axis=1)
+            for i, loose in zip(rest.tolist(), has_loose.tolist(), strict=True):
+                reasons[i] = MET_EVERYONE_RECENTLY if loose else NO_COMPATIBLE_PARTNER
     return reasons
 
 
