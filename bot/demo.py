@@ -34,7 +34,7 @@ from bot.core.app import Core
 from bot.core.intro import STANCE_WORDS, explain_unmatched
 from bot.platforms.local import LocalPlatform
 from bot.sample import SampleCommunity, SampleMember, load_sample
-from bot.storage.database import Database
+from bot.storage.database import Database, shown_url
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
     Community,
@@ -382,7 +382,7 @@ def render_header(
         f"History: {seeded.past_dialogues} dialogues in {seeded.past_rounds} past rounds "
         f"(cooldown {sample.cooldown} rounds)"
     )
-    console.print(f"Database: {escape(database_url)}")
+    console.print(f"Database: {escape(shown_url(database_url))}")
     console.print()
 
 

@@ -146,3 +146,13 @@ def test_report_ends_with_the_moderators_pool_summary(report: str, sample: Sampl
     assert f"forms: {len(sample.members)} complete" in summary
     for claim in sample.claims:
         assert claim.text in summary
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_demo_runs_on_postgresql_without_printing_the_password(database_url: str) -> None:
+    secret_url = database_url.replace("@", ":s3cret-pw@", 1)  # trust auth ignores it
+    out = io.StringIO()
+    assert asyncio.run(demo(secret_url, out)) == 0
+    report = out.getvalue()
+    assert "s3cret-pw" not in report and ":***@" in report
+    assert "Pair 1: " in report

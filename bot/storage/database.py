@@ -28,7 +28,8 @@ class DatabaseUnavailable(Exception):
     """The URL cannot be used, or nothing answers there: a message for the person who set it."""
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: any password replaced by ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -44,7 +45,9 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, echo=echo)
         except (ArgumentError, InvalidRequestError, ImportError) as exc:
             # A malformed URL, a sync driver, or asyncpg not installed.
-            raise DatabaseUnavailable(f"cannot use the database URL {_shown(url)}: {exc}") from None
+            raise DatabaseUnavailable(
+                f"cannot use the database URL {shown_url(url)}: {exc}"
+            ) from None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -67,7 +70,7 @@ class Database:
         except (DBAPIError, OSError) as exc:
             reason = exc.orig if isinstance(exc, DBAPIError) else exc
             raise DatabaseUnavailable(
-                f"cannot connect to the database at {_shown(self.url)}: {reason}"
+                f"cannot connect to the database at {shown_url(self.url)}: {reason}"
             ) from None
 
     async def dispose(self) -> None:
