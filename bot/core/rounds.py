@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -360,11 +360,25 @@ async def _round_result(
 ) -> RoundResult:
     async with core.db.transaction() as session:
         round_ = await session.get_one(Round, round_id)
+        dialogues = list(
+            await session.scalars(
+                select(Dialogue).where(Dialogue.round_id == round_id).order_by(Dialogue.id)
+            )
+        )
+        unmatched = await _unmatched_of(session, round_id)
+        # Names of this round's people only, not of the whole community.
+        seated = (
+            select(DialogueMember.member_id)
+            .join(Dialogue, Dialogue.id == DialogueMember.dialogue_id)
+            .where(Dialogue.round_id == round_id)
+        )
+        left_out = select(RoundUnmatched.member_id).where(RoundUnmatched.round_id == round_id)
         names = dict(
             (
                 await session.execute(
                     select(Member.external_id, Member.display_name).where(
-                        Member.community_id == round_.community_id
+                        Member.community_id == round_.community_id,
+                        or_(Member.id.in_(seated), Member.id.in_(left_out)),
                     )
                 )
             ).all()
@@ -373,12 +387,6 @@ async def _round_result(
         def name(uid: str) -> str:
             return names.get(uid) or uid
 
-        dialogues = list(
-            await session.scalars(
-                select(Dialogue).where(Dialogue.round_id == round_id).order_by(Dialogue.id)
-            )
-        )
-        unmatched = await _unmatched_of(session, round_id)
         return RoundResult(
             round_id=round_.id,
             number=round_.number,
