@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import io
 import json
 import os
@@ -185,7 +184,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     size = len(document.get("participants") or ())
     started = time.perf_counter()
     with _progress(err, enabled=size >= PROGRESS_THRESHOLD, size=size) as on_progress:
-        result = _solve(matching.solve, pool, args.solver, on_progress)
+        result = matching.solve(pool, solver=args.solver, progress=on_progress)
     elapsed = time.perf_counter() - started
 
     report = result.to_dict()
@@ -220,26 +219,10 @@ def _locate(export: FormExport, message: str) -> str:
     return f"line {line}: {message}" if line is not None else message
 
 
-def _solve(
-    solve: Callable[..., Any],
-    pool: Any,
-    solver: str,
-    on_progress: Callable[..., None] | None,
-) -> Any:
-    # The contract does not promise a progress hook; use it only if offered.
-    try:
-        accepts_progress = "progress" in inspect.signature(solve).parameters
-    except (TypeError, ValueError):
-        accepts_progress = False
-    if accepts_progress and on_progress is not None:
-        return solve(pool, solver=solver, progress=on_progress)
-    return solve(pool, solver=solver)
-
-
 @contextmanager
 def _progress(
     console: Console, *, enabled: bool, size: int
-) -> Iterator[Callable[..., None] | None]:
+) -> Iterator[Callable[[int, int], None] | None]:
     """A bar while solving a large pool; a spinner until the engine reports figures."""
     if not enabled:
         yield None
@@ -254,24 +237,9 @@ def _progress(
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"matching {size:,} people", total=None)
 
-        def on_progress(*args: Any, **kwargs: Any) -> None:
-            # Accept the shapes a solver is likely to report: (done, total),
-            # (fraction,), (stage, done, total) or keywords of those names.
-            stage = kwargs.get("stage")
-            numbers = [a for a in args if isinstance(a, int | float) and not isinstance(a, bool)]
-            stage = stage or next((a for a in args if isinstance(a, str)), None)
-            done = kwargs.get("done", numbers[0] if numbers else None)
-            total = kwargs.get("total", numbers[1] if len(numbers) > 1 else None)
-            if total is None and isinstance(done, float) and 0.0 <= done <= 1.0:
-                done, total = done * 100, 100
-            update: dict[str, Any] = {}
-            if stage:
-                update["description"] = f"matching {size:,} people: {stage}"
-            if total:
-                update["total"] = total
-            if done is not None:
-                update["completed"] = done
-            progress.update(task, **update)
+        def on_progress(done: int, total: int) -> None:
+            # The engine reports rows scored and graphs solved as (done, total).
+            progress.update(task, completed=done, total=total)
 
         yield on_progress
 

@@ -250,3 +250,15 @@ def test_output_must_be_csv_or_json(couples_csv: Path, tmp_path: Path) -> None:
 
 def test_output_directory_must_exist(couples_csv: Path, tmp_path: Path) -> None:
     assert_bad_input(match(couples_csv, "-o", tmp_path / "no" / "out.json"), "no such directory")
+
+
+def test_large_pool_is_matched_with_the_engine_reporting_progress(tmp_path: Path) -> None:
+    from tests.matching.factories import random_document
+
+    pool = write_json(tmp_path / "big.json", random_document(1_000, 3))
+    out_path = tmp_path / "big-result.json"
+    result = match(pool, "--output", out_path, "--limit", "5")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out_path.read_text(encoding="utf-8"))
+    matched = [m for pair in report["pairs"] for m in pair["members"]]
+    assert len(matched) + len(report["unmatched"]) == 1_000
