@@ -163,6 +163,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
             ).all()
         )
         pool_rows = []
+        people: dict[int, tuple[str, str]] = {}  # member id -> (user id, name), for rounds
         for member, form in (
             await session.execute(
                 select(Member, InterestForm)
@@ -171,6 +172,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                 .order_by(Member.id)
             )
         ).all():
+            people[member.id] = (member.external_id, member.display_name)
             pool_rows.append(
                 [
                     member.external_id,
@@ -196,16 +198,6 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                 ]
             )
 
-        people = {
-            mid: (uid, name)
-            for mid, uid, name in (
-                await session.execute(
-                    select(Member.id, Member.external_id, Member.display_name).where(
-                        Member.community_id == cid
-                    )
-                )
-            ).all()
-        }
         rounds = {
             r.id: r for r in await session.scalars(select(Round).where(Round.community_id == cid))
         }
