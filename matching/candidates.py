@@ -4,11 +4,11 @@ All pairs are scored in row blocks with the vectorised scorer; no pair is ever
 visited in a Python loop. Only allowed pairs with a positive score become edges:
 a non-positive edge is never needed in a maximum-weight matching.
 
-Candidates: for each member i keep the m = 3k best partners by raw score, then
-re-rank them by score(i, j) - r_j / 2, where r_j is the mean of j's own top-k raw
-scores, and keep the best k. Without the correction a few "hub" members appear in
-everyone's list and the candidate graph loses partners for the rest. Edge weights
-stay the true scores.
+Candidates: for each member i keep the m = k * pool_factor best partners by raw
+score, then re-rank them by score(i, j) - r_j / 2, where r_j is the mean of j's own
+top-k raw scores, and keep the best k (k and pool_factor come from solver.Tuning).
+Without the correction a few "hub" members appear in everyone's list and the
+candidate graph loses partners for the rest. Edge weights stay the true scores.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import numpy as np
 from matching.scoring import Features, score_block
 
 ROW_CHUNK = 256
-DEFAULT_K = 20
-DEFAULT_POOL_FACTOR = 50
 HUB_WEIGHT = 0.5
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, weight), u < v, local indices
@@ -53,8 +51,8 @@ def all_pair_edges(f: Features, nodes: np.ndarray, tick: Tick | None = None) -> 
 def candidate_edges(
     f: Features,
     nodes: np.ndarray,
-    k: int = DEFAULT_K,
-    pool_factor: int = DEFAULT_POOL_FACTOR,
+    k: int,
+    pool_factor: int,
     tick: Tick | None = None,
 ) -> Edges:
     """Hub-corrected top-k partners of every node (symmetrised), local indices."""
