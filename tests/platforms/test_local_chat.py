@@ -435,6 +435,7 @@ async def test_moderator_configures_the_community(
         ("config cooldown=99", "cooldown"),
         ("config colour=blue", "colour"),
         ("config weekday=someday", "cadence_weekday"),
+        ("config weekday=monkey", "cadence_weekday"),
         ("config weight.charisma=2", "weights"),
         ("config time=25:00", "cadence_time"),
     ):

@@ -108,7 +108,7 @@ FORM_KEYS = frozenset(
 )
 INTAKE_KEYS = frozenset({"topics", "format", "notes"})
 RESET_WORDS = frozenset({"none", "default", "off", "clear", "-"})
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 _MENTION = re.compile(r"^<@!?([^>|]+)(?:\|[^>]*)?>$")  # <@123>, <@!123>, Slack <@U1|name>
 
@@ -601,8 +601,10 @@ def _weekday(value: str) -> int:
     word = value.strip().lower()
     if word.isdigit():
         return int(word)  # the core checks 0..6
-    if word[:3] in WEEKDAY_NAMES:
-        return WEEKDAY_NAMES.index(word[:3])
+    for number, name in enumerate(WEEKDAY_NAMES):
+        # "mon" and "Monday" name Monday; "monkey" names nothing.
+        if word in (name, name[:3]):
+            return number
     raise BadInput(
         f"{value!r} is not a weekday; use mon…sun or 0 (Monday) to 6.", field="cadence_weekday"
     )
