@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import matching
+
 __all__ = ["FormExport", "FormExportError", "Kind", "load_document", "read_form_export", "topic_id"]
 
 Kind = Literal["csv", "json"]
@@ -700,24 +702,9 @@ class _Document:
         return _unique(chosen)
 
 
-_FIELD_ORDER = (
-    "id",
-    "topics",
-    "stances",
-    "format",
-    "timezone",
-    "availability",
-    "disagreement",
-    "wants",
-    "blocks",
-    "priority",
-    "paused",
-)
-
-
 def _ordered(person: dict[str, Any]) -> dict[str, Any]:
     """Same key order as the contract's example, so exports diff cleanly."""
-    rank = {key: i for i, key in enumerate(_FIELD_ORDER)}
+    rank = {key: i for i, key in enumerate(matching.PARTICIPANT_FIELDS)}
     return dict(sorted(person.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 

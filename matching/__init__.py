@@ -3,7 +3,7 @@
 Public contract: shared/MATCHING.md (the team's) and docs/matching.md.
 """
 
-from matching.model import InvalidInput, Participant
+from matching.model import PARTICIPANT_FIELDS, InvalidInput, Participant
 from matching.pool import Pool
 from matching.result import (
     MET_EVERYONE_RECENTLY,
@@ -22,6 +22,7 @@ __all__ = [
     "MET_EVERYONE_RECENTLY",
     "NO_COMPATIBLE_PARTNER",
     "ODD_ONE_OUT",
+    "PARTICIPANT_FIELDS",
     "PAUSED",
     "REASONS",
     "SOLVERS",

@@ -8,6 +8,7 @@ silently dropped or coerced.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _CONFIG_KEYS = {"cooldown", "odd", "seed", "weights", "reference_date"}
+PARTICIPANT_FIELDS = (
+    "id",
+    "topics",
+    "stances",
+    "format",
+    "timezone",
+    "availability",
+    "disagreement",
+    "wants",
+    "blocks",
+    "priority",
+    "paused",
+)
 
 
 class InvalidInput(ValueError):
@@ -156,6 +170,13 @@ def _parse_participant(
     if not isinstance(pid, str) or not pid:
         raise InvalidInput(f"participants[{n}].id: expected a non-empty string")
     where = f'participant "{pid}"'
+    for key in raw:
+        # Other fields (a name, an email) are carried along and ignored, but a near miss of
+        # a real one ("block" for "blocks") would silently drop a constraint: refuse it.
+        if key not in PARTICIPANT_FIELDS:
+            near = difflib.get_close_matches(str(key), PARTICIPANT_FIELDS, n=1, cutoff=0.8)
+            if near:
+                raise InvalidInput(f"{where}: {key}: unknown field; did you mean {near[0]!r}?")
 
     picked = _str_list(raw.get("topics", []), f"{where}: topics")
     for topic in picked:

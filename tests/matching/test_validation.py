@@ -50,6 +50,9 @@ def with_alice(**fields: Any) -> dict[str, Any]:
         ({"priority": -1}, ("priority",)),
         ({"priority": True}, ("priority",)),
         ({"paused": "yes"}, ("paused",)),
+        ({"block": ["bob"]}, ("block:", "did you mean 'blocks'")),
+        ({"want": ["bob"]}, ("want:", "did you mean 'wants'")),
+        ({"time_zone": "UTC"}, ("time_zone:", "did you mean 'timezone'")),
     ],
 )
 def test_bad_participant_fields_name_participant_and_field(
@@ -132,3 +135,9 @@ def test_an_empty_pool_is_valid_and_solves_to_nothing() -> None:
 def test_unknown_solver_is_an_error() -> None:
     with pytest.raises(ValueError, match="solver"):
         matching.solve(matching.Pool.from_dict(document(person("a"))), solver="magic")
+
+
+def test_fields_the_engine_does_not_use_are_carried_along() -> None:
+    data = with_alice(name="Alice Liddell", about="Wonderland", email="a@example.org")
+    pool = matching.Pool.from_dict(data)
+    assert sorted(pool.ids) == ["alice", "bob"]
