@@ -66,8 +66,8 @@ async def block(core: Core, cmd: BlockMember) -> BlockResult:
         for dialogue in await dialogues_between(
             session, community.id, me.id, target.id, states=("pending",), kinds=("mutual_want",)
         ):
-            await end_in(session, dialogue, "ended", now)
-            cancelled.append(dialogue.id)
+            if await end_in(session, dialogue, "ended", now):
+                cancelled.append(dialogue.id)
         return BlockResult(cmd.target_user_id, True, changed, tuple(cancelled))
 
 

@@ -514,9 +514,11 @@ async def unpair(core: Core, cmd: Unpair) -> CloseResult:
         if dialogue is None:
             raise NotFound(f"{_name(member)} has no dialogue in progress.")
         thread_id = dialogue.thread_id
-        await end_in(session, dialogue, "ended", now)
-        dialogue_id = dialogue.id
+        ended = await end_in(session, dialogue, "ended", now)
+        dialogue_id, outcome = dialogue.id, dialogue.outcome
         platform = community.platform
+    if not ended:  # closed meanwhile (wrap-up): that close archives the thread
+        return CloseResult(dialogue_id, outcome, closed_now=False, archived=False)
     archived = await archive(core, platform, thread_id) if thread_id else False
     return CloseResult(dialogue_id, "ended", closed_now=True, archived=archived)
 
@@ -533,15 +535,29 @@ async def close(core: Core, dialogue_id: int, outcome: str) -> CloseResult:
         if dialogue.state == "closed":
             return CloseResult(dialogue_id, dialogue.outcome, closed_now=False, archived=False)
         thread_id = dialogue.thread_id
-        await end_in(session, dialogue, outcome, now)
+        if not await end_in(session, dialogue, outcome, now):
+            return CloseResult(dialogue_id, dialogue.outcome, closed_now=False, archived=False)
         platform = (await session.get_one(Community, dialogue.community_id)).platform
     archived = await archive(core, platform, thread_id) if thread_id else False
     return CloseResult(dialogue_id, outcome, closed_now=True, archived=archived)
 
 
-async def end_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: datetime) -> None:
+async def end_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: datetime) -> bool:
     """THE way a dialogue ends in the database (wrap-up, unpair, block, unwant, leave):
-    state, outcome, and no job left to fire for it."""
+    state, outcome, and no job left to fire for it.
+
+    False when another transaction closed it first (its outcome stands; `dialogue` is
+    refreshed): the conditional update waits for that one, so only one ending wins.
+    """
+    ended = await session.execute(
+        update(Dialogue)
+        .where(Dialogue.id == dialogue.id, Dialogue.state != "closed")
+        .values(state="closed", outcome=outcome, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], ended).rowcount != 1:
+        await session.refresh(dialogue)
+        return False
     dialogue.state = "closed"
     dialogue.outcome = outcome
     dialogue.closed_at = now
@@ -557,6 +573,7 @@ async def end_in(session: AsyncSession, dialogue: Dialogue, outcome: str, now: d
         )
         .values(state="done", done_at=now, last_error="cancelled: dialogue closed")
     )
+    return True
 
 
 async def archive(core: Core, platform: str, thread_id: str, note: str | None = None) -> bool:

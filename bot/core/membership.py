@@ -141,8 +141,9 @@ async def leave(core: Core, cmd: Leave) -> LeaveResult:
         )
         closed = []
         for dialogue in dialogues:
-            if dialogue.state in ("pending", "open"):
-                await end_in(session, dialogue, "ended", now)
+            if dialogue.state in ("pending", "open") and await end_in(
+                session, dialogue, "ended", now
+            ):
                 closed.append(ClosedDialogue(dialogue.id, dialogue.thread_id))
             # The explanation quotes both members' stances and names; keep only the counts.
             dialogue.explanation = {}

@@ -273,8 +273,8 @@ async def unwant(core: Core, cmd: UnwantMember) -> UnwantResult:
         for dialogue in await dialogues_between(
             session, community.id, me.id, target.id, states=("pending",), kinds=("mutual_want",)
         ):
-            await dialogues.end_in(session, dialogue, "ended", core.clock.now())
-            cancelled = dialogue.id
+            if await dialogues.end_in(session, dialogue, "ended", core.clock.now()):
+                cancelled = dialogue.id
         removed = bool(getattr(result, "rowcount", 0))
         return UnwantResult(cmd.target_user_id, removed, cancelled)
 

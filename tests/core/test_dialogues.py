@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.core import blocks, community_config, forms, wants
+from bot.core import blocks, community_config, dialogues, forms, wants
 from bot.core.app import Core
 from bot.core.dialogues import (
     GiveFeedback,
@@ -219,6 +222,37 @@ async def test_close_records_the_outcome_once(core: Core, seeded: Seeded) -> Non
     assert (await dialogue_row(core, made.dialogue_id)).outcome == "talked"
     with pytest.raises(NotFound):
         await close(core, 9999, "talked")
+
+
+async def test_wrap_up_and_unpair_at_the_same_moment_close_it_once(
+    core: Core, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both read the dialogue as open before either writes: only one may end it (its outcome
+    # stands) and archive the thread.
+    await two_disagreeing(core, seeded)
+    made = await pair(core, PairMembers(MOD, "alice", "bob"))
+    end = dialogues.end_in
+    arrived = asyncio.Event()
+    waiting = 0
+
+    async def slow_end(*args: Any, **kwargs: Any) -> Any:
+        nonlocal waiting
+        waiting += 1
+        if waiting == 2:
+            arrived.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), 0.5)
+        return await end(*args, **kwargs)
+
+    monkeypatch.setattr(dialogues, "end_in", slow_end)
+    closed, unpaired = await asyncio.gather(
+        close(core, made.dialogue_id, "talked"), unpair(core, Unpair(MOD, "bob"))
+    )
+    assert [closed.closed_now, unpaired.closed_now].count(True) == 1
+    assert [closed.archived, unpaired.archived].count(True) == 1
+    winner = closed if closed.closed_now else unpaired
+    assert (await dialogue_row(core, made.dialogue_id)).outcome == winner.outcome
+    assert {closed.outcome, unpaired.outcome} == {winner.outcome}
 
 
 # --- feedback and stance changes -------------------------------------------------------------
