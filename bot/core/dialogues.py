@@ -378,6 +378,7 @@ async def pair(core: Core, cmd: PairMembers) -> PairResult:
         community = await lookup.get_community(session, cmd.actor.community)
         a = await _signed_up(session, community, cmd.user_a)
         b = await _signed_up(session, community, cmd.user_b)
+        await lookup.lock_pair(session, a.id, b.id)  # a double-sent pair makes one dialogue
         together = await session.scalar(
             select(Dialogue.id)
             .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)

@@ -78,6 +78,14 @@ async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community
     return community, member
 
 
+async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
+    """Lock two member rows in id order (PostgreSQL; SQLite serialises writers anyway), so
+    two commands about the same pair run one after the other."""
+    await session.execute(
+        select(Member.id).where(Member.id.in_(sorted((a, b)))).order_by(Member.id).with_for_update()
+    )
+
+
 async def ensure_member(
     session: AsyncSession, community: Community, actor: Actor, now: datetime
 ) -> Member:

@@ -156,14 +156,6 @@ async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
     return row is not None
 
 
-async def _lock_pair(session: AsyncSession, a: int, b: int) -> None:
-    # Two people ticking each other at the same moment must yield one match, not zero or two:
-    # lock both member rows in id order (PostgreSQL; SQLite serialises writers anyway).
-    await session.execute(
-        select(Member.id).where(Member.id.in_(sorted((a, b)))).order_by(Member.id).with_for_update()
-    )
-
-
 # --- services --------------------------------------------------------------------------------
 
 
@@ -180,7 +172,8 @@ async def want(core: Core, cmd: WantMember) -> WantResult:
         if cmd.target_user_id == cmd.actor.user_id:
             raise BadInput("You cannot tick yourself.", field="target_user_id")
         target = await signed_up_member(session, community, cmd.target_user_id)
-        await _lock_pair(session, me.id, target.id)
+        # Two people ticking each other at the same moment must yield one match, not two.
+        await lookup.lock_pair(session, me.id, target.id)
         if await session.get(Block, (me.id, target.id)) is not None:
             raise BadInput(
                 "You have blocked them; unblock them first if you want a dialogue.",

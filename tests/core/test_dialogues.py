@@ -185,6 +185,35 @@ async def test_manual_pair_refuses_bad_requests(core: Core, seeded: Seeded) -> N
         await pair(core, PairMembers(MOD, "bob", "alice"))
 
 
+async def test_the_same_pair_sent_twice_at_once_makes_one_dialogue(
+    core: Core, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if core.db.is_sqlite:
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer")
+    await two_disagreeing(core, seeded)
+    explain = dialogues._explain
+    arrived = asyncio.Event()
+    waiting = 0
+
+    async def slow_explain(*args: Any, **kwargs: Any) -> Any:
+        nonlocal waiting
+        waiting += 1
+        if waiting == 2:
+            arrived.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), 0.5)
+        return await explain(*args, **kwargs)
+
+    monkeypatch.setattr(dialogues, "_explain", slow_explain)
+    results = await asyncio.gather(
+        pair(core, PairMembers(MOD, "alice", "bob")),
+        pair(core, PairMembers(MOD, "bob", "alice")),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "PairResult"]
+    assert await count(core, Dialogue) == 1
+
+
 # --- closing ---------------------------------------------------------------------------------
 
 
