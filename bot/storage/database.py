@@ -16,12 +16,22 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would begin transactions itself, late (at the first write); `_begin_sqlite`
+    # does it instead. SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    # IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions that
+    # read, then write (is there a dialogue for this pair? no: insert one) run one after the
+    # other: what the row locks (FOR UPDATE) give on PostgreSQL. A waiting one retries for
+    # busy_timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class DatabaseUnavailable(Exception):
@@ -49,7 +59,8 @@ class Database:
                 f"cannot use the database URL {shown_url(url)}: {exc}"
             ) from None
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine.sync_engine, "connect", _configure_sqlite_connection)
+            event.listen(self.engine.sync_engine, "begin", _begin_sqlite)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

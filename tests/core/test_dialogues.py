@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.core import blocks, community_config, dialogues, forms, wants
 from bot.core.app import Core
 from bot.core.dialogues import (
+    CloseResult,
     GiveFeedback,
     PairMembers,
     RecordStanceChange,
@@ -188,8 +189,6 @@ async def test_manual_pair_refuses_bad_requests(core: Core, seeded: Seeded) -> N
 async def test_the_same_pair_sent_twice_at_once_makes_one_dialogue(
     core: Core, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if core.db.is_sqlite:
-        pytest.skip("row locks are PostgreSQL's; SQLite has one writer")
     await two_disagreeing(core, seeded)
     explain = dialogues._explain
     arrived = asyncio.Event()
@@ -274,14 +273,21 @@ async def test_wrap_up_and_unpair_at_the_same_moment_close_it_once(
         return await end(*args, **kwargs)
 
     monkeypatch.setattr(dialogues, "end_in", slow_end)
-    closed, unpaired = await asyncio.gather(
-        close(core, made.dialogue_id, "talked"), unpair(core, Unpair(MOD, "bob"))
+    results = await asyncio.gather(
+        close(core, made.dialogue_id, "talked"),
+        unpair(core, Unpair(MOD, "bob")),
+        return_exceptions=True,
     )
-    assert [closed.closed_now, unpaired.closed_now].count(True) == 1
-    assert [closed.archived, unpaired.archived].count(True) == 1
-    winner = closed if closed.closed_now else unpaired
+    # On SQLite the transactions run one after the other, so an unpair that comes second
+    # finds no dialogue in progress; on PostgreSQL both read it open and one loses the update.
+    ended = [r for r in results if isinstance(r, CloseResult)]
+    refused = [r for r in results if not isinstance(r, CloseResult)]
+    assert all(isinstance(r, NotFound) for r in refused)
+    assert [r.closed_now for r in ended].count(True) == 1
+    assert [r.archived for r in ended].count(True) == 1
+    winner = next(r for r in ended if r.closed_now)
     assert (await dialogue_row(core, made.dialogue_id)).outcome == winner.outcome
-    assert {closed.outcome, unpaired.outcome} == {winner.outcome}
+    assert {r.outcome for r in ended} == {winner.outcome}
 
 
 # --- feedback and stance changes -------------------------------------------------------------
