@@ -79,8 +79,9 @@ async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community
 
 
 async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
-    """Lock two member rows in id order (PostgreSQL; SQLite serialises writers anyway), so
-    two commands about the same pair run one after the other."""
+    """Lock two member rows in id order, so two commands about the same pair run one after
+    the other. On PostgreSQL this is the lock; on SQLite every transaction already begins
+    IMMEDIATE (bot.storage.database), which serialises them."""
     await session.execute(
         select(Member.id).where(Member.id.in_(sorted((a, b)))).order_by(Member.id).with_for_update()
     )
