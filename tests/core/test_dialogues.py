@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +27,7 @@ from bot.core.dialogues import (
 )
 from bot.core.errors import BadInput, Conflict, Forbidden, NotFound
 from bot.storage.models import Dialogue, Feedback, Job, Stance, StanceChange
+from tests.concurrency import meeting_point
 from tests.core.conftest import (
     CLAIMS,
     MOD,
@@ -190,20 +189,7 @@ async def test_the_same_pair_sent_twice_at_once_makes_one_dialogue(
     core: Core, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await two_disagreeing(core, seeded)
-    explain = dialogues._explain
-    arrived = asyncio.Event()
-    waiting = 0
-
-    async def slow_explain(*args: Any, **kwargs: Any) -> Any:
-        nonlocal waiting
-        waiting += 1
-        if waiting == 2:
-            arrived.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(arrived.wait(), 0.5)
-        return await explain(*args, **kwargs)
-
-    monkeypatch.setattr(dialogues, "_explain", slow_explain)
+    monkeypatch.setattr(dialogues, "_explain", meeting_point(dialogues._explain))
     results = await asyncio.gather(
         pair(core, PairMembers(MOD, "alice", "bob")),
         pair(core, PairMembers(MOD, "bob", "alice")),
@@ -259,20 +245,7 @@ async def test_wrap_up_and_unpair_at_the_same_moment_close_it_once(
     # stands) and archive the thread.
     await two_disagreeing(core, seeded)
     made = await pair(core, PairMembers(MOD, "alice", "bob"))
-    end = dialogues.end_in
-    arrived = asyncio.Event()
-    waiting = 0
-
-    async def slow_end(*args: Any, **kwargs: Any) -> Any:
-        nonlocal waiting
-        waiting += 1
-        if waiting == 2:
-            arrived.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(arrived.wait(), 0.5)
-        return await end(*args, **kwargs)
-
-    monkeypatch.setattr(dialogues, "end_in", slow_end)
+    monkeypatch.setattr(dialogues, "end_in", meeting_point(dialogues.end_in))
     results = await asyncio.gather(
         close(core, made.dialogue_id, "talked"),
         unpair(core, Unpair(MOD, "bob")),

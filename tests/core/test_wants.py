@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.wants import SubmitIntake, UnwantMember, WantMember
 from bot.platforms.local import LocalPlatform
 from bot.storage.models import Dialogue, DialogueMember, Job, Member, Want
+from tests.concurrency import meeting_point
 from tests.conftest import START
 from tests.factories import actor, moderator, row_counts, seed_community, signed_up
 
@@ -316,20 +316,7 @@ async def test_intakes_sent_at_the_same_moment_open_the_dialogue(
     # Both sides reach the service before either writes: neither may see only the other's
     # missing intake, or the pair waits 48 hours for the timeout.
     dialogue_id = await _matched(core)
-    resolve = wants.active_topics_by_slug
-    arrived = asyncio.Event()
-    waiting = 0
-
-    async def slow_resolve(*args: object, **kwargs: object) -> object:
-        nonlocal waiting
-        waiting += 1
-        if waiting == 2:
-            arrived.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(arrived.wait(), 0.5)
-        return await resolve(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(wants, "active_topics_by_slug", slow_resolve)
+    monkeypatch.setattr(wants, "active_topics_by_slug", meeting_point(wants.active_topics_by_slug))
     results = await asyncio.gather(
         wants.submit_intake(core, SubmitIntake(ALICE, dialogue_id, ("ai-timelines",), "sync")),
         wants.submit_intake(core, SubmitIntake(BOB, dialogue_id, ("forecasting",), "async")),
