@@ -498,3 +498,7 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+# The Slack adapter's tables share this metadata (and so the migrations and their check).
+from . import slack_tables as _slack_tables  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The Slack adapter: a slack-bolt AsyncApp (Socket Mode or HTTP + OAuth) over the one core."""

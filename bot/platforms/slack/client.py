@@ -1,0 +1,42 @@
+"""The one way the adapter builds a Web API client: at SLACK_API_URL, with retries.
+
+slack_sdk's retry handlers retry a 429 after its `Retry-After`, a 500/503 and a dropped
+connection; bolt copies the app client's base URL and handlers into each request's client,
+and Socket Mode and the OAuth flow use the app client, so every call goes to one base URL.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def retry_handlers(
+    interval: RetryIntervalCalculator | None = None, *, max_retries: int = 3
+) -> list[AsyncRetryHandler]:
+    interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+        AsyncServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        AsyncConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+    ]
+
+
+def web_client(
+    api_url: str = DEFAULT_API_URL,
+    token: str | None = None,
+    *,
+    interval: RetryIntervalCalculator | None = None,
+) -> AsyncWebClient:
+    # slack_sdk joins base_url and the method name by concatenation: keep the trailing slash.
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(token=token, base_url=base, retry_handlers=retry_handlers(interval))
