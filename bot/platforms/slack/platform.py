@@ -13,22 +13,20 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.platforms.base import Message, PlatformError
+from bot.platforms.base import Message, PlatformError, ThreadMessage
 
+from .blockkit import SECTION_LIMIT, message_blocks
 from .client import DEFAULT_API_URL, web_client
 from .installs import TokenSource
-from .text import escape
+from .text import render
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "matchmaker_post"
-SECTION_LIMIT = 3000  # characters of one section block's text
 HISTORY_PAGE = 200
 # Who is told when the app lacks a scope: (community id, text for moderators).
 Notice = Callable[[str, str], Awaitable[None]]
@@ -63,46 +61,6 @@ def slack_failure(error: SlackApiError, doing: str) -> PlatformError:
         "cant_invite_self": "the app cannot invite itself",
     }
     return PlatformError(f"cannot {doing}: {known.get(code, code)}")
-
-
-def blocks_for(message: Message) -> list[Block]:
-    """The message as Block Kit: escaped text in sections, its buttons in one actions block."""
-    text = escape(message.text)
-    blocks: list[Block] = [
-        SectionBlock(text={"type": "mrkdwn", "text": chunk, "verbatim": True})
-        for chunk in _chunks(text, SECTION_LIMIT)
-    ]
-    if message.buttons:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=b.label[:75], action_id=b.custom_id, value=b.custom_id[:2000]
-                    )
-                    for b in message.buttons[:25]
-                ]
-            )
-        )
-    return blocks
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    if not text:
-        return [" "]
-    out = []
-    while text:
-        if len(text) <= limit:
-            out.append(text)
-            break
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        # Never cut an escape such as "&amp;" in half.
-        amp = text.rfind("&", max(0, cut - 5), cut)
-        if amp >= 0 and ";" not in text[amp:cut]:
-            cut = amp
-        out.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return out
 
 
 def channel_name(title: str, key: str | None) -> str:
@@ -208,9 +166,7 @@ class SlackPlatform:
                 return
             raise slack_failure(error, "archive the dialogue channel") from None
 
-    async def read_messages(self, thread_id: str) -> list[Any]:
-        from bot.platforms.base import ThreadMessage  # the protocol's message type
-
+    async def read_messages(self, thread_id: str) -> list[ThreadMessage]:
         community, channel = split_thread(thread_id)
         client = await self.client(community)
         out: list[ThreadMessage] = []
@@ -227,11 +183,14 @@ class SlackPlatform:
                     continue
                 out.append(
                     ThreadMessage(
+                        id=str(m["ts"]),
                         author_id=m.get("user") or m.get("bot_id") or "",
                         text=m.get("text", ""),
                         sent_at=datetime.fromtimestamp(float(m["ts"]), UTC),
                         is_bot="bot_id" in m,
-                        attachments=tuple(f.get("name", "") for f in m.get("files", [])),
+                        attachments=tuple(
+                            f.get("url_private") or f.get("name", "") for f in m.get("files", [])
+                        ),
                     )
                 )
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -286,8 +245,8 @@ class SlackPlatform:
         try:
             posted = await client.chat_postMessage(
                 channel=channel,
-                text=escape(message.text)[:SECTION_LIMIT],  # the notification fallback
-                blocks=blocks_for(message),
+                text=render(message.text)[:SECTION_LIMIT],  # the notification fallback
+                blocks=message_blocks(render(message.text), message.buttons),
                 metadata=metadata,
                 link_names=False,
                 unfurl_links=False,

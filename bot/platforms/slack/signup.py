@@ -16,14 +16,13 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
-    CheckboxesElement,
     ContextBlock,
     InputBlock,
-    MultiStaticSelectElement,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -74,15 +73,14 @@ def page_count(claims: Sequence[ClaimView]) -> int:
 
 
 def resume_page(form: FormView, claims: Sequence[ClaimView]) -> int:
-    """Where a member who closed the modal comes back: the first page not saved yet."""
-    if form.status == "complete" or form.step in (None, "topics"):
+    """Where a member who closed the modal comes back: the first claims page with a claim
+    not rated yet once the first page is saved, else the first page."""
+    if form.status == "complete" or form.step != "stances":
         return 0
-    if form.step.startswith("stances"):
-        # step "stances" or "stances:<page>" (the page to show next).
-        _, _, page = form.step.partition(":")
-        number = int(page) if page.isdigit() else 1
-        return min(number, page_count(claims) - 1)
-    return 0
+    for index, claim in enumerate(claims):
+        if claim.id not in form.stances:
+            return 1 + index // CLAIMS_PER_PAGE
+    return page_count(claims) - 1
 
 
 def _options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
@@ -144,7 +142,7 @@ def about_page(
             InputBlock(
                 block_id="topics",
                 label="Topics you would like to talk about",
-                element=MultiStaticSelectElement(
+                element=StaticMultiSelectElement(
                     action_id=ACTION,
                     options=_options(topic_pairs),
                     initial_options=[
@@ -324,7 +322,7 @@ def answers(
         publish = _value(state, "publish_ok")
         if publish is not None:
             out["publish_ok"] = publish == "yes"
-        out["step"] = "stances:1" if not last else "review"
+        out["step"] = "review" if last else "stances"
     else:
         start = (number - 1) * CLAIMS_PER_PAGE
         stances: dict[str, Any] = {}
@@ -332,7 +330,7 @@ def answers(
             value = _value(state, f"claim:{claim.id}")
             stances[str(claim.id)] = None if value in (None, "skip") else int(value)
         out["stances"] = stances
-        out["step"] = "review" if last else f"stances:{number + 1}"
+        out["step"] = "review" if last else "stances"
     out["submit"] = last
     return out
 

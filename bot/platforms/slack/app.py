@@ -1,0 +1,177 @@
+"""Build the slack-bolt AsyncApp for one of its two modes, and serve it.
+
+* Socket Mode (`SLACK_BOT_TOKEN` + `SLACK_APP_TOKEN`): one workspace, no public URL.
+* HTTP (`SLACK_SIGNING_SECRET` with `SLACK_CLIENT_ID` + `SLACK_CLIENT_SECRET`): the OAuth
+  install flow for many workspaces, installations in slack_sdk's SQLAlchemy stores on our own
+  database; or with `SLACK_BOT_TOKEN` instead of the OAuth pair, one workspace over HTTP.
+
+Every Web API call goes to `SLACK_API_URL` through one client (see `client.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+
+from bot.clock import Clock, SystemClock
+from bot.core.app import Core
+from bot.storage.database import Database
+
+from .client import DEFAULT_API_URL, web_client
+from .deliveries import Deliveries
+from .installs import (
+    Installations,
+    SingleWorkspace,
+    TokenSource,
+    installation_store,
+    state_store,
+)
+from .listeners import Listeners
+from .platform import SlackPlatform
+from .rights import Rights
+
+log = logging.getLogger(__name__)
+
+# What the app asks for at install; slack-manifest.yml lists the same.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "mpim:write",
+    "groups:write",
+    "groups:read",
+    "groups:history",
+    "users:read",
+    "usergroups:read",
+    "files:write",
+)
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    api_url: str = DEFAULT_API_URL
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    port: int = 3000
+
+    @property
+    def mode(self) -> Literal["socket", "http"] | None:
+        if self.bot_token and self.app_token:
+            return "socket"
+        if self.signing_secret and (self.bot_token or (self.client_id and self.client_secret)):
+            return "http"
+        return None
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.mode == "http" and self.client_id and self.client_secret)
+
+
+@dataclass
+class SlackApp:
+    app: AsyncApp
+    platform: SlackPlatform
+    listeners: Listeners
+    settings: SlackSettings
+
+    async def start_socket_mode(self) -> AsyncSocketModeHandler:
+        """Connect (apps.connections.open through the app's client, so SLACK_API_URL)."""
+        assert self.settings.app_token
+        handler = AsyncSocketModeHandler(self.app, self.settings.app_token)
+        await handler.connect_async()
+        return handler
+
+    def web_app(self) -> web.Application:
+        """The aiohttp application: events, commands, interactivity and the OAuth pages."""
+        return self.app.web_app(path=EVENTS_PATH)
+
+
+def build(
+    core: Core,
+    settings: SlackSettings,
+    *,
+    clock: Clock | None = None,
+    retry_interval: RetryIntervalCalculator | None = None,
+) -> SlackApp:
+    mode = settings.mode
+    if mode is None:
+        raise ValueError("Slack is not configured: see README 'Connecting Slack'")
+    api = settings.api_url
+
+    def client_for(token: str | None = None):
+        return web_client(api, token, interval=retry_interval)
+
+    tokens: TokenSource
+    if settings.oauth:
+        assert settings.client_id and settings.client_secret
+        store = installation_store(core.db, settings.client_id)
+        tokens = Installations(store)
+        app = AsyncApp(
+            client=client_for(),
+            signing_secret=settings.signing_secret,
+            installation_store=store,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                scopes=list(BOT_SCOPES),
+                installation_store=store,
+                state_store=state_store(core.db),
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+            ),
+        )
+        # app_uninstalled / tokens_revoked: bolt's listeners delete from the store.
+        app.enable_token_revocation_listeners()
+    else:
+        assert settings.bot_token
+        tokens = SingleWorkspace(settings.bot_token)
+        app = AsyncApp(
+            client=client_for(settings.bot_token),
+            # Socket Mode requests are not signed (the websocket is authenticated instead).
+            signing_secret=settings.signing_secret or "",
+            request_verification_enabled=mode == "http",
+        )
+    platform = SlackPlatform(tokens, api_url=api, client_factory=client_for)
+    core.platforms[platform.name] = platform
+    listeners = Listeners(core, platform, Rights())
+    platform.set_notice(listeners.notice)
+    app.use(Deliveries(core.db, clock or core.clock).middleware)
+    listeners.register(app)
+    return SlackApp(app, platform, listeners, settings)
+
+
+async def serve(settings: SlackSettings, db: Database) -> None:
+    """Run until cancelled: `matchmaker run` with Slack variables set."""
+    core = Core(db=db, clock=SystemClock())
+    slack = build(core, settings)
+    if settings.mode == "socket":
+        handler = await slack.start_socket_mode()
+        log.info("Slack: connected in Socket Mode")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()
+        return
+    runner = web.AppRunner(slack.web_app())
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+    log.info("Slack: serving HTTP on port %s (%s)", settings.port, EVENTS_PATH)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,348 @@
+"""What the app does with each kind of request: slash commands, the signup modal, buttons,
+events. Every listener acknowledges first and works after (bolt runs it on after the ack),
+except a modal submission, whose answer (errors, next page) *is* the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, RadioButtonsElement
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import ADMIN, Commands, Reply, SignupView
+from bot.commands.grammar import Args
+from bot.core import activity, curation, forms
+from bot.core.actor import Actor, CommunityRef
+from bot.core.app import Core
+from bot.core.curation import TopicView
+from bot.platforms.base import Message
+
+from . import home, signup
+from .installs import community_of
+from .platform import SlackPlatform, slack_failure, thread_ref
+from .rendering import files_of, reply_message, upload
+from .rights import Rights
+from .text import mention, render
+
+log = logging.getLogger(__name__)
+
+INTAKE_CALLBACK = "intake"
+INTAKE_FORMATS = (
+    ("either", "Either"),
+    ("sync", "Live (sync)"),
+    ("async", "Over days (async)"),
+)
+
+
+def community(context: AsyncBoltContext) -> str:
+    return community_of(context.team_id, context.enterprise_id, context.is_enterprise_install)
+
+
+class Listeners:
+    def __init__(self, core: Core, platform: SlackPlatform, rights: Rights) -> None:
+        self.core = core
+        self.platform = platform
+        self.rights = rights
+        self.commands = Commands(core, mention=mention)
+        # Scope problems found while opening dialogues, told to the next moderator who asks.
+        self.warnings: dict[str, list[str]] = {}
+        self._known: set[str] = set()  # communities already set up in this process
+
+    async def notice(self, community_id: str, text: str) -> None:
+        pending = self.warnings.setdefault(community_id, [])
+        if text not in pending:
+            pending.append(text)
+
+    def register(self, app: AsyncApp) -> None:
+        app.command("/dialogue")(self.on_command)
+        app.command("/dialogue-admin")(self.on_command)
+        app.view_submission(signup.CALLBACK)(self.on_signup_submit)
+        app.view_closed(signup.CALLBACK)(self.on_view_closed)
+        app.view_submission(INTAKE_CALLBACK)(self.on_intake_submit)
+        app.action(home.ACTION_PATTERN)(self.on_home_action)
+        app.action({"type": "block_actions"})(self.on_button)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("message")(self.on_message)
+
+    async def actor(self, client: AsyncWebClient, context: AsyncBoltContext, user: str) -> Actor:
+        where = community(context)
+        if where not in self._known:
+            # First contact with a workspace (or org) is its community's creation.
+            await curation.setup_community(self.core, CommunityRef("slack", where), where)
+            self._known.add(where)
+        return await self.rights.actor(client, where, user)
+
+    # --- slash commands ------------------------------------------------------------------
+
+    async def on_command(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        group = command["command"].lstrip("/")
+        actor = await self.actor(client, context, command["user_id"])
+        text = command.get("text") or ""
+        reply = await self.run_text(actor, group, text, key=command.get("trigger_id"))
+        if group == ADMIN and actor.is_moderator:
+            reply = self._with_warnings(actor.community.external_id, reply)
+        if isinstance(reply.view, SignupView) and reply.ok:
+            await self.open_signup(client, command["trigger_id"], actor, reply.view, respond)
+            return
+        await self.show(client, actor, reply, respond)
+
+    async def run_text(self, actor: Actor, group: str, text: str, *, key: str | None) -> Reply:
+        args = Args.of(text)
+        name = args[0].lower() if len(args) else ""
+        if group == ADMIN and name == "round" and args.rest(1).strip().lower() == "run":
+            # The request's own id makes the run idempotent even past our retry filter.
+            return await self.commands.run(actor, ADMIN, "round", action="run", key=key)
+        return await self.commands.text_of(actor, group, text)
+
+    def _with_warnings(self, community_id: str, reply: Reply) -> Reply:
+        pending = self.warnings.get(community_id)
+        if not pending:
+            return reply
+        note = "\n".join(f"Warning: {w}" for w in pending)
+        return Reply(
+            reply.ok,
+            f"{reply.text}\n\n{note}",
+            reply.ephemeral,
+            reply.field,
+            reply.buttons,
+            reply.files,
+            reply.view,
+        )
+
+    async def show(
+        self,
+        client: AsyncWebClient,
+        actor: Actor,
+        reply: Reply,
+        respond: AsyncRespond | None,
+    ) -> None:
+        """The reply to the person: ephemeral text (with its buttons), files in their DM."""
+        message = reply_message(reply)
+        if respond is not None:
+            await respond(**message)
+        else:
+            await self.platform.send_direct(
+                actor.community.external_id, actor.user_id, _as_message(reply)
+            )
+        problem = await upload(client, actor.user_id, files_of(reply), "Your files:")
+        if problem and respond is not None:
+            await respond(text=render(problem), response_type="ephemeral")
+
+    # --- the signup modal ----------------------------------------------------------------
+
+    async def open_signup(
+        self,
+        client: AsyncWebClient,
+        trigger_id: str,
+        actor: Actor,
+        view: SignupView,
+        respond: AsyncRespond | None = None,
+    ) -> None:
+        person = await self.rights.person(client, actor.community.external_id, actor.user_id)
+        page = signup.resume_page(view.form, view.claims)
+        modal = signup.modal(view.form, view.topics, view.claims, page, tz_hint=person.tz)
+        try:
+            await client.views_open(trigger_id=trigger_id, view=modal)
+        except SlackApiError as error:
+            problem = str(slack_failure(error, "open the signup form"))
+            if respond is not None:
+                await respond(text=f"Sorry, I {problem[4:]}. Try /dialogue signup again.")
+
+    async def on_signup_submit(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        actor = await self.actor(client, context, body["user"]["id"])
+        number = int(view.get("private_metadata") or 0)
+        topics, claims = await self._choices(actor)
+        count = signup.page_count(claims)
+        number = min(number, count - 1)
+        last = number == count - 1
+        state = view.get("state", {}).get("values", {})
+        try:
+            answers = signup.answers(state, number, claims, last=last)
+        except signup.AnswerError as error:
+            await ack(response_action="errors", errors={error.block_id: error.message})
+            return
+        reply = await self.commands.submit_form(actor, answers)
+        if not reply.ok:
+            block = signup.error_block(reply.field, number, claims)
+            await ack(response_action="errors", errors={block: reply.text[:300]})
+            return
+        form = reply.view
+        assert isinstance(form, forms.FormView)
+        if number == 0 and not last and form.missing:
+            # Everything the pool needs is on the first page: say what is missing there.
+            field, message = form.missing[0]
+            block = signup.error_block(field, 0, claims)
+            await ack(response_action="errors", errors={block: message})
+            return
+        if not last:
+            await ack(
+                response_action="update",
+                view=signup.modal(form, topics, claims, number + 1),
+            )
+            return
+        await ack(response_action="clear")
+        await self.platform.send_direct(
+            actor.community.external_id, actor.user_id, _as_message(reply)
+        )
+        await home.publish(self, client, actor)
+
+    async def on_view_closed(self, ack: AsyncAck) -> None:
+        # Every page is saved when it is submitted; closing loses only the open page.
+        await ack()
+
+    async def _choices(self, actor: Actor) -> tuple[tuple[TopicView, ...], tuple[Any, ...]]:
+        listed = await curation.list_topics(self.core, curation.ListTopics(actor))
+        claims = await curation.list_claims(self.core, curation.ListClaims(actor))
+        return tuple(t for t in listed if t.status == "active"), tuple(claims)
+
+    # --- buttons -------------------------------------------------------------------------
+
+    async def on_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        action = body["actions"][0]
+        custom_id = action.get("value") or action["action_id"]
+        actor = await self.actor(client, context, body["user"]["id"])
+        reply = await self.commands.press(actor, custom_id)
+        if reply.ok and isinstance(reply.view, tuple) and "trigger_id" in body:
+            # The intake button opens the short topic/format form.
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=intake_modal(custom_id, reply.view)
+            )
+            return
+        await self.show(client, actor, reply, respond if body.get("response_url") else None)
+
+    async def on_intake_submit(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        actor = await self.actor(client, context, body["user"]["id"])
+        state = view.get("state", {}).get("values", {})
+        values = {
+            "topics": signup._value(state, "topics") or [],
+            "format": signup._value(state, "format") or "either",
+            "notes": signup._value(state, "notes") or "",
+        }
+        reply = await self.commands.press(actor, view["private_metadata"], values)
+        if not reply.ok:
+            block = reply.field if reply.field in ("topics", "format", "notes") else "notes"
+            await ack(response_action="errors", errors={block: reply.text[:300]})
+            return
+        await ack(response_action="clear")
+        await self.platform.send_direct(
+            actor.community.external_id, actor.user_id, _as_message(reply)
+        )
+
+    async def on_home_action(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = await self.actor(client, context, body["user"]["id"])
+        await home.act(self, client, actor, body["actions"][0]["action_id"], body)
+
+    # --- events --------------------------------------------------------------------------
+
+    async def on_home_opened(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        actor = await self.actor(client, context, event["user"])
+        await home.publish(self, client, actor)
+
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        user = event.get("user")
+        if not user or event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            return  # the bot's own posts, joins, edits: not a member writing
+        at = datetime.fromtimestamp(float(event["ts"]), UTC)
+        where = community(context)
+        await activity.record_message(
+            self.core,
+            CommunityRef("slack", where),
+            thread_ref(where, event["channel"]),
+            user,
+            at,
+        )
+
+
+def intake_modal(custom_id: str, topics: tuple[TopicView, ...]) -> View:
+    pairs = [(t.slug, t.name[:75]) for t in topics][:100]
+    blocks: list[Any] = []
+    if pairs:
+        from slack_sdk.models.blocks import StaticMultiSelectElement
+
+        blocks.append(
+            InputBlock(
+                block_id="topics",
+                label="Topics for this dialogue",
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=signup.ACTION, options=signup._options(pairs)
+                ),
+            )
+        )
+    blocks += [
+        InputBlock(
+            block_id="format",
+            label="Format",
+            element=RadioButtonsElement(
+                action_id=signup.ACTION,
+                options=signup._options(INTAKE_FORMATS),
+                initial_option=signup._initial(INTAKE_FORMATS, "either"),
+            ),
+        ),
+        InputBlock(
+            block_id="notes",
+            label="Anything your partner should know",
+            optional=True,
+            element=PlainTextInputElement(action_id=signup.ACTION, multiline=True, max_length=500),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=INTAKE_CALLBACK,
+        private_metadata=custom_id,
+        title="Your dialogue",
+        submit="Send",
+        close="Later",
+        blocks=blocks,
+    )
+
+
+def _as_message(reply: Reply) -> Message:
+    return Message(reply.text, reply.buttons)
