@@ -5,7 +5,11 @@ except a modal submission, whose answer (errors, next page) *is* the acknowledge
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +57,10 @@ class Listeners:
         # Scope problems found while opening dialogues, told to the next moderator who asks.
         self.warnings: dict[str, list[str]] = {}
         self._known: set[str] = set()  # communities already set up in this process
+        # Work still running after its ack: `drained()` waits for it (shutdown, tests).
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def notice(self, community_id: str, text: str) -> None:
         pending = self.warnings.setdefault(community_id, [])
@@ -60,15 +68,36 @@ class Listeners:
             pending.append(text)
 
     def register(self, app: AsyncApp) -> None:
-        app.command("/dialogue")(self.on_command)
-        app.command("/dialogue-admin")(self.on_command)
-        app.view_submission(signup.CALLBACK)(self.on_signup_submit)
-        app.view_closed(signup.CALLBACK)(self.on_view_closed)
-        app.view_submission(INTAKE_CALLBACK)(self.on_intake_submit)
-        app.action(home.ACTION_PATTERN)(self.on_home_action)
-        app.action({"type": "block_actions"})(self.on_button)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event("message")(self.on_message)
+        track = self._tracked
+        app.command("/dialogue")(track(self.on_command))
+        app.command("/dialogue-admin")(track(self.on_command))
+        app.view_submission(signup.CALLBACK)(track(self.on_signup_submit))
+        app.view_closed(signup.CALLBACK)(track(self.on_view_closed))
+        app.view_submission(INTAKE_CALLBACK)(track(self.on_intake_submit))
+        app.action(home.ACTION_PATTERN)(track(self.on_home_action))
+        # Every other button carries a core custom id (bot/commands/buttons.py routes it).
+        app.action(re.compile(r".+"))(track(self.on_button))
+        app.event("app_home_opened")(track(self.on_home_opened))
+        app.event("message")(track(self.on_message))
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(listener)  # bolt reads the wrapped signature to pass its arguments
+        async def run(**kwargs: Any) -> None:
+            self._running += 1
+            self._idle.clear()
+            try:
+                await listener(**kwargs)
+            finally:
+                self._running -= 1
+                if self._running == 0:
+                    self._idle.set()
+
+        return run
+
+    async def drained(self) -> None:
+        """Wait until no listener is still working (after its ack)."""
+        await asyncio.sleep(0)  # let listeners bolt has just scheduled start first
+        await self._idle.wait()
 
     async def actor(self, client: AsyncWebClient, context: AsyncBoltContext, user: str) -> Actor:
         where = community(context)

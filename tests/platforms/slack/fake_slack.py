@@ -65,6 +65,7 @@ class FakeTeam:
             "chat:write",
             "groups:write",
             "groups:history",
+            "groups:read",
             "im:write",
             "mpim:write",
             "users:read",
@@ -82,6 +83,7 @@ NEEDED_SCOPE = {
     "conversations.archive": "groups:write",
     "conversations.open": "mpim:write",
     "conversations.history": "groups:history",
+    "conversations.list": "groups:read",
     "users.info": "users:read",
     "usergroups.list": "usergroups:read",
     "usergroups.users.list": "usergroups:read",
@@ -379,6 +381,14 @@ class FakeSlack:
         channel = FakeChannel(self._next(prefix), team.id, "", True, True, members)
         self.channels[channel.id] = channel
         return {"ok": True, "channel": {"id": channel.id}}
+
+    def _m_conversations_list(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            {"id": c.id, "name": c.name, "is_private": c.is_private}
+            for c in self.channels.values()
+            if c.team_id == team.id and not c.is_mpim and team.bot_user_id in c.members
+        ]
+        return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
 
     def _m_conversations_archive(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(team, args.get("channel", ""))

@@ -1,0 +1,73 @@
+"""What reaches the app: signatures, retried deliveries, moderator rights, usage answers."""
+
+from __future__ import annotations
+
+import time
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlalchemy import func, select
+
+from bot.storage.models import Community, Round, Want
+from tests.factories import seed_community, signed_up
+from tests.platforms.slack import payloads
+from tests.platforms.slack.conftest import TEAM, Workspace
+
+
+async def count(ws: Workspace, model: type) -> int:
+    async with ws.core.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_forged_or_stale_signature_is_refused_with_no_effect(workspace: Workspace) -> None:
+    url = workspace.fake.response_url()
+    body = payloads.form_body(payloads.slash(TEAM, "UALICE", "status", response_url=url))
+    content = "application/x-www-form-urlencoded"
+    forged = payloads.signed_headers(body, content, secret="not-the-secret")
+    stale = payloads.signed_headers(body, content, timestamp=int(time.time()) - 10 * 60)
+    for headers in (forged, stale):
+        response = await workspace.slack.app.async_dispatch(
+            AsyncBoltRequest(body=body, headers=headers)
+        )
+        assert response.status == 401
+    assert workspace.fake.calls == [] and workspace.fake.responses == []
+    assert await count(workspace, Community) == 0  # not even the workspace was set up
+
+
+async def test_a_retried_command_has_one_effect(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    for user in ("UALICE", "UBOB"):
+        await signed_up(workspace.core, user, community=TEAM, platform="slack")
+    url = workspace.fake.response_url()
+    body = payloads.slash(TEAM, "UALICE", "want <@UBOB|bob>", response_url=url)
+    first = await workspace.command("UALICE", "", body=body)
+    retry = await workspace.command(
+        "UALICE", "", body=body, headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "x"}
+    )
+    assert first.status == retry.status == 200
+    # A later, different command is answered: by then a second effect would have shown.
+    await workspace.reply("UALICE", "status")
+    answers_to_want = [b for i, b in workspace.fake.responses if url.endswith("/" + i)]
+    assert len(answers_to_want) == 1
+    assert "<@UBOB>" in answers_to_want[0]["text"]  # a real mention, written by the bot
+    assert await count(workspace, Want) == 1
+
+
+async def test_a_plain_members_admin_command_is_refused(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    for user in ("UALICE", "UBOB"):
+        await signed_up(workspace.core, user, community=TEAM, platform="slack")
+    text = await workspace.reply("UALICE", "round run", command="/dialogue-admin")
+    assert "Only moderators" in text
+    assert await count(workspace, Round) == 0
+    assert workspace.fake.called("conversations.create") == []
+    # The same command from a workspace admin goes through.
+    text = await workspace.reply("UMOD", "round preview", command="/dialogue-admin")
+    assert "Only moderators" not in text
+
+
+async def test_a_mistake_answers_the_usage(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    text = await workspace.reply("UALICE", "want")
+    assert "/dialogue want @member" in text
+    text = await workspace.reply("UALICE", "frobnicate")
+    assert "Unknown command" in text and "/dialogue signup" in text
