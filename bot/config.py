@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
 
     @field_validator("database_url")

@@ -65,6 +65,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
     asyncio.run(_with_db(settings.database_url, "upgrade"))
+    if settings.slack_socket_mode_enabled or settings.slack_http_enabled:
+        from bot.platforms.slack.app import run_from_settings
+
+        return run_from_settings(settings)
     # The adapters arrive in their own issues; say so plainly rather than pretend to run.
     missing = [name for name, enabled in wanted.items() if enabled]
     print(

@@ -11,6 +11,7 @@ Every Web API call goes to `SLACK_API_URL` through one client (see `client.py`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +23,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
 from bot.clock import Clock, SystemClock
+from bot.config import Settings
 from bot.core.app import Core
 from bot.storage.database import Database
 
@@ -68,6 +70,18 @@ class SlackSettings:
     client_id: str | None = None
     client_secret: str | None = None
     port: int = 3000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackSettings:
+        return cls(
+            api_url=settings.slack_api_url,
+            bot_token=settings.slack_bot_token,
+            app_token=settings.slack_app_token,
+            signing_secret=settings.slack_signing_secret,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            port=settings.slack_port,
+        )
 
     @property
     def mode(self) -> Literal["socket", "http"] | None:
@@ -175,3 +189,18 @@ async def serve(settings: SlackSettings, db: Database) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+def run_from_settings(settings: Settings) -> int:
+    """`matchmaker run`: serve Slack until interrupted (Ctrl-C / SIGTERM)."""
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            await serve(SlackSettings.from_settings(settings), db)
+        finally:
+            await db.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops it
+        asyncio.run(main())
+    return 0
