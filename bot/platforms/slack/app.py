@@ -162,9 +162,11 @@ def build(
         )
     platform = SlackPlatform(tokens, api_url=api, client_factory=client_for)
     core.platforms[platform.name] = platform
-    listeners = Listeners(core, platform, Rights())
+    deliveries = Deliveries(core.db, clock or core.clock)
+    listeners = Listeners(
+        core, platform, Rights(), deliveries, work_limit=4 if core.db.is_sqlite else 16
+    )
     platform.set_notice(listeners.notice)
-    app.use(Deliveries(core.db, clock or core.clock).middleware)
     listeners.register(app)
     return SlackApp(app, platform, listeners, settings)
 

@@ -9,12 +9,10 @@ database wins (a primary key, so several processes agree), a repeat is acked and
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -61,13 +59,3 @@ class Deliveries:
                     delete(SlackDelivery).where(SlackDelivery.received_at < now - KEEP_FOR)
                 )
         return True
-
-    async def middleware(
-        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        key = delivery_key(req.body)
-        if key is not None and not await self.first_time(key):
-            retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
-            log.info("slack: dropped a repeated delivery %s (retry %s)", key, retry)
-            return BoltResponse(status=200, body="")
-        return await next()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from bot.core.curation import TopicView
 from bot.platforms.base import Message
 
 from . import home, signup
+from .deliveries import Deliveries, delivery_key
 from .installs import community_of
 from .platform import SlackPlatform, slack_failure, thread_ref
 from .rendering import files_of, reply_message, upload
@@ -49,8 +51,19 @@ def community(context: AsyncBoltContext) -> str:
 
 
 class Listeners:
-    def __init__(self, core: Core, platform: SlackPlatform, rights: Rights) -> None:
+    def __init__(
+        self,
+        core: Core,
+        platform: SlackPlatform,
+        rights: Rights,
+        deliveries: Deliveries,
+        *,
+        work_limit: int = 4,
+    ) -> None:
         self.core = core
+        self.deliveries = deliveries
+        # SQLite has one writer: a few transactions at a time beat a crowd waiting on its lock.
+        self._work = asyncio.Semaphore(work_limit)
         self.platform = platform
         self.rights = rights
         self.commands = Commands(core, mention=mention)
@@ -68,30 +81,57 @@ class Listeners:
             pending.append(text)
 
     def register(self, app: AsyncApp) -> None:
-        track = self._tracked
-        app.command("/dialogue")(track(self.on_command))
-        app.command("/dialogue-admin")(track(self.on_command))
-        app.view_submission(signup.CALLBACK)(track(self.on_signup_submit))
-        app.view_closed(signup.CALLBACK)(track(self.on_view_closed))
-        app.view_submission(INTAKE_CALLBACK)(track(self.on_intake_submit))
-        app.action(home.ACTION_PATTERN)(track(self.on_home_action))
+        now, after = self._tracked, functools.partial(self._tracked, ack_first=False)
+        app.command("/dialogue")(now(self.on_command))
+        app.command("/dialogue-admin")(now(self.on_command))
+        # A modal's answer (errors, the next page) is its acknowledgement: they ack themselves.
+        app.view_submission(signup.CALLBACK)(after(self.on_signup_submit))
+        app.view_closed(signup.CALLBACK)(now(self.on_view_closed))
+        app.view_submission(INTAKE_CALLBACK)(after(self.on_intake_submit))
+        app.action(home.ACTION_PATTERN)(now(self.on_home_action))
         # Every other button carries a core custom id (bot/commands/buttons.py routes it).
-        app.action(re.compile(r".+"))(track(self.on_button))
-        app.event("app_home_opened")(track(self.on_home_opened))
-        app.event("message")(track(self.on_message))
+        app.action(re.compile(r".+"))(now(self.on_button))
+        # Events are acknowledged by bolt itself before their listener runs.
+        app.event("app_home_opened")(after(self.on_home_opened))
+        app.event("message")(after(self.on_message))
 
-    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        @functools.wraps(listener)  # bolt reads the wrapped signature to pass its arguments
-        async def run(**kwargs: Any) -> None:
+    def _tracked(
+        self, listener: Callable[..., Awaitable[None]], *, ack_first: bool = True
+    ) -> Callable[..., Awaitable[None]]:
+        """The listener behind the shared steps: ack first (unless it answers in its ack),
+        drop a delivery already handled, bound the work running at once, count it."""
+        wanted = set(inspect.signature(listener).parameters)
+
+        async def run(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            client: AsyncWebClient,
+            context: AsyncBoltContext,
+            respond: AsyncRespond,
+            command: dict[str, Any],
+            view: dict[str, Any],
+            event: dict[str, Any],
+        ) -> None:
+            given = locals()
             self._running += 1
             self._idle.clear()
             try:
-                await listener(**kwargs)
+                if ack_first:
+                    await ack()
+                async with self._work:
+                    key = delivery_key(body)
+                    if key is not None and not await self.deliveries.first_time(key):
+                        log.info("slack: dropped a repeated delivery %s", key)
+                        if not ack_first and "ack" in wanted:
+                            await ack()
+                        return
+                    await listener(**{name: given[name] for name in wanted})
             finally:
                 self._running -= 1
                 if self._running == 0:
                     self._idle.set()
 
+        run.__name__ = listener.__name__
         return run
 
     async def drained(self) -> None:
@@ -111,13 +151,11 @@ class Listeners:
 
     async def on_command(
         self,
-        ack: AsyncAck,
         command: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
         respond: AsyncRespond,
     ) -> None:
-        await ack()
         group = command["command"].lstrip("/")
         actor = await self.actor(client, context, command["user_id"])
         text = command.get("text") or ""
@@ -236,9 +274,9 @@ class Listeners:
         )
         await home.publish(self, client, actor)
 
-    async def on_view_closed(self, ack: AsyncAck) -> None:
+    async def on_view_closed(self) -> None:
         # Every page is saved when it is submitted; closing loses only the open page.
-        await ack()
+        return
 
     async def _choices(self, actor: Actor) -> tuple[tuple[TopicView, ...], tuple[Any, ...]]:
         listed = await curation.list_topics(self.core, curation.ListTopics(actor))
@@ -249,13 +287,11 @@ class Listeners:
 
     async def on_button(
         self,
-        ack: AsyncAck,
         body: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
         respond: AsyncRespond,
     ) -> None:
-        await ack()
         action = body["actions"][0]
         custom_id = action.get("value") or action["action_id"]
         actor = await self.actor(client, context, body["user"]["id"])
@@ -295,12 +331,10 @@ class Listeners:
 
     async def on_home_action(
         self,
-        ack: AsyncAck,
         body: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        await ack()
         actor = await self.actor(client, context, body["user"]["id"])
         await home.act(self, client, actor, body["actions"][0]["action_id"], body)
 
