@@ -16,11 +16,13 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -102,6 +104,12 @@ class SlackApp:
     platform: SlackPlatform
     listeners: Listeners
     settings: SlackSettings
+    session: aiohttp.ClientSession
+
+    async def close(self) -> None:
+        """Finish the work already acknowledged, then close the Web API connections."""
+        await self.listeners.drained()
+        await self.session.close()
 
     async def start_socket_mode(self) -> AsyncSocketModeHandler:
         """Connect (apps.connections.open through the app's client, so SLACK_API_URL)."""
@@ -127,8 +135,11 @@ def build(
         raise ValueError("Slack is not configured: see README 'Connecting Slack'")
     api = settings.api_url
 
-    def client_for(token: str | None = None):
-        return web_client(api, token, interval=retry_interval)
+    # Built inside the running loop (serve() and tests are async); closed by SlackApp.close().
+    session = aiohttp.ClientSession()
+
+    def client_for(token: str | None = None) -> AsyncWebClient:
+        return web_client(api, token, interval=retry_interval, session=session)
 
     tokens: TokenSource
     if settings.oauth:
@@ -168,7 +179,7 @@ def build(
     )
     platform.set_notice(listeners.notice)
     listeners.register(app)
-    return SlackApp(app, platform, listeners, settings)
+    return SlackApp(app, platform, listeners, settings, session)
 
 
 async def serve(settings: SlackSettings, db: Database) -> None:
@@ -182,6 +193,7 @@ async def serve(settings: SlackSettings, db: Database) -> None:
             await asyncio.Event().wait()
         finally:
             await handler.close_async()
+            await slack.close()
         return
     runner = web.AppRunner(slack.web_app())
     await runner.setup()
@@ -191,6 +203,7 @@ async def serve(settings: SlackSettings, db: Database) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+        await slack.close()
 
 
 def run_from_settings(settings: Settings) -> int:

@@ -7,6 +7,7 @@ and Socket Mode and the OAuth flow use the app client, so every call goes to one
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -36,7 +37,12 @@ def web_client(
     token: str | None = None,
     *,
     interval: RetryIntervalCalculator | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
+    """`session`: one shared aiohttp session keeps connections open between calls (without
+    it slack_sdk opens a session, and a connection, per call)."""
     # slack_sdk joins base_url and the method name by concatenation: keep the trailing slash.
     base = api_url if api_url.endswith("/") else api_url + "/"
-    return AsyncWebClient(token=token, base_url=base, retry_handlers=retry_handlers(interval))
+    return AsyncWebClient(
+        token=token, base_url=base, retry_handlers=retry_handlers(interval), session=session
+    )

@@ -53,6 +53,7 @@ async def view_for(listeners: Listeners, actor: Actor) -> View:
             style="primary",
         )
     ]
+    buttons.append(ButtonElement(text="Answer in DMs instead", action_id="home:dm"))
     if signed_up:
         paused = isinstance(status.view, MemberStatusView) and status.view.status == "paused"
         buttons.append(
@@ -96,6 +97,10 @@ async def act(
         reply = await listeners.commands.text_of(actor, MEMBER, "signup")
         if isinstance(reply.view, SignupView):
             await listeners.open_signup(client, body["trigger_id"], actor, reply.view)
+        return
+    if action_id == "home:dm":
+        opened = await client.conversations_open(users=actor.user_id)
+        await listeners.dm.ask(client, actor, opened["channel"]["id"])
         return
     name = SUBCOMMAND.get(action_id)
     if name is None:

@@ -30,6 +30,7 @@ from bot.platforms.base import Message
 
 from . import home, signup
 from .deliveries import Deliveries, delivery_key
+from .dm import DmSignup
 from .installs import community_of
 from .platform import SlackPlatform, slack_failure, thread_ref
 from .rendering import files_of, reply_message, upload
@@ -70,6 +71,7 @@ class Listeners:
         # Scope problems found while opening dialogues, told to the next moderator who asks.
         self.warnings: dict[str, list[str]] = {}
         self._known: set[str] = set()  # communities already set up in this process
+        self.dm = DmSignup(self)
         # Work still running after its ack: `drained()` waits for it (shutdown, tests).
         self._running = 0
         self._idle = asyncio.Event()
@@ -89,6 +91,7 @@ class Listeners:
         app.view_closed(signup.CALLBACK)(now(self.on_view_closed))
         app.view_submission(INTAKE_CALLBACK)(after(self.on_intake_submit))
         app.action(home.ACTION_PATTERN)(now(self.on_home_action))
+        app.action(re.compile(r"^dm:"))(now(self.on_dm_action))
         # Every other button carries a core custom id (bot/commands/buttons.py routes it).
         app.action(re.compile(r".+"))(now(self.on_button))
         # Events are acknowledged by bolt itself before their listener runs.
@@ -348,10 +351,23 @@ class Listeners:
         actor = await self.actor(client, context, event["user"])
         await home.publish(self, client, actor)
 
-    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_dm_action(
+        self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        actor = await self.actor(client, context, body["user"]["id"])
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        await self.dm.on_action(client, actor, channel, body["actions"][0])
+
+    async def on_message(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         user = event.get("user")
         if not user or event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
             return  # the bot's own posts, joins, edits: not a member writing
+        if event.get("channel_type") == "im":
+            actor = await self.actor(client, context, user)
+            await self.dm.on_text(client, actor, event["channel"], event.get("text") or "")
+            return
         at = datetime.fromtimestamp(float(event["ts"]), UTC)
         where = community(context)
         await activity.record_message(

@@ -118,10 +118,14 @@ def http_settings(fake: FakeSlack, token: str) -> SlackSettings:
 
 
 @pytest.fixture
-async def workspace(fake: FakeSlack, core: Core) -> Workspace:
+async def workspace(fake: FakeSlack, core: Core) -> AsyncIterator[Workspace]:
     team = fake.add_team(TEAM)
     fake.add_user(TEAM, "UMOD", name="mod", is_admin=True)
     for user in ("UALICE", "UBOB", "UCAROL", "UDAN"):
         fake.add_user(TEAM, user)
     slack = build(core, http_settings(fake, team.token), retry_interval=NO_WAIT)
-    return Workspace(fake, slack, core, TEAM)
+    ws = Workspace(fake, slack, core, TEAM)
+    try:
+        yield ws
+    finally:
+        await ws.slack.close()  # a test may have restarted the app

@@ -53,6 +53,7 @@ async def oauth_app(fake: FakeSlack, core: Core) -> AsyncIterator[tuple[SlackApp
         yield slack, server
     finally:
         await server.close()
+        await slack.close()
 
 
 async def install(http: ClientSession, server: TestServer, fake: FakeSlack, team: str) -> None:

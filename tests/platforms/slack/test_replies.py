@@ -54,7 +54,7 @@ async def test_app_home_shows_status_and_its_buttons_run_the_commands(
     actions = [
         e["action_id"] for b in published["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert actions == ["home:signup", "home:pause", "home:leave"]
+    assert actions == ["home:signup", "home:dm", "home:pause", "home:leave"]
     assert "You are in the pool." in str(published)
 
     await workspace.interact(

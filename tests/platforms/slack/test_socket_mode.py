@@ -29,6 +29,7 @@ async def socket_app(fake: FakeSlack, core: Core) -> AsyncIterator[SlackApp]:
         yield slack
     finally:
         await handler.close_async()
+        await slack.close()
 
 
 async def test_socket_mode_connects_through_the_api_url_and_acks_commands(
