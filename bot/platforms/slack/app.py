@@ -10,8 +10,6 @@ Every Web API call goes to `SLACK_API_URL` through one client (see `client.py`).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -24,10 +22,9 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.core.app import Core
-from bot.storage.database import Database
 
 from .client import DEFAULT_API_URL, web_client
 from .deliveries import Deliveries
@@ -87,9 +84,13 @@ class SlackSettings:
 
     @property
     def mode(self) -> Literal["socket", "http"] | None:
+        """OAuth (many workspaces) wins over Socket Mode (one), which wins over HTTP with one
+        bot token: exactly one Slack app serves, whatever mix of variables is set."""
+        if self.signing_secret and self.client_id and self.client_secret:
+            return "http"
         if self.bot_token and self.app_token:
             return "socket"
-        if self.signing_secret and (self.bot_token or (self.client_id and self.client_secret)):
+        if self.signing_secret and self.bot_token:
             return "http"
         return None
 
@@ -180,42 +181,3 @@ def build(
     platform.set_notice(listeners.notice)
     listeners.register(app)
     return SlackApp(app, platform, listeners, settings, session)
-
-
-async def serve(settings: SlackSettings, db: Database) -> None:
-    """Run until cancelled: `matchmaker run` with Slack variables set."""
-    core = Core(db=db, clock=SystemClock())
-    slack = build(core, settings)
-    if settings.mode == "socket":
-        handler = await slack.start_socket_mode()
-        log.info("Slack: connected in Socket Mode")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await handler.close_async()
-            await slack.close()
-        return
-    runner = web.AppRunner(slack.web_app())
-    await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-    log.info("Slack: serving HTTP on port %s (%s)", settings.port, EVENTS_PATH)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-        await slack.close()
-
-
-def run_from_settings(settings: Settings) -> int:
-    """`matchmaker run`: serve Slack until interrupted (Ctrl-C / SIGTERM)."""
-
-    async def main() -> None:
-        db = Database(settings.database_url)
-        try:
-            await serve(SlackSettings.from_settings(settings), db)
-        finally:
-            await db.dispose()
-
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops it
-        asyncio.run(main())
-    return 0

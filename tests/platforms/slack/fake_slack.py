@@ -474,8 +474,8 @@ class FakeSlack:
         self._sockets.remove(ws)
         return ws
 
-    async def connected(self) -> None:
-        await asyncio.wait_for(self._connected.wait(), 10)
+    async def connected(self, within: float = WAIT_SECONDS) -> None:
+        await asyncio.wait_for(self._connected.wait(), within)
 
     async def deliver(
         self,

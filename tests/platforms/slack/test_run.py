@@ -35,7 +35,7 @@ async def test_matchmaker_run_serves_slack_in_socket_mode(fake: FakeSlack, tmp_p
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await fake.connected()
+        await fake.connected(within=120)  # a new process: imports, migrations, connection
         await fake.deliver(
             "slash_commands",
             payloads.slash(TEAM, "UALICE", "status", response_url=fake.response_url()),
