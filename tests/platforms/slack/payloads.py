@@ -55,6 +55,7 @@ def slash(
     }
     if enterprise_id:
         body["enterprise_id"] = enterprise_id
+        body["is_enterprise_install"] = "true"  # an org-wide install answers this command
     return body
 
 

@@ -23,7 +23,8 @@ ALPHA, BETA = "T0ALPHA", "T0BETA"
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
 
-def token_answer(team: str, *, enterprise: str | None = None) -> dict[str, Any]:
+def token_answer(team: str, *, org_wide: bool = False) -> dict[str, Any]:
+    """oauth.v2.access for a workspace install, or (org_wide) an Enterprise Grid org's."""
     return {
         "ok": True,
         "app_id": "A0APP",
@@ -32,9 +33,9 @@ def token_answer(team: str, *, enterprise: str | None = None) -> dict[str, Any]:
         "token_type": "bot",
         "access_token": f"xoxb-{team}",
         "bot_user_id": f"UBOT{team}",
-        "team": {"id": team, "name": team.title()},
-        "enterprise": {"id": enterprise, "name": "Grid"} if enterprise else None,
-        "is_enterprise_install": False,
+        "team": None if org_wide else {"id": team, "name": team.title()},
+        "enterprise": {"id": team, "name": "Grid"} if org_wide else None,
+        "is_enterprise_install": org_wide,
     }
 
 
@@ -56,10 +57,12 @@ async def oauth_app(fake: FakeSlack, core: Core) -> AsyncIterator[tuple[SlackApp
         await slack.close()
 
 
-async def install(http: ClientSession, server: TestServer, fake: FakeSlack, team: str) -> None:
+async def install(
+    http: ClientSession, server: TestServer, fake: FakeSlack, team: str, *, org_wide: bool = False
+) -> None:
     fake.add_team(team)
     fake.add_user(team, f"UMOD{team}", is_admin=True)
-    fake.oauth_codes[f"code-{team}"] = token_answer(team)
+    fake.oauth_codes[f"code-{team}"] = token_answer(team, org_wide=org_wide)
     page = await http.get(server.make_url("/slack/install"), allow_redirects=False)
     assert page.status in (200, 302)
     state = re.search(r"state=([^&\"']+)", await page.text() or page.headers["Location"])
@@ -76,11 +79,25 @@ async def install(http: ClientSession, server: TestServer, fake: FakeSlack, team
 
 
 async def command(
-    http: ClientSession, server: TestServer, fake: FakeSlack, team: str, text: str
+    http: ClientSession,
+    server: TestServer,
+    fake: FakeSlack,
+    team: str,
+    text: str,
+    *,
+    user: str | None = None,
+    enterprise: str | None = None,
 ) -> str:
     url = fake.response_url()
     body = payloads.form_body(
-        payloads.slash(team, f"UMOD{team}", text, command="/dialogue-admin", response_url=url)
+        payloads.slash(
+            team,
+            user or f"UMOD{team}",
+            text,
+            command="/dialogue-admin",
+            response_url=url,
+            enterprise_id=enterprise,
+        )
     )
     content = "application/x-www-form-urlencoded"
     sent = await http.post(
@@ -131,3 +148,24 @@ async def test_app_uninstalled_removes_the_installation(
     await slack.listeners.drained()
     with pytest.raises(PlatformError, match="not installed"):
         await slack.platform.tokens.bot_token(BETA)
+
+
+async def test_an_org_wide_grid_install_is_one_community_across_its_workspaces(
+    fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer]
+) -> None:
+    slack, server = oauth_app
+    grid = "E0GRID"
+    async with ClientSession() as http:
+        await install(http, server, fake, grid, org_wide=True)
+        moderator = f"UMOD{grid}"
+        # Workspaces T1 and T2 of the org: the same install, token and community.
+        added = await command(
+            http, server, fake, "T0ONE", "topics add Grid wide", user=moderator, enterprise=grid
+        )
+        assert "added" in added
+        listed = await command(
+            http, server, fake, "T0TWO", "topics list", user=moderator, enterprise=grid
+        )
+        assert "Grid wide" in listed
+    assert {c.token for c in fake.called("users.info")} == {f"xoxb-{grid}"}
+    assert await slack.platform.tokens.bot_token(grid) == f"xoxb-{grid}"
