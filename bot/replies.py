@@ -255,6 +255,8 @@ def config_view(view: ConfigView) -> str:
         f"• signup window: {window}",
         f"• cooldown: {view.cooldown} rounds",
         f"• odd one out: {view.odd_policy}",
+        "• moderators: admins and owners"
+        + (f", and the user group @{view.moderator_group}" if view.moderator_group else ""),
     ]
     for key, value in sorted(view.prompt_schedule.items()):
         lines.append(f"• {key}: {value}")

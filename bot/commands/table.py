@@ -50,6 +50,7 @@ CONFIG_KEYS = (
     "signup_window_hours",
     "cooldown",
     "odd_policy",
+    "moderator_group",
     *community_config.PROMPT_HOUR_KEYS,
     *community_config.PROMPT_TEXT_KEYS,
     "weight.<name>",
@@ -362,6 +363,8 @@ def _config_changes(settings: Mapping[str, str]) -> dict[str, Any]:
             changes["cooldown"] = _number(value, "cooldown", key)
         elif key in ("odd", "odd_policy"):
             changes["odd_policy"] = value.lower()
+        elif key in ("moderator_group", "moderators"):
+            changes["moderator_group"] = None if reset else value
         else:
             raise BadInput(f"Unknown setting {key!r}.\n{replies.usage([CONFIG_USAGE])}", field=key)
     if prompts:

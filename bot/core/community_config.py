@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from bot.storage.models import Community
 
 from . import lookup
-from .actor import Actor
+from .actor import Actor, CommunityRef
 from .app import Core
 from .errors import BadInput
 from .forms import is_clock_time, is_timezone
@@ -61,6 +62,7 @@ class Configure:
     odd_policy: str | Keep = KEEP
     prompt_schedule: Mapping[str, Any] | Keep = KEEP
     weights: Mapping[str, Any] | Keep = KEEP
+    moderator_group: str | Keep | None = KEEP  # a user group handle, e.g. "dialogue-mods"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class ConfigView:
     odd_policy: str
     prompt_schedule: dict[str, Any] = field(default_factory=dict)  # flat keys, overrides only
     weights: dict[str, Any] = field(default_factory=dict)  # overrides only
+    moderator_group: str | None = None
 
 
 def _view(c: Community) -> ConfigView:
@@ -96,6 +99,7 @@ def _view(c: Community) -> ConfigView:
         c.odd_policy,
         flat_prompt_schedule(c.prompt_schedule or {}),
         dict(c.weights),
+        c.moderator_group,
     )
 
 
@@ -250,6 +254,8 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
             c.prompt_schedule = _merge_prompts(c.prompt_schedule or {}, cmd.prompt_schedule)
         if cmd.weights is not KEEP:
             c.weights = _merge_weights(c.weights or {}, cmd.weights)
+        if cmd.moderator_group is not KEEP:
+            c.moderator_group = _group_handle(cmd.moderator_group)
         await session.flush()
         return _view(c)
 
@@ -258,3 +264,24 @@ async def get_config(core: Core, cmd: GetConfig) -> ConfigView:
     cmd.actor.require_moderator()
     async with core.db.transaction() as session:
         return _view(await lookup.get_community(session, cmd.actor.community))
+
+
+_HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def _group_handle(value: str | None) -> str | None:
+    handle = (value or "").strip().lstrip("@").lower() or None
+    if handle is not None and not _HANDLE.match(handle):
+        raise BadInput(
+            f"{value!r} is not a user group handle; write it like dialogue-mods.",
+            field="moderator_group",
+        )
+    return handle
+
+
+async def moderator_group(core: Core, ref: CommunityRef) -> str | None:
+    """The community's moderator user group, for the adapter deciding who moderates (so
+    not itself a moderator action); None when unset or the community is unknown."""
+    async with core.db.transaction() as session:
+        community = await lookup.find_community(session, ref)
+        return None if community is None else community.moderator_group

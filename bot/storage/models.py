@@ -101,6 +101,8 @@ class Community(Base):
     odd_policy: Mapped[str] = mapped_column(String(8), default="wait")
     prompt_schedule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A platform user group whose members are moderators (Slack handle); None: admins only.
+    moderator_group: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
 
 

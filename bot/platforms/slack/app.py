@@ -24,6 +24,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core import community_config
+from bot.core.actor import CommunityRef
 from bot.core.app import Core
 
 from .client import DEFAULT_API_URL, web_client
@@ -175,8 +177,12 @@ def build(
     platform = SlackPlatform(tokens, api_url=api, client_factory=client_for)
     core.platforms[platform.name] = platform
     deliveries = Deliveries(core.db, clock or core.clock)
+
+    async def group_of(community_id: str) -> str | None:
+        return await community_config.moderator_group(core, CommunityRef("slack", community_id))
+
     listeners = Listeners(
-        core, platform, Rights(), deliveries, work_limit=4 if core.db.is_sqlite else 16
+        core, platform, Rights(group_of), deliveries, work_limit=4 if core.db.is_sqlite else 16
     )
     platform.set_notice(listeners.notice)
     listeners.register(app)

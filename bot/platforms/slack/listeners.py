@@ -163,6 +163,8 @@ class Listeners:
         actor = await self.actor(client, context, command["user_id"])
         text = command.get("text") or ""
         reply = await self.run_text(actor, group, text, key=command.get("trigger_id"))
+        if group == ADMIN and reply.ok and "moderator" in text.lower():
+            self.rights.forget()  # who moderates changed: ask Slack again
         if group == ADMIN and actor.is_moderator:
             reply = self._with_warnings(actor.community.external_id, reply)
         if isinstance(reply.view, SignupView) and reply.ok:

@@ -52,6 +52,10 @@ class Rights:
         self._cache[(community, user_id)] = (time.monotonic(), person)
         return person
 
+    def forget(self) -> None:
+        """Drop every cached answer (after a moderator changes who moderates)."""
+        self._cache.clear()
+
     async def actor(self, client: AsyncWebClient, community: str, user_id: str) -> Actor:
         person = await self.person(client, community, user_id)
         return Actor(CommunityRef("slack", community), user_id, person.name, person.is_moderator)

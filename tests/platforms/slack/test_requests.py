@@ -70,3 +70,21 @@ async def test_a_mistake_answers_the_usage(workspace: Workspace) -> None:
     assert "/dialogue want @member" in text
     text = await workspace.reply("UALICE", "frobnicate")
     assert "Unknown command" in text and "/dialogue signup" in text
+
+
+async def test_members_of_the_configured_user_group_are_moderators(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    workspace.fake.teams[TEAM].usergroups["dialogue-mods"] = ["UCAROL"]
+    assert "Only moderators" in await workspace.reply(
+        "UCAROL", "topics list", command="/dialogue-admin"
+    )
+    saved = await workspace.reply(
+        "UMOD", "config moderator_group=@dialogue-mods", command="/dialogue-admin"
+    )
+    assert "@dialogue-mods" in saved
+    assert "Only moderators" not in await workspace.reply(
+        "UCAROL", "topics list", command="/dialogue-admin"
+    )
+    assert "Only moderators" in await workspace.reply(
+        "UDAN", "topics list", command="/dialogue-admin"
+    )
