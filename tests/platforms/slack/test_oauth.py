@@ -11,9 +11,12 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from bot.clock import FixedClock
 from bot.core.app import Core
 from bot.platforms.base import PlatformError
 from bot.platforms.slack.app import SlackApp, SlackSettings, build
+from bot.storage.database import Database
+from tests.conftest import START
 from tests.platforms.slack import payloads
 from tests.platforms.slack.conftest import NO_WAIT
 from tests.platforms.slack.fake_slack import FakeSlack
@@ -37,6 +40,12 @@ def token_answer(team: str, *, org_wide: bool = False) -> dict[str, Any]:
         "enterprise": {"id": team, "name": "Grid"} if org_wide else None,
         "is_enterprise_install": org_wide,
     }
+
+
+@pytest.fixture
+def core(db: Database) -> Core:
+    """Installations on SQLite and on PostgreSQL (the root conftest's `db`)."""
+    return Core(db=db, clock=FixedClock(START))
 
 
 @pytest.fixture
