@@ -3,6 +3,7 @@ pause or resume, and leave. Each button runs the same sub-command as its slash c
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ from .text import render
 
 if TYPE_CHECKING:
     from .listeners import Listeners
+
+log = logging.getLogger(__name__)
 
 ACTION_PATTERN = re.compile(r"^home:")
 SUBCOMMAND = {"home:pause": "pause", "home:resume": "resume", "home:leave": "leave"}
@@ -75,6 +78,10 @@ async def view_for(listeners: Listeners, actor: Actor) -> View:
             )
         )
     blocks.append(ActionsBlock(elements=buttons))
+    warnings = listeners.warnings.get(actor.community.external_id)
+    if actor.is_moderator and warnings:
+        blocks.append(DividerBlock())
+        blocks += message_blocks(render("For moderators:\n" + "\n".join(warnings)))
     return View(type="home", blocks=blocks)
 
 
@@ -83,7 +90,7 @@ async def publish(listeners: Listeners, client: AsyncWebClient, actor: Actor) ->
         await client.views_publish(user_id=actor.user_id, view=await view_for(listeners, actor))
     except SlackApiError as error:
         # The home tab is a convenience; a failure here must not undo what was done.
-        listeners_log(error)
+        log.warning("slack: could not publish the home tab: %s", error.response.get("error"))
 
 
 async def act(
@@ -108,11 +115,3 @@ async def act(
     reply = await listeners.commands.text_of(actor, MEMBER, name)
     await listeners.show(client, actor, reply, None)
     await publish(listeners, client, actor)
-
-
-def listeners_log(error: SlackApiError) -> None:
-    import logging
-
-    logging.getLogger(__name__).warning(
-        "slack: could not publish the home tab: %s", error.response.get("error")
-    )

@@ -140,14 +140,19 @@ async def test_two_installed_workspaces_each_use_their_own_token_and_data(
     assert await slack.platform.tokens.bot_token(ALPHA) == f"xoxb-{ALPHA}"
 
 
-async def test_app_uninstalled_removes_the_installation(
-    fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer]
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": [f"UBOT{BETA}"]}}],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
+async def test_uninstalling_or_revoking_removes_the_installation(
+    fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer], event: dict[str, Any]
 ) -> None:
     slack, server = oauth_app
     async with ClientSession() as http:
         await install(http, server, fake, BETA)
         assert await slack.platform.tokens.bot_token(BETA) == f"xoxb-{BETA}"
-        body = json.dumps(payloads.event(BETA, {"type": "app_uninstalled"}))
+        body = json.dumps(payloads.event(BETA, event))
         sent = await http.post(
             server.make_url("/slack/events"),
             data=body,
