@@ -65,6 +65,8 @@ class Listeners:
         self.deliveries = deliveries
         # SQLite has one writer: a few transactions at a time beat a crowd waiting on its lock.
         self._work = asyncio.Semaphore(work_limit)
+        # A modal submission's answer is its ack (3 s): it never queues behind other work.
+        self._modal_work = asyncio.Semaphore(work_limit)
         self.platform = platform
         self.rights = rights
         self.commands = Commands(core, mention=mention)
@@ -77,19 +79,23 @@ class Listeners:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def notice(self, community_id: str, text: str) -> None:
+    async def notice(self, community_id: str, text: str | None) -> None:
+        if text is None:  # resolved: a private channel was made
+            self.warnings.pop(community_id, None)
+            return
         pending = self.warnings.setdefault(community_id, [])
         if text not in pending:
             pending.append(text)
 
     def register(self, app: AsyncApp) -> None:
         now, after = self._tracked, functools.partial(self._tracked, ack_first=False)
+        modal = functools.partial(self._tracked, ack_first=False, modal=True)
         app.command("/dialogue")(now(self.on_command))
         app.command("/dialogue-admin")(now(self.on_command))
         # A modal's answer (errors, the next page) is its acknowledgement: they ack themselves.
-        app.view_submission(signup.CALLBACK)(after(self.on_signup_submit))
+        app.view_submission(signup.CALLBACK)(modal(self.on_signup_submit))
         app.view_closed(signup.CALLBACK)(now(self.on_view_closed))
-        app.view_submission(INTAKE_CALLBACK)(after(self.on_intake_submit))
+        app.view_submission(INTAKE_CALLBACK)(modal(self.on_intake_submit))
         app.action(home.ACTION_PATTERN)(now(self.on_home_action))
         app.action(re.compile(r"^dm:"))(now(self.on_dm_action))
         # Every other button carries a core custom id (bot/commands/buttons.py routes it).
@@ -99,7 +105,11 @@ class Listeners:
         app.event("message")(after(self.on_message))
 
     def _tracked(
-        self, listener: Callable[..., Awaitable[None]], *, ack_first: bool = True
+        self,
+        listener: Callable[..., Awaitable[None]],
+        *,
+        ack_first: bool = True,
+        modal: bool = False,
     ) -> Callable[..., Awaitable[None]]:
         """The listener behind the shared steps: ack first (unless it answers in its ack),
         drop a delivery already handled, bound the work running at once, count it."""
@@ -121,7 +131,7 @@ class Listeners:
             try:
                 if ack_first:
                     await ack()
-                async with self._work:
+                async with self._modal_work if modal else self._work:
                     key = delivery_key(body)
                     if key is not None and not await self.deliveries.first_time(key):
                         log.info("slack: dropped a repeated delivery %s", key)

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT = "matchmaker_post"
 HISTORY_PAGE = 200
-# Who is told when the app lacks a scope: (community id, text for moderators).
-Notice = Callable[[str, str], Awaitable[None]]
+# Who is told when the app lacks a scope: (community id, text for moderators, or None once
+# a private channel could be made again).
+Notice = Callable[[str, str | None], Awaitable[None]]
 
 
 def thread_ref(community_id: str, channel_id: str) -> str:
@@ -122,6 +123,8 @@ class SlackPlatform:
                 "scope; add it (see slack-manifest.yml) and reinstall for private channels.",
             )
             return thread_ref(community_id, await self._group_dm(client, member_ids))
+        if self._notice is not None:
+            await self._notice(community_id, None)  # the scope is there (again)
         try:
             await client.conversations_invite(channel=channel, users=",".join(member_ids))
         except SlackApiError as error:

@@ -124,6 +124,13 @@ async def test_without_channel_scopes_the_pair_gets_a_group_dm_and_moderators_le
     assert sorted(opened[0].args["users"].split(",")) == ["UALICE", "UBOB"]
     text = await workspace.reply("UMOD", "pool", command="/dialogue-admin")
     assert "groups:write" in text
+    # The scope is added: the next dialogue is a private channel and the warning goes.
+    fake.teams[TEAM].scopes.add("groups:write")
+    for user in ("UCAROL", "UDAN"):
+        await signed_up(workspace.core, user, community=TEAM, platform="slack")
+    await workspace.reply("UMOD", "pair <@UCAROL> <@UDAN>", command="/dialogue-admin")
+    assert len(fake.called("conversations.create")) == 2  # the refused one and this one
+    assert "groups:write" not in await workspace.reply("UMOD", "pool", command="/dialogue-admin")
 
 
 async def test_member_messages_in_a_dialogue_are_recorded_not_their_content(
