@@ -65,7 +65,7 @@ def step_blocks(view: SignupView, step: str) -> tuple[str, list[Block]]:
                 StaticMultiSelectElement(
                     action_id="dm:topics",
                     placeholder="Topics",
-                    options=signup._options(pairs),
+                    options=signup.options(pairs),
                     initial_options=initial or None,
                     max_selected_items=10,
                 )
@@ -83,8 +83,8 @@ def step_blocks(view: SignupView, step: str) -> tuple[str, list[Block]]:
                         StaticSelectElement(
                             action_id=f"dm:stance:{claim.id}",
                             placeholder="Your stance",
-                            options=signup._options(signup.STANCES),
-                            initial_option=signup._initial(
+                            options=signup.options(signup.STANCES),
+                            initial_option=signup.initial(
                                 signup.STANCES, None if current is None else str(current)
                             ),
                         )

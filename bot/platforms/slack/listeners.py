@@ -6,6 +6,7 @@ except a modal submission, whose answer (errors, next page) *is* the acknowledge
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 import logging
@@ -16,7 +17,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, RadioButtonsElement
+from slack_sdk.models.blocks import (
+    InputBlock,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticMultiSelectElement,
+)
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -195,15 +201,7 @@ class Listeners:
         if not pending:
             return reply
         note = "\n".join(f"Warning: {w}" for w in pending)
-        return Reply(
-            reply.ok,
-            f"{reply.text}\n\n{note}",
-            reply.ephemeral,
-            reply.field,
-            reply.buttons,
-            reply.files,
-            reply.view,
-        )
+        return dataclasses.replace(reply, text=f"{reply.text}\n\n{note}")
 
     async def show(
         self,
@@ -330,9 +328,9 @@ class Listeners:
         actor = await self.actor(client, context, body["user"]["id"])
         state = view.get("state", {}).get("values", {})
         values = {
-            "topics": signup._value(state, "topics") or [],
-            "format": signup._value(state, "format") or "either",
-            "notes": signup._value(state, "notes") or "",
+            "topics": signup.value_of(state, "topics") or [],
+            "format": signup.value_of(state, "format") or "either",
+            "notes": signup.value_of(state, "notes") or "",
         }
         reply = await self.commands.press(actor, view["private_metadata"], values)
         if not reply.ok:
@@ -395,15 +393,13 @@ def intake_modal(custom_id: str, topics: tuple[TopicView, ...]) -> View:
     pairs = [(t.slug, t.name[:75]) for t in topics][:100]
     blocks: list[Any] = []
     if pairs:
-        from slack_sdk.models.blocks import StaticMultiSelectElement
-
         blocks.append(
             InputBlock(
                 block_id="topics",
                 label="Topics for this dialogue",
                 optional=True,
                 element=StaticMultiSelectElement(
-                    action_id=signup.ACTION, options=signup._options(pairs)
+                    action_id=signup.ACTION, options=signup.options(pairs)
                 ),
             )
         )
@@ -413,8 +409,8 @@ def intake_modal(custom_id: str, topics: tuple[TopicView, ...]) -> View:
             label="Format",
             element=RadioButtonsElement(
                 action_id=signup.ACTION,
-                options=signup._options(INTAKE_FORMATS),
-                initial_option=signup._initial(INTAKE_FORMATS, "either"),
+                options=signup.options(INTAKE_FORMATS),
+                initial_option=signup.initial(INTAKE_FORMATS, "either"),
             ),
         ),
         InputBlock(

@@ -83,11 +83,11 @@ def resume_page(form: FormView, claims: Sequence[ClaimView]) -> int:
     return page_count(claims) - 1
 
 
-def _options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
+def options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
     return [Option(value=value, label=label) for value, label in pairs]
 
 
-def _initial(pairs: Sequence[tuple[str, str]], value: str | None) -> Option | None:
+def initial(pairs: Sequence[tuple[str, str]], value: str | None) -> Option | None:
     return next((Option(value=v, label=label) for v, label in pairs if v == value), None)
 
 
@@ -96,7 +96,7 @@ def _radios(block_id: str, label: str, pairs: Sequence[tuple[str, str]], value: 
         block_id=block_id,
         label=label,
         element=RadioButtonsElement(
-            action_id=ACTION, options=_options(pairs), initial_option=_initial(pairs, value)
+            action_id=ACTION, options=options(pairs), initial_option=initial(pairs, value)
         ),
     )
 
@@ -144,7 +144,7 @@ def about_page(
                 label="Topics you would like to talk about",
                 element=StaticMultiSelectElement(
                     action_id=ACTION,
-                    options=_options(topic_pairs),
+                    options=options(topic_pairs),
                     initial_options=[
                         Option(value=v, label=lbl) for v, lbl in topic_pairs if v in chosen
                     ]
@@ -213,8 +213,8 @@ def claims_page(form: FormView, claims: Sequence[ClaimView], page: Page) -> list
                 element=StaticSelectElement(
                     action_id=ACTION,
                     placeholder="Your stance",
-                    options=_options(STANCES),
-                    initial_option=_initial(STANCES, None if current is None else str(current)),
+                    options=options(STANCES),
+                    initial_option=initial(STANCES, None if current is None else str(current)),
                 ),
             )
         )
@@ -261,7 +261,7 @@ class AnswerError(Exception):
         self.message = message
 
 
-def _value(state: Mapping[str, Any], block_id: str) -> Any:
+def value_of(state: Mapping[str, Any], block_id: str) -> Any:
     element = state.get(block_id, {}).get(ACTION)
     if element is None:
         return None
@@ -307,19 +307,19 @@ def answers(
     out: dict[str, Any] = {}
     if number == 0:
         if "topics" in state:
-            out["topics"] = _value(state, "topics") or []
-        suggested = _value(state, "suggested_topics")
+            out["topics"] = value_of(state, "topics") or []
+        suggested = value_of(state, "suggested_topics")
         if suggested:
             out["suggested_topics"] = [s.strip() for s in suggested.split(",") if s.strip()]
         for key in ("sync", "async", "appetite", "participation"):
-            value = _value(state, key)
+            value = value_of(state, key)
             if value is not None:
                 out[key] = value
-        out["timezone"] = (_value(state, "timezone") or "").strip()
-        out["availability"] = parse_windows(_value(state, "availability") or "")
-        out["about"] = _value(state, "about") or ""
-        out["private_notes"] = _value(state, "private_notes") or ""
-        publish = _value(state, "publish_ok")
+        out["timezone"] = (value_of(state, "timezone") or "").strip()
+        out["availability"] = parse_windows(value_of(state, "availability") or "")
+        out["about"] = value_of(state, "about") or ""
+        out["private_notes"] = value_of(state, "private_notes") or ""
+        publish = value_of(state, "publish_ok")
         if publish is not None:
             out["publish_ok"] = publish == "yes"
         out["step"] = "review" if last else "stances"
@@ -327,7 +327,7 @@ def answers(
         start = (number - 1) * CLAIMS_PER_PAGE
         stances: dict[str, Any] = {}
         for claim in claims[start : start + CLAIMS_PER_PAGE]:
-            value = _value(state, f"claim:{claim.id}")
+            value = value_of(state, f"claim:{claim.id}")
             stances[str(claim.id)] = None if value in (None, "skip") else int(value)
         out["stances"] = stances
         out["step"] = "review" if last else "stances"
