@@ -80,7 +80,6 @@ class FakeTeam:
 NEEDED_SCOPE = {
     "conversations.create": "groups:write",
     "conversations.invite": "groups:write",
-    "conversations.archive": "groups:write",
     "conversations.open": "mpim:write",
     "conversations.history": "groups:history",
     "conversations.list": "groups:read",
@@ -102,6 +101,7 @@ class FakeSlack:
         self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access answer
         self.app_tokens: set[str] = set()
         self._failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        self._holds: dict[str, asyncio.Event] = {}  # method -> answered once the event is set
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -165,6 +165,11 @@ class FakeSlack:
         body = {"ok": False, "error": error, **extra}
         self._failures.setdefault(method, []).extend([(status, body, headers or {})] * times)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep calls of `method` waiting until the returned event is set (a slow Slack)."""
+        gate = self._holds[method] = asyncio.Event()
+        return gate
+
     def response_url(self) -> str:
         return f"{self.base}/respond/{next(self._ids)}"
 
@@ -211,6 +216,10 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         self.calls.append(Call(method, args, token))
+        gate = self._holds.get(method)
+        if gate is not None:
+            await self._notify()  # the call is recorded: a test may now look at it
+            await gate.wait()
         try:
             queued = self._failures.get(method)
             if queued:
@@ -394,6 +403,10 @@ class FakeSlack:
         channel = self._channel(team, args.get("channel", ""))
         if isinstance(channel, dict):
             return channel
+        if channel.is_mpim:  # a group DM (the app's mpim:write scope lets it ask)
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if "groups:write" not in team.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "groups:write"}
         if channel.archived:
             return {"ok": False, "error": "already_archived"}
         channel.archived = True

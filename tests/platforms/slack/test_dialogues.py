@@ -186,3 +186,12 @@ async def test_keyed_posts_are_sent_once(workspace: Workspace) -> None:
     assert [m.text for m in messages] == ["Nudge"] and messages[0].is_bot
     assert CommunityRef("slack", TEAM)  # the thread id names its workspace
     assert thread.startswith(f"{TEAM}:")
+
+
+async def test_a_group_dm_dialogue_is_closed_when_it_ends(workspace: Workspace) -> None:
+    fake = workspace.fake
+    fake.teams[TEAM].scopes.discard("groups:write")
+    platform = workspace.slack.platform
+    thread = await platform.open_private_thread(TEAM, ["UALICE", "UBOB"], "Alice and Bob")
+    await platform.archive_thread(thread)  # a group DM cannot be archived: it is closed
+    assert [c.args["channel"] for c in fake.called("conversations.close")] == [thread.split(":")[1]]

@@ -88,3 +88,18 @@ async def test_members_of_the_configured_user_group_are_moderators(workspace: Wo
     assert "Only moderators" in await workspace.reply(
         "UDAN", "topics list", command="/dialogue-admin"
     )
+
+
+async def test_a_command_is_acknowledged_before_its_work_is_done(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    slow = workspace.fake.hold("users.info")  # Slack answers this one slowly
+    try:
+        response = await workspace.command("UALICE", "status")
+        assert response.status == 200
+        # Acked, while the work behind it is still waiting for Slack's answer.
+        await workspace.fake.wait_calls("users.info")
+        assert workspace.fake.responses == []
+    finally:
+        slow.set()
+    answers = await workspace.fake.wait_responses()
+    assert "You have not signed up yet" in answers[0]["text"]
