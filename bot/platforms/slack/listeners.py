@@ -32,7 +32,7 @@ from bot.core import activity, curation, forms
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.core.curation import TopicView
-from bot.platforms.base import Message
+from bot.platforms.base import Message, PlatformError
 
 from . import home, signup
 from .deliveries import Deliveries, delivery_key
@@ -109,6 +109,7 @@ class Listeners:
         # Events are acknowledged by bolt itself before their listener runs.
         app.event("app_home_opened")(after(self.on_home_opened))
         app.event("message")(after(self.on_message))
+        app.error(self.on_error)
 
     def _tracked(
         self,
@@ -157,6 +158,21 @@ class Listeners:
         """Wait until no listener is still working (after its ack)."""
         await asyncio.sleep(0)  # let listeners bolt has just scheduled start first
         await self._idle.wait()
+
+    async def on_error(self, error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """A listener failed after its ack: tell the person, never leave them waiting."""
+        if isinstance(error, PlatformError):
+            # Slack refused something we asked (a scope, a deleted channel, rate limits).
+            log.warning("slack: %s", error)
+            text = f"Sorry, that did not work: {error}."
+        else:
+            log.error("slack: a listener failed", exc_info=error)
+            text = "Sorry, something went wrong on our side; it has been logged. Try again."
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            try:
+                await respond(text=render(text), response_type="ephemeral")
+            except Exception:  # the answer channel itself is gone; the log has the error
+                log.warning("slack: could not tell the person about the failure")
 
     async def actor(self, client: AsyncWebClient, context: AsyncBoltContext, user: str) -> Actor:
         where = community(context)

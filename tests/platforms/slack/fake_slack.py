@@ -161,7 +161,8 @@ class FakeSlack:
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        """Answer the next `times` calls of `method` with this failure instead."""
+        """Answer the next `times` calls of `method` with this failure instead (status 0:
+        drop the connection without answering)."""
         body = {"ok": False, "error": error, **extra}
         self._failures.setdefault(method, []).extend([(status, body, headers or {})] * times)
 
@@ -224,6 +225,10 @@ class FakeSlack:
             queued = self._failures.get(method)
             if queued:
                 status, body, headers = queued.pop(0)
+                if status == 0:  # the connection drops before any answer
+                    assert request.transport is not None
+                    request.transport.abort()
+                    return web.Response()
                 return web.json_response(body, status=status, headers=headers)
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if method == "apps.connections.open":

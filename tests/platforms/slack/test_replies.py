@@ -111,3 +111,16 @@ def test_member_text_cannot_ping_or_format() -> None:
     # The bot's own mentions survive; a member typing the placeholder shape does not.
     assert render(f"hi {mention('U123')}") == "hi <@U123>"
     assert render("hi \x00@U123\x00") == escape("hi \x00@U123\x00")
+
+
+async def test_a_mutual_want_is_kept_when_slack_refuses_the_dm(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    for user in ("UALICE", "UBOB"):
+        await signed_up(workspace.core, user, community=TEAM, platform="slack")
+    # Mutual want: the app DMs both; Slack refuses the DM (the member closed DMs, say).
+    await workspace.reply("UALICE", "want <@UBOB>")
+    workspace.fake.fail("chat.postMessage", "cannot_dm_bot", times=2)
+    text = await workspace.reply("UBOB", "want <@UALICE>")
+    assert "mutual" in text.lower()
+    status = await workspace.reply("UBOB", "status")
+    assert "waiting for" in status.lower() or "topic and format" in status.lower()

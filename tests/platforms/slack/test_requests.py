@@ -103,3 +103,13 @@ async def test_a_command_is_acknowledged_before_its_work_is_done(workspace: Work
         slow.set()
     answers = await workspace.fake.wait_responses()
     assert "You have not signed up yet" in answers[0]["text"]
+
+
+async def test_a_failure_after_the_ack_is_told_to_the_person(workspace: Workspace) -> None:
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+    # Slack drops every connection for users.info, retries included.
+    workspace.fake.fail("users.info", status=0, times=100)
+    text = await workspace.reply("UALICE", "status")
+    assert "something went wrong on our side" in text
+    # slack_sdk retried (three times; aiohttp may also resend once on a dropped connection).
+    assert len(workspace.fake.called("users.info")) >= 4
