@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import replies
 from bot.commands import MEMBER, SignupView
 from bot.core.actor import Actor
-from bot.core.forms import FORM_STEPS, FormView
+from bot.core.forms import FORM_STEPS
 
 from . import signup
 from .text import escape, render
@@ -256,7 +256,3 @@ async def _post(client: AsyncWebClient, channel: str, text: str, blocks: Sequenc
         )
     except SlackApiError as error:
         log.warning("slack: DM signup message not sent: %s", error.response.get("error"))
-
-
-def step_of(form: FormView) -> str:
-    return form.step if form.step in FORM_STEPS else "topics"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import and_, desc, or_, select
@@ -94,7 +93,3 @@ class Installations:
         if token is None:
             raise PlatformError(f"the app is not installed in Slack workspace {community_id}")
         return str(token)
-
-
-def as_installation_store(source: TokenSource) -> AsyncInstallationStore | None:
-    return source.store if isinstance(source, Installations) else None
