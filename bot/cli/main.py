@@ -32,8 +32,8 @@ def _settings() -> Settings:
     return settings
 
 
-async def _with_db(url: str, action: str) -> int:
-    db = Database(url)
+async def _with_db(settings: Settings, action: str) -> int:
+    db = Database.from_settings(settings)
     try:
         await db.check_connection()
         if action == "upgrade":
@@ -51,7 +51,7 @@ async def _with_db(url: str, action: str) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings()
-    return asyncio.run(_with_db(settings.database_url, args.action))
+    return asyncio.run(_with_db(settings, args.action))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -64,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not any(wanted.values()):
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
-    asyncio.run(_with_db(settings.database_url, "upgrade"))
+    asyncio.run(_with_db(settings, "upgrade"))
     # The adapters arrive in their own issues; say so plainly rather than pretend to run.
     missing = [name for name, enabled in wanted.items() if enabled]
     print(

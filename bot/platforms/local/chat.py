@@ -294,19 +294,17 @@ class LocalChat:
         actor = self.actor(user_id, display_name)
         try:
             save, submit = _save_answers(actor, answers)
-            view = await forms.save_answers(self.core, save)
+            # One transaction: invalid answers store nothing (raised); valid ones are kept
+            # even when submit is refused (partial progress is kept by design).
+            result = await forms.submit_answers(self.core, forms.SubmitAnswers(save, submit))
         except DomainError as error:
-            # save_answers is one transaction: a refusal has stored nothing.
             return Reply(False, error.message, field=error.field)
-        if not submit:
-            return Reply(True, replies.answers_saved(view))
-        try:
-            view = await forms.submit(self.core, forms.SubmitForm(actor))
-        except DomainError as error:
-            # The answers themselves were valid and stay saved as a draft (partial progress
-            # is kept by design); only entering the pool is refused.
-            return Reply(False, f"Your answers are saved, but: {error.message}", field=error.field)
-        return Reply(True, replies.answers_saved(view))
+        if result.refused is not None:
+            refused = result.refused
+            return Reply(
+                False, f"Your answers are saved, but: {refused.message}", field=refused.field
+            )
+        return Reply(True, replies.answers_saved(result.form))
 
     async def press(
         self, user_id: str, custom_id: str, values: Mapping[str, Any] | None = None
@@ -325,12 +323,8 @@ class LocalChat:
 
     async def _signup(self, actor: Actor, args: _Args) -> Reply:
         _no_args(args, MEMBER_USAGE["signup"])
-        view = await forms.start_or_resume(self.core, forms.StartOrResume(actor))
-        topics = await curation.list_topics(self.core, curation.ListTopics(actor))
-        claims = await curation.list_claims(self.core, curation.ListClaims(actor))
-        # Suggestions are listed for moderators only; the form offers active topics.
-        active = [t for t in topics if t.status == "active"]
-        return Reply(True, replies.signup_form(view, active, claims))
+        signup = await forms.open_signup(self.core, forms.OpenSignup(actor))
+        return Reply(True, replies.signup_form(signup.form, signup.topics, signup.claims))
 
     async def _profile(self, actor: Actor, args: _Args) -> Reply:
         _no_args(args, MEMBER_USAGE["profile"])
