@@ -55,6 +55,19 @@ SERIAL_MEMBERS = 50
 STEPS = ("signup", "submit", "status")
 
 
+class Start:
+    """The moment everyone presses the button."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.at = 0.0
+
+    def go(self) -> float:
+        self.at = time.perf_counter()
+        self.event.set()
+        return self.at
+
+
 @dataclass
 class Run:
     label: str
@@ -108,11 +121,13 @@ def _answers(i: int, claim_ids: list[int]) -> dict[str, object]:
 
 
 async def _member(
-    chat: LocalChat, run: Run, user: str, answers: dict[str, object], start: asyncio.Event
+    chat: LocalChat, run: Run, user: str, answers: dict[str, object], start: Start
 ) -> None:
-    await start.wait()
+    await start.event.wait()
+    # The first call was sent at the starting moment, however late this task gets to run;
+    # each later one when the reply to the one before came back.
+    began = start.at
     for step in STEPS:
-        began = time.perf_counter()
         try:
             if step == "signup":
                 reply = await chat.command(user, "/dialogue signup", user)
@@ -124,7 +139,9 @@ async def _member(
             run.latencies[step].append(time.perf_counter() - began)
             run.errors.append(f"{step}: {type(exc).__name__}: {exc}"[:200])
             return
-        run.latencies[step].append(time.perf_counter() - began)
+        done = time.perf_counter()
+        run.latencies[step].append(done - began)
+        began = done
         if not reply.ok:
             run.errors.append(f"{step}: refused: {reply.text}"[:200])
             return
@@ -147,18 +164,21 @@ async def _measure(url: str, label: str, n: int, *, serial: bool) -> Run:
     try:
         _core, chat, claim_ids = await _setup(db)
         run = Run(label, n)
-        start = asyncio.Event()
-        members = [_member(chat, run, f"u{i:05d}", _answers(i, claim_ids), start) for i in range(n)]
+        answers = [_answers(i, claim_ids) for i in range(n)]
         began = time.perf_counter()
         if serial:
-            start.set()
-            for member in members:
-                await member
+            for i in range(n):
+                start = Start()
+                start.go()
+                await _member(chat, run, f"u{i:05d}", answers[i], start)
         else:
-            tasks = [asyncio.ensure_future(m) for m in members]
+            start = Start()
+            tasks = [
+                asyncio.ensure_future(_member(chat, run, f"u{i:05d}", answers[i], start))
+                for i in range(n)
+            ]
             await asyncio.sleep(0)  # every member is waiting at the start line
-            began = time.perf_counter()
-            start.set()
+            began = start.go()
             await asyncio.gather(*tasks)
         run.wall = time.perf_counter() - began
         run.forms_complete = await _forms_complete(db)

@@ -358,15 +358,31 @@ async def _stances(session: AsyncSession, member_id: int) -> dict[int, int]:
     return {claim_id: value for claim_id, value in rows}
 
 
-async def _view(session: AsyncSession, member: Member, form: InterestForm) -> FormView:
-    topics = await _topic_slugs(session, member.id)
-    suggested = tuple(
-        await session.scalars(
-            select(Topic.name)
-            .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
-            .order_by(Topic.name)
+async def _view(
+    session: AsyncSession,
+    member: Member,
+    form: InterestForm,
+    *,
+    topics: list[str] | None = None,
+    fresh: bool = False,
+) -> FormView:
+    """The form as the member sees it. `topics`: the slugs, when the caller has just read
+    them; `fresh`: the form was created in this transaction, so nothing hangs off it yet."""
+    suggested: tuple[str, ...] = ()
+    stances: dict[int, int] = {}
+    if fresh:
+        topics = []
+    else:
+        if topics is None:
+            topics = await _topic_slugs(session, member.id)
+        suggested = tuple(
+            await session.scalars(
+                select(Topic.name)
+                .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
+                .order_by(Topic.name)
+            )
         )
-    )
+        stances = await _stances(session, member.id)
     return FormView(
         member_id=member.id,
         user_id=member.external_id,
@@ -374,7 +390,7 @@ async def _view(session: AsyncSession, member: Member, form: InterestForm) -> Fo
         step=form.step,
         topics=tuple(topics),
         suggested_topics=suggested,
-        stances=await _stances(session, member.id),
+        stances=stances,
         format_sync=form.format_sync,
         format_async=form.format_async,
         timezone=form.timezone,
@@ -391,7 +407,8 @@ async def _view(session: AsyncSession, member: Member, form: InterestForm) -> Fo
 
 async def _ensure_form(
     session: AsyncSession, community: Community, member: Member, now: datetime, tz: str | None
-) -> InterestForm:
+) -> tuple[InterestForm, bool]:
+    """The member's form, and whether it was created just now."""
     form = await session.get(InterestForm, member.id)
     if form is None:
         form = InterestForm(
@@ -412,7 +429,8 @@ async def _ensure_form(
         )
         session.add(form)
         await session.flush()
-    return form
+        return form, True
+    return form, False
 
 
 async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
@@ -428,11 +446,10 @@ async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, Intere
 
 async def _start(
     session: AsyncSession, actor: Actor, now: datetime, timezone_hint: str | None
-) -> tuple[Community, Member, InterestForm]:
-    community = await lookup.get_community(session, actor.community)
-    member = await lookup.ensure_member(session, community, actor, now)
-    form = await _ensure_form(session, community, member, now, timezone_hint)
-    return community, member, form
+) -> tuple[Community, FormView]:
+    community, member = await lookup.ensure_own_member(session, actor, now)
+    form, created = await _ensure_form(session, community, member, now, timezone_hint)
+    return community, await _view(session, member, form, fresh=created)
 
 
 async def start_or_resume(core: Core, cmd: StartOrResume) -> FormView:
@@ -440,8 +457,8 @@ async def start_or_resume(core: Core, cmd: StartOrResume) -> FormView:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormView:
-        _, member, form = await _start(session, cmd.actor, now, cmd.timezone_hint)
-        return await _view(session, member, form)
+        _, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
+        return view
 
     return await core.db.write(work, name="forms.start_or_resume")
 
@@ -452,9 +469,9 @@ async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> SignupView:
-        community, member, form = await _start(session, cmd.actor, now, cmd.timezone_hint)
+        community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
         return SignupView(
-            form=await _view(session, member, form),
+            form=view,
             # Suggestions are for moderators to review; the form offers active topics only.
             topics=tuple(await active_topic_views(session, community.id)),
             claims=tuple(await active_claim_views(session, community.id)),
@@ -486,8 +503,8 @@ async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormView:
-        member, form = await _save(session, cmd, now)
-        return await _view(session, member, form)
+        member, form, topics = await _save(session, cmd, now)
+        return await _view(session, member, form, topics=topics)
 
     return await core.db.write(work, name="forms.save_answers")
 
@@ -503,14 +520,15 @@ async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormSubmission:
-        member, form = await _save(session, cmd.answers, now)
+        member, form, topics = await _save(session, cmd.answers, now)
         refused = None
         if cmd.submit:
+            topics = topics if topics is not None else await _topic_slugs(session, member.id)
             try:
-                await _submit(session, member, form, now)
+                await _submit(session, form, len(topics), now)
             except BadInput as error:
                 refused = error
-        view = await _view(session, member, form)
+        view = await _view(session, member, form, topics=topics)
         return FormSubmission(view, submitted=cmd.submit and refused is None, refused=refused)
 
     return await core.db.write(work, name="forms.submit_answers")
@@ -518,29 +536,31 @@ async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
 
 async def _save(
     session: AsyncSession, cmd: SaveAnswers, now: datetime
-) -> tuple[Member, InterestForm]:
-    community = await lookup.get_community(session, cmd.actor.community)
-    member = await lookup.ensure_member(session, community, cmd.actor, now)
-    form = await _ensure_form(session, community, member, now, None)
+) -> tuple[Member, InterestForm, list[str] | None]:
+    """Store the answers; also the topic slugs after the save when they had to be read."""
+    community, member = await lookup.ensure_own_member(session, cmd.actor, now)
+    form, _ = await _ensure_form(session, community, member, now, None)
     opening = await round_opening_for(session, member)
     before = await _locked_snapshot(session, member.id, form) if opening else None
 
-    await _apply(session, community, member, form, cmd)
+    # Before the answers: the first query in _apply flushes the form, in one UPDATE.
     form.updated_at = now
+    await _apply(session, community, member, form, cmd)
     await session.flush()
 
     if opening is not None:
         after = await _locked_snapshot(session, member.id, form)
         if after != before:
             raise Conflict(round_opening_message(opening))
+    topics = None
     if form.status == "complete":
         # A complete form is in the pool: an edit may not leave it unmatchable.
-        topic_count = len(await _topic_slugs(session, member.id))
-        problems = missing_for_submit(form, topic_count)
+        topics = await _topic_slugs(session, member.id)
+        problems = missing_for_submit(form, len(topics))
         if problems:
             field_name, message = problems[0]
             raise BadInput(message, field=field_name)
-    return member, form
+    return member, form, topics
 
 
 async def _apply(
@@ -708,8 +728,10 @@ async def _set_stances(
             row.value = value
 
 
-async def _submit(session: AsyncSession, member: Member, form: InterestForm, now: datetime) -> None:
-    problems = missing_for_submit(form, len(await _topic_slugs(session, member.id)))
+async def _submit(
+    session: AsyncSession, form: InterestForm, topic_count: int, now: datetime
+) -> None:
+    problems = missing_for_submit(form, topic_count)
     if problems:
         field_name, message = problems[0]
         raise BadInput(message, field=field_name)
@@ -725,8 +747,9 @@ async def submit(core: Core, cmd: SubmitForm) -> FormView:
 
     async def work(session: AsyncSession) -> FormView:
         member, form = await _own_form(session, cmd.actor)
-        await _submit(session, member, form, now)
-        return await _view(session, member, form)
+        topics = await _topic_slugs(session, member.id)
+        await _submit(session, form, len(topics), now)
+        return await _view(session, member, form, topics=topics)
 
     return await core.db.write(work, name="forms.submit")
 

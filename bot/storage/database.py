@@ -33,10 +33,10 @@ import logging
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -47,6 +47,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.core.errors import Busy
+
+from . import sqlite_connection
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -59,14 +61,12 @@ T = TypeVar("T")
 # PostgreSQL: enough for one busy bot process, well under the server's default
 # max_connections (100) with several processes.
 DEFAULT_POOL_SIZE = {"sqlite": 5, "postgresql": 10}
-SQLITE_BUSY_TIMEOUT_MS = 5000
 # Attempts of one unit of work, and the first pause between two (doubled each time, jittered).
 MAX_ATTEMPTS = 5
 RETRY_DELAY = 0.02
 # PostgreSQL SQLSTATEs worth running the transaction again for.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_READ_ONLY = "matchmaker_read_only"
 
 
 class DatabaseUnavailable(Exception):
@@ -97,47 +97,35 @@ def is_transient(error: BaseException) -> bool:
     return sqlstate in TRANSIENT_SQLSTATES
 
 
-def _open_sqlite(args: list[Any], kwargs: dict[str, Any]) -> sqlite3.Connection:
-    """Open and configure one SQLite connection (in a worker thread, it touches the disk)."""
-    # Opened here and handed to aiosqlite's thread, hence check_same_thread=False; aiosqlite
-    # runs every later call on that one thread.
-    raw = sqlite3.connect(*args, **{**kwargs, "check_same_thread": False})
-    try:
-        # The driver would begin transactions itself, late (at the first write);
-        # `_begin_sqlite` does it instead. SQLite ignores foreign keys (and so ON DELETE
-        # CASCADE) unless asked.
-        raw.isolation_level = None
-        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        raw.execute("PRAGMA foreign_keys=ON")
-        raw.execute("PRAGMA journal_mode=WAL")  # persistent in the file; ':memory:' says 'memory'
-        raw.execute("PRAGMA synchronous=NORMAL")  # see the module docstring for the trade-off
-    except BaseException:
-        raw.close()
-        raise
-    return raw
+def _begin_write(connection: Any) -> None:
+    # IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions that
+    # read, then write (is there a dialogue for this pair? no: insert one) run one after the
+    # other: what the row locks (FOR UPDATE) give on PostgreSQL. Only one in-process writer
+    # gets here at a time (Database._write_turn), so it never waits on busy_timeout for
+    # another of ours.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _begin_sqlite(connection: Any) -> None:
-    # Writers: IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions
-    # that read, then write (is there a dialogue for this pair? no: insert one) run one after
-    # the other: what the row locks (FOR UPDATE) give on PostgreSQL. Only one in-process writer
-    # gets here at a time (Database._write_turn). Readers: a deferred BEGIN, a WAL snapshot
-    # that neither waits for the writer nor holds it up; `query_only` makes a write in it fail.
-    read_only = bool(connection.get_execution_options().get(_READ_ONLY))
-    info = connection.connection.info  # lives as long as the DBAPI connection
-    if info.get(_READ_ONLY) != read_only:
-        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
-        info[_READ_ONLY] = read_only
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+def _begin_read(connection: Any) -> None:
+    # A deferred BEGIN: a WAL snapshot at the first read, which neither waits for the writer
+    # nor holds it up. The connection is `query_only`, so a write in it fails loudly.
+    connection.exec_driver_sql("BEGIN")
 
 
-def _is_memory_sqlite(url: Any) -> bool:
+def _is_memory_sqlite(url: URL) -> bool:
     database = url.database or ""
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
 class Database:
-    """Owns the engine; `transaction()`, `read()` and `write()` are the units of work."""
+    """Owns the engines; `transaction()`, `read()` and `write()` are the units of work.
+
+    `engine` is the read-write engine (migrations and `transaction()` use it). On a SQLite
+    file it holds one connection, the writer; `read_engine` holds the readers
+    (`DATABASE_POOL_SIZE` minus one, at least one), each `query_only`. On PostgreSQL both are
+    one pool, reads being `READ ONLY` transactions. An in-memory SQLite database is a single
+    connection, so there reads are ordinary transactions.
+    """
 
     def __init__(
         self,
@@ -154,28 +142,44 @@ class Database:
         try:
             parsed = make_url(url)
             backend = parsed.get_backend_name()
-            options: dict[str, Any] = {"echo": echo}
-            if backend == "sqlite":
-                options["async_creator"] = self._connect_sqlite
-            if not (backend == "sqlite" and _is_memory_sqlite(parsed)):
-                # An in-memory SQLite database is one connection (StaticPool): no size to set.
-                options["pool_size"] = pool_size or DEFAULT_POOL_SIZE.get(backend, 5)
-                options["max_overflow"] = 0
-            self.engine: AsyncEngine = create_async_engine(url, **options)
+            size = pool_size or DEFAULT_POOL_SIZE.get(backend, 5)
+            if backend != "sqlite":
+                self.engine: AsyncEngine = create_async_engine(
+                    url, echo=echo, pool_size=size, max_overflow=0
+                )
+                self.read_engine = self.engine.execution_options(postgresql_readonly=True)
+            elif _is_memory_sqlite(parsed):
+                # One connection (StaticPool): reads share it, as transactions like any other.
+                self.engine = create_async_engine(
+                    url, echo=echo, async_creator=self._sqlite_creator(read_only=False)
+                )
+                self.read_engine = self.engine
+            else:
+                self.engine = create_async_engine(
+                    url,
+                    echo=echo,
+                    async_creator=self._sqlite_creator(read_only=False),
+                    pool_size=1,
+                    max_overflow=0,
+                )
+                self.read_engine = create_async_engine(
+                    url,
+                    echo=echo,
+                    async_creator=self._sqlite_creator(read_only=True),
+                    pool_size=max(1, size - 1),
+                    max_overflow=0,
+                )
+                event.listen(self.read_engine.sync_engine, "begin", _begin_read)
         except (ArgumentError, InvalidRequestError, ImportError) as exc:
             # A malformed URL, a sync driver, or asyncpg not installed.
             raise DatabaseUnavailable(
                 f"cannot use the database URL {shown_url(url)}: {exc}"
             ) from None
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "begin", _begin_sqlite)
-            read_options = {_READ_ONLY: True}
-        else:
-            read_options = {"postgresql_readonly": True}
+            event.listen(self.engine.sync_engine, "begin", _begin_write)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = async_sessionmaker(
-            self.engine.execution_options(**read_options), expire_on_commit=False
-        )
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._separate_readers = self.read_engine is not self.engine and self.is_sqlite
         self._turn: asyncio.Lock | None = None
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn_owner: asyncio.Task[Any] | None = None
@@ -188,27 +192,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    @property
-    def pool_size(self) -> int | None:
-        size = getattr(self.engine.pool, "size", None)
-        return size() if callable(size) else None
+    def _sqlite_creator(self, *, read_only: bool) -> Callable[[], Awaitable[Any]]:
+        async def connect() -> Any:
+            args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+            return await sqlite_connection.connect(args, kwargs, read_only=read_only)
 
-    async def _connect_sqlite(self) -> Any:
-        # aiosqlite opens the file on its worker thread; when that fails it queues the thread's
-        # stop without waiting for it, and the thread later calls back into the event loop,
-        # which `asyncio.run` may have closed meanwhile ("Exception in thread …
-        # _connection_worker_thread", seen on `matchmaker db` with a missing directory). So
-        # the file is opened here, awaited like any thread, and aiosqlite's thread only starts
-        # for a connection that exists: its connector cannot fail.
-        import aiosqlite
-
-        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
-        raw = await asyncio.to_thread(_open_sqlite, args, kwargs)
-        connection = aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
-        # As SQLAlchemy's own aiosqlite connect does: a connection nobody closed must not keep
-        # the interpreter from exiting.
-        connection._thread.daemon = True
-        return await connection
+        return connect
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -233,17 +222,24 @@ class Database:
                 self._turn_owner = None
 
     @asynccontextmanager
-    async def _begin(self, read_only: bool) -> AsyncIterator[AsyncSession]:
-        factory = self.read_sessions if read_only else self.sessions
-        async with factory() as session, session.begin():
-            yield session
+    async def _begin(self, *, read_only: bool, turn: bool) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction; `turn`: hold this process's write turn through it."""
+        session = (self.read_sessions if read_only else self.sessions)()
+        try:
+            async with self._write_turn() if turn else nullcontext(), session.begin():
+                yield session
+        finally:
+            # After the commit, which gave the connection back, and outside the write turn:
+            # `async with session` would close in a task of its own (SQLAlchemy shields it),
+            # a few event loop turns the next writer would wait through.
+            await session.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One read-write transaction: committed when the block ends, rolled back on any
         exception. A transient conflict becomes `Busy` (use `write()` to have it retried)."""
         try:
-            async with self._write_turn(), self._begin(read_only=False) as session:
+            async with self._begin(read_only=False, turn=True) as session:
                 yield session
         except (DBAPIError, PoolTimeout) as exc:
             if isinstance(exc, PoolTimeout) or is_transient(exc):
@@ -254,7 +250,9 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """One read-only transaction; on SQLite it runs beside the writer, never waits for it."""
         try:
-            async with self._begin(read_only=True) as session:
+            # An in-memory SQLite database has one connection: a read waits for the writer.
+            turn = self.is_sqlite and not self._separate_readers
+            async with self._begin(read_only=True, turn=turn) as session:
                 yield session
         except (DBAPIError, PoolTimeout) as exc:
             if isinstance(exc, PoolTimeout) or is_transient(exc):
@@ -270,7 +268,7 @@ class Database:
         label = name or getattr(work, "__qualname__", "write")
         for attempt in range(1, self.max_attempts + 1):
             try:
-                async with self._write_turn(), self._begin(read_only=False) as session:
+                async with self._begin(read_only=False, turn=True) as session:
                     return await work(session)
             except PoolTimeout as exc:
                 self._give_up(label, attempt, exc)
@@ -313,6 +311,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def _reason(exc: BaseException) -> str:
