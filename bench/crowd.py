@@ -104,6 +104,9 @@ async def _setup(db: Database) -> tuple[Core, LocalChat, list[int]]:
     for text, topics in CLAIMS:
         claim = await curation.add_claim(core, curation.AddClaim(mod, text, topics))
         claim_ids.append(claim.id)
+    # The moderator checks the list: the bot has been running, a reader connection is open
+    # (the crowd arrives at a running bot, not at its first second).
+    await curation.list_topics(core, curation.ListTopics(mod))
     return core, LocalChat(core, COMMUNITY, {MODERATOR}), claim_ids
 
 

@@ -1,4 +1,4 @@
-"""The one engine and session factory. Built when the app starts, never at import.
+"""The engines and session factories. Built when the app starts, never at import.
 
 Three ways in, all one transaction each:
 
@@ -15,7 +15,8 @@ crash.
 
 SQLite, the embedded default, under a crowd:
 
-* WAL journal: readers never wait for the writer, nor the writer for readers.
+* WAL journal: readers never wait for the writer, nor the writer for readers. Reads run on
+  their own pool of `query_only` connections (`read_engine`), the writer on one connection.
 * `synchronous=NORMAL`: a commit is written to the WAL without an fsync; the WAL is synced at
   checkpoints. Trade-off: the database cannot be corrupted, and an application crash loses
   nothing, but a power loss or OS crash may lose the last transactions committed before it.
@@ -24,6 +25,8 @@ SQLite, the embedded default, under a crowd:
   `BEGIN IMMEDIATE`: a writer waits for its turn however long the queue is, instead of
   retrying SQLite's lock until `busy_timeout` runs out. `busy_timeout` only covers another
   process (e.g. `matchmaker db upgrade` beside a running bot).
+* Statements run on the event loop's thread, not on aiosqlite's worker threads: see
+  `bot/storage/sqlite_connection.py` for why (and what still goes to a thread).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import random
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import URL, event, make_url, text
@@ -57,7 +61,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Pool sizes when DATABASE_POOL_SIZE is not set. SQLite has one writer at a time; the other
-# connections serve reads beside it (more would only add threads fighting for the GIL).
+# connections serve reads beside it.
 # PostgreSQL: enough for one busy bot process, well under the server's default
 # max_connections (100) with several processes.
 DEFAULT_POOL_SIZE = {"sqlite": 5, "postgresql": 10}
@@ -67,6 +71,8 @@ RETRY_DELAY = 0.02
 # PostgreSQL SQLSTATEs worth running the transaction again for.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# The pools (by id) whose admission queue the running task already passed.
+_admitted: ContextVar[frozenset[int]] = ContextVar("admitted", default=frozenset())
 
 
 class DatabaseUnavailable(Exception):
@@ -183,6 +189,7 @@ class Database:
         self._turn: asyncio.Lock | None = None
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn_owner: asyncio.Task[Any] | None = None
+        self._gates: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -221,18 +228,48 @@ class Database:
             finally:
                 self._turn_owner = None
 
+    def _admission(self, engine: AsyncEngine) -> asyncio.Semaphore | None:
+        """A first-come-first-served queue in front of `engine`'s pool, one place per
+        connection. SQLAlchemy's pool lets a newcomer take a connection that was just handed
+        back before the one waiting longest wakes up, so under a crowd some wait again and
+        again until the pool's 30 s timeout; in this queue nobody is overtaken, and nobody
+        times out. None where the write turn already queues every user of the pool."""
+        pool = engine.sync_engine.pool  # PostgreSQL's reads and writes share one pool
+        size = getattr(pool, "size", None)
+        if not callable(size) or (engine is self.engine and self.is_sqlite):
+            return None
+        loop = asyncio.get_running_loop()
+        found = self._gates.get(id(pool))
+        if found is None or found[0] is not loop:
+            found = (loop, asyncio.Semaphore(size()))
+            self._gates[id(pool)] = found
+        return found[1]
+
     @asynccontextmanager
     async def _begin(self, *, read_only: bool, turn: bool) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; `turn`: hold this process's write turn through it."""
-        session = (self.read_sessions if read_only else self.sessions)()
-        try:
-            async with self._write_turn() if turn else nullcontext(), session.begin():
-                yield session
-        finally:
-            # After the commit, which gave the connection back, and outside the write turn:
-            # `async with session` would close in a task of its own (SQLAlchemy shields it),
-            # a few event loop turns the next writer would wait through.
-            await session.close()
+        factory = self.read_sessions if read_only else self.sessions
+        engine = self.read_engine if read_only else self.engine
+        gate = self._admission(engine)
+        pool = id(engine.sync_engine.pool)
+        admitted = _admitted.get()
+        if pool in admitted:
+            # A session opened inside another on the same pool (a read inside a write, on
+            # PostgreSQL): waiting for a second place could wait for itself. The pool's own
+            # timeout bounds it instead.
+            gate = None
+        async with gate if gate is not None else nullcontext():
+            token = _admitted.set(admitted | {pool})
+            session = factory()
+            try:
+                async with self._write_turn() if turn else nullcontext(), session.begin():
+                    yield session
+            finally:
+                # After the commit, which gave the connection back, and outside the write
+                # turn: `async with session` would close in a task of its own (SQLAlchemy
+                # shields it), a few event loop turns the next writer would wait through.
+                await session.close()
+                _admitted.reset(token)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
