@@ -73,6 +73,7 @@ class Run:
     label: str
     members: int
     wall: float = 0.0
+    cpu: float = 0.0  # this process's CPU time over the run (not the PostgreSQL server's)
     latencies: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     errors: list[str] = field(default_factory=list)  # exceptions and refused answers
     forms_complete: int = 0
@@ -168,6 +169,7 @@ async def _measure(url: str, label: str, n: int, *, serial: bool) -> Run:
         _core, chat, claim_ids = await _setup(db)
         run = Run(label, n)
         answers = [_answers(i, claim_ids) for i in range(n)]
+        cpu = time.process_time()
         began = time.perf_counter()
         if serial:
             for i in range(n):
@@ -184,6 +186,7 @@ async def _measure(url: str, label: str, n: int, *, serial: bool) -> Run:
             began = start.go()
             await asyncio.gather(*tasks)
         run.wall = time.perf_counter() - began
+        run.cpu = time.process_time() - cpu
         run.forms_complete = await _forms_complete(db)
         return run
     finally:
@@ -227,7 +230,7 @@ def _row(run: Run) -> str:
         f"{run.label:<22} {run.members:>6} {run.calls:>6} {run.calls / run.wall:>8.0f} "
         f"{_pct(lat, 0.5) * 1000:>8.0f} {_pct(lat, 0.99) * 1000:>8.0f} "
         f"{max(lat) * 1000 if lat else float('nan'):>8.0f} {len(run.errors):>6} "
-        f"{run.forms_complete:>6}   "
+        f"{run.forms_complete:>6} {run.cpu / max(run.calls, 1) * 1000:>7.1f}   "
         + " ".join(
             f"{s}:{_pct(run.latencies[s], 0.99) * 1000:.0f}/{worst[s] * 1000:.0f}" for s in STEPS
         )
@@ -236,7 +239,7 @@ def _row(run: Run) -> str:
 
 HEADER = (
     f"{'run':<22} {'members':>6} {'calls':>6} {'calls/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-    f"{'max ms':>8} {'errors':>6} {'forms':>6}   per step p99/max ms"
+    f"{'max ms':>8} {'errors':>6} {'forms':>6} {'cpu ms':>7}   per step p99/max ms"
 )
 
 
