@@ -110,8 +110,9 @@ async def ensure_own_member(
 
 async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
     """Lock two member rows in id order, so two commands about the same pair run one after
-    the other. On PostgreSQL this is the lock; on SQLite every transaction already begins
-    IMMEDIATE (bot.storage.database), which serialises them."""
+    the other. On PostgreSQL this is the lock; on SQLite write transactions already run one
+    at a time (bot.storage.database), which serialises them. Only in a write transaction:
+    PostgreSQL refuses FOR UPDATE inside `db.read()`."""
     await session.execute(
         select(Member.id).where(Member.id.in_(sorted((a, b)))).order_by(Member.id).with_for_update()
     )
