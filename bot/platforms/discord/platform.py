@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,9 +21,9 @@ from bot.core import threads as core_threads
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
 from bot.core.lookup import find_community
-from bot.platforms.base import Message, PlatformError
+from bot.platforms.base import Message, PlatformError, ThreadMessage
 
-from .views import message_view
+from .components import core_buttons_view, unstored
 
 if TYPE_CHECKING:
     from .client import MatchmakerClient
@@ -100,7 +101,9 @@ class DiscordPlatform:
                 self._remember(idempotency_key, existing, member_ids)
                 return existing
         perms = parent.permissions_for(guild.me)
-        missing = _missing(perms, "view_channel", "send_messages_in_threads", "create_private_threads")
+        missing = _missing(
+            perms, "view_channel", "send_messages_in_threads", "create_private_threads"
+        )
         thread_id: str | None = None
         if not missing:
             try:
@@ -150,7 +153,9 @@ class DiscordPlatform:
             channel = await self.client.http.start_private_message(int(user_id))
         except discord.HTTPException as error:
             raise PlatformError(f"cannot open a DM with <@{user_id}>: {error.text}") from error
-        return await self._send(channel["id"], message, (), idempotency_key, user_id=user_id)
+        return await self._send(
+            channel["id"], message, (), idempotency_key, user_id=user_id, guild=community_id
+        )
 
     async def archive_thread(self, thread_id: str) -> None:
         try:
@@ -160,9 +165,7 @@ class DiscordPlatform:
             elif isinstance(channel, discord.TextChannel):
                 # The private-channel fallback: members keep reading, nobody writes on.
                 overwrites = {
-                    target: discord.PermissionOverwrite(
-                        **{**dict(ow), "send_messages": False}
-                    )
+                    target: discord.PermissionOverwrite(**{**dict(ow), "send_messages": False})
                     if isinstance(target, discord.Member | discord.Object)
                     else ow
                     for target, ow in channel.overwrites.items()
@@ -170,6 +173,36 @@ class DiscordPlatform:
                 await channel.edit(overwrites=overwrites, name=f"closed-{channel.name}"[:100])
         except discord.HTTPException as error:
             raise PlatformError(f"cannot archive {thread_id}: {error.text}") from error
+
+    async def read_messages(self, thread_id: str) -> list[ThreadMessage]:
+        """The whole thread, oldest first (Discord pages 100 at a time, newest first)."""
+        out: list[ThreadMessage] = []
+        before: int | None = None
+        bot_id = str(self.client.user.id) if self.client.user else ""
+        try:
+            while True:
+                page = await self.client.http.logs_from(int(thread_id), 100, before=before)
+                for raw in page:
+                    author = raw["author"]
+                    out.append(
+                        ThreadMessage(
+                            str(raw["id"]),
+                            str(author["id"]),
+                            raw.get("content", ""),
+                            datetime.fromisoformat(raw["timestamp"]).astimezone(UTC),
+                            is_bot=str(author["id"]) == bot_id or bool(author.get("bot")),
+                            attachments=tuple(a["url"] for a in raw.get("attachments", [])),
+                        )
+                    )
+                if len(page) < 100:
+                    break
+                before = int(page[-1]["id"])
+        except discord.NotFound as error:
+            raise PlatformError(f"thread {thread_id} no longer exists") from error
+        except discord.HTTPException as error:
+            raise PlatformError(f"cannot read {thread_id}: {error.text}") from error
+        out.sort(key=lambda m: (m.sent_at, int(m.id)))
+        return out
 
     # --- moderators --------------------------------------------------------------------------
 
@@ -197,13 +230,14 @@ class DiscordPlatform:
         key: str | None,
         *,
         user_id: str | None = None,
+        guild: str | int = 0,
     ) -> str:
         if key and key in self._done:
             return self._done[key]
         target = self.client.get_partial_messageable(int(channel_id))
         kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(members)}
         if message.buttons:
-            kwargs["view"] = message_view(message.buttons)
+            kwargs["view"] = unstored(core_buttons_view(message.buttons, guild))
         if key:
             kwargs["nonce"] = nonce_for(key)
         try:

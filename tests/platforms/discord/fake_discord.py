@@ -107,7 +107,9 @@ class FakeDiscord:
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.thread_members: dict[str, set[str]] = {}
-        self.users: dict[str, dict[str, Any]] = {BOT_USER_ID: user_payload(BOT_USER_ID, "Matchmaker", bot=True)}
+        self.users: dict[str, dict[str, Any]] = {
+            BOT_USER_ID: user_payload(BOT_USER_ID, "Matchmaker", bot=True)
+        }
         self.dm_closed: set[str] = set()
         self.commands: dict[str | None, list[dict[str, Any]]] = {}  # guild id (None: global)
         self.identifies: list[dict[str, Any]] = []
@@ -291,7 +293,11 @@ class FakeDiscord:
         session = Session(self.next_id(), ws, (int(shard[0]), int(shard[1])))
         self.sessions[session.id] = session
         self.live.append(session)
-        mine = [g for g in self.guilds.values() if self._shard_of(g.id, session.shard[1]) == session.shard[0]]
+        mine = [
+            g
+            for g in self.guilds.values()
+            if self._shard_of(g.id, session.shard[1]) == session.shard[0]
+        ]
         await self._send(
             session,
             "READY",
@@ -354,12 +360,12 @@ class FakeDiscord:
             self.live.remove(session)
             await session.ws.send_json({"op": 7, "d": None})
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> None:
         async def check() -> None:
             async with self._changed:
                 await self._changed.wait_for(predicate)
 
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), within)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -381,15 +387,11 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload, payload.get("guild_id"))
         return payload
 
-    async def callback(self, interaction: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+    async def callback(self, interaction: dict[str, Any], within: float = 10.0) -> dict[str, Any]:
         """The bot's first answer to an interaction (type 4, 5, 6, 7, 9 …)."""
-        return await asyncio.wait_for(
-            asyncio.shield(self._answered[interaction["id"]]), timeout
-        )
+        return await asyncio.wait_for(asyncio.shield(self._answered[interaction["id"]]), within)
 
-    async def member_message(
-        self, channel_id: str, user_id: str, content: str
-    ) -> dict[str, Any]:
+    async def member_message(self, channel_id: str, user_id: str, content: str) -> dict[str, Any]:
         message = self._message(channel_id, user_id, {"content": content})
         guild_id = self.channels[channel_id].get("guild_id")
         await self.dispatch("MESSAGE_CREATE", message, guild_id)
@@ -443,7 +445,7 @@ class FakeDiscord:
             await self._notify()
         if status == 204:
             return web.Response(status=204)
-        return web.json_response(result, status=status)
+        return _json(result, status)
 
     async def _route(
         self, method: str, path: str, body: dict[str, Any], files: dict[str, bytes]
@@ -468,7 +470,11 @@ class FakeDiscord:
             case "GET", ["gateway", "bot"]:
                 limits = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
                 url = self.advertised_gateway or self.gateway_url
-                return 200, {"url": url, "shards": self.recommended_shards, "session_start_limit": limits}
+                return 200, {
+                    "url": url,
+                    "shards": self.recommended_shards,
+                    "session_start_limit": limits,
+                }
             case "PUT", ["applications", _, "commands"]:
                 return 200, self._put_commands(None, body)
             case "PUT", ["applications", _, "guilds", guild_id, "commands"]:
@@ -497,7 +503,9 @@ class FakeDiscord:
                     for key in ("archived", "locked"):
                         if key in body:
                             channel["thread_metadata"][key] = body[key]
-                channel.update({k: v for k, v in body.items() if k in ("name", "permission_overwrites")})
+                channel.update(
+                    {k: v for k, v in body.items() if k in ("name", "permission_overwrites")}
+                )
                 return 200, channel
             case "POST", ["channels", channel_id, "threads"]:
                 return 201, self._create_thread(channel_id, body)
@@ -533,7 +541,9 @@ class FakeDiscord:
 
     # commands
 
-    def _put_commands(self, guild_id: str | None, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _put_commands(
+        self, guild_id: str | None, body: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         for command in body:
             validate_command(command)
         stored = [
@@ -602,7 +612,9 @@ class FakeDiscord:
             raise Rejected(404, 10008, "Unknown Message")
         if body is not None:
             validate_message(body)
-            messages[0].update({k: v for k, v in body.items() if k in ("content", "components", "flags")})
+            messages[0].update(
+                {k: v for k, v in body.items() if k in ("content", "components", "flags")}
+            )
             if files:
                 messages[0]["attachments"] = _attachments(files)
                 messages[0]["_files"] = files
@@ -690,7 +702,9 @@ class FakeDiscord:
         self.messages[channel_id].append(message)
         return message
 
-    def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _edit_message(
+        self, channel_id: str, message_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         validate_message(body)
         for message in self.messages.get(channel_id, []):
             if message["id"] == message_id:
@@ -877,5 +891,12 @@ def default_bot_permissions() -> Permissions:
     )
 
 
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body as JSON only when the content type is exactly this.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
 def _error(status: int, code: int, message: str) -> web.Response:
-    return web.json_response({"code": code, "message": message}, status=status)
+    return _json({"code": code, "message": message}, status)
