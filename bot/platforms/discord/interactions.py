@@ -282,7 +282,7 @@ class Interactions:
         )
         try:
             await interaction.user.send(content, view=unstored(view))
-        except discord.Forbidden:
+        except discord.HTTPException:
             await self.say(
                 interaction,
                 "I cannot DM you: your DMs are closed for this server. Allow direct messages "

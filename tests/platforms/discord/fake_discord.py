@@ -488,7 +488,7 @@ class FakeDiscord:
             case "PATCH" | "GET", ["webhooks", _, token, "messages", "@original"]:
                 return 200, self._original(token, body if method == "PATCH" else None, files)
             case "POST", ["users", "@me", "channels"]:
-                return 200, self._open_dm(body["recipient_id"])
+                return 200, self._open_dm(str(body["recipient_id"]))
             case "POST", ["channels", channel_id, "messages"]:
                 return 200, self._create_message(channel_id, body, files)
             case "GET", ["channels", channel_id, "messages"]:

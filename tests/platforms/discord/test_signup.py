@@ -1,0 +1,143 @@
+"""Signing up on Discord: the slash command's modal, the select pages, DM signup across a
+restart, and bad answers refused next to the question with nothing stored."""
+
+from __future__ import annotations
+
+from bot.core import forms
+
+from tests.factories import actor, row_counts, seed_community
+
+from .conftest import RunningBot, World
+from .fake_discord import FakeDiscord
+from .payloads import component, custom_ids, modal_submit, slash
+
+GOOD_TEXT = {
+    "about": "Whether theory beats empirics",
+    "private_notes": "",
+    "timezone": "Europe/Berlin",
+    "availability": "mon 18:00-21:00; wed 09:00-12:00",
+    "suggested_topics": "",
+}
+
+
+async def _form(bot: RunningBot, world: World, user: str) -> forms.FormView:
+    who = actor(world.guild.id, user, platform="discord")
+    return await forms.profile(bot.core, forms.ShowProfile(who))
+
+
+async def _seed(bot: RunningBot, world: World) -> None:
+    await seed_community(
+        bot.core,
+        claims=[("Theory will get alignment further than empirical work", ["ai-timelines"])],
+        community=world.guild.id,
+        platform="discord",
+    )
+
+
+async def test_slash_signup_opens_the_modal_and_its_answers_are_stored(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    asked = await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup"))
+    modal = await fake.callback(asked)
+    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"dmm:m:{g}"
+    assert {"about", "private_notes", "timezone", "availability"} <= set(custom_ids(modal["data"]))
+
+    sent = await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    page = await fake.callback(sent)
+    assert page["type"] == 4 and page["data"]["flags"] & 64  # ephemeral
+    assert f"dmm:f:{g}:0:topics:0" in custom_ids(page["data"])
+
+    form = await _form(bot, world, world.alice)
+    assert form.about == GOOD_TEXT["about"] and form.timezone == "Europe/Berlin"
+    assert [(w.day, w.start, w.end) for w in form.availability] == [
+        ("mon", "18:00", "21:00"),
+        ("wed", "09:00", "12:00"),
+    ]
+
+    # The topics select saves at once and the page is redrawn in place.
+    message = fake.answers(sent)[0]
+    picked = await fake.interaction(
+        component(fake, g, world.alice, message, f"dmm:f:{g}:0:topics:0", ["ai-timelines"])
+    )
+    redrawn = await fake.callback(picked)
+    assert redrawn["type"] == 7
+    assert (await _form(bot, world, world.alice)).topics == ("ai-timelines",)
+
+    # Walk to the last page and submit: the form enters the pool.
+    message = {**message, "components": redrawn["data"]["components"]}
+    while f"dmm:s:{g}" not in custom_ids(message):
+        nxt = next(
+            i for i in custom_ids(message) if i.startswith(f"dmm:p:{g}:") and i != f"dmm:p:{g}:0"
+        )
+        pressed = await fake.interaction(component(fake, g, world.alice, message, nxt))
+        message = {**message, "components": (await fake.callback(pressed))["data"]["components"]}
+    done = await fake.interaction(component(fake, g, world.alice, message, f"dmm:s:{g}"))
+    answer = await fake.callback(done)
+    assert "in the pool" in answer["data"]["content"]
+    assert (await _form(bot, world, world.alice)).status == "complete"
+
+
+async def test_a_bad_answer_is_shown_ephemerally_and_nothing_is_stored(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup")))
+    before = await row_counts(bot.core)
+    for bad, field in (
+        ({**GOOD_TEXT, "timezone": "Mars/Olympus_Mons"}, "Timezone"),
+        ({**GOOD_TEXT, "availability": "mon 21:00-18:00"}, "Availability"),
+    ):
+        sent = await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", bad))
+        answer = await fake.callback(sent)
+        assert answer["type"] == 4 and answer["data"]["flags"] & 64
+        assert answer["data"]["content"].startswith(f"⚠ {field}:")
+        # A button reopens the questions, prefilled with what is saved.
+        assert custom_ids(answer["data"]) == [f"dmm:t:{g}"]
+    assert await row_counts(bot.core) == before
+    assert (await _form(bot, world, world.alice)).about == ""
+
+
+async def test_dm_signup_resumes_after_a_restart_by_pressing_the_old_message(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    posted = await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
+    assert "Posted" in (await fake.callback(posted))["data"]["content"]
+    post = fake.messages_in(world.guild.channels[0])[-1]
+    assert custom_ids(post) == [f"dmm:signup:{g}"]
+
+    pressed = await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
+    assert "sent you a DM" in (await fake.callback(pressed))["data"]["content"]
+    first_step = fake.dms_to(world.alice)[-1]
+    assert f"dmm:f:{g}:0:topics:0" in custom_ids(first_step)
+
+    await bot.stop()
+    await bot.start()
+
+    picked = await fake.interaction(
+        component(fake, None, world.alice, first_step, f"dmm:f:{g}:0:topics:0", ["forecasting"])
+    )
+    assert (await fake.callback(picked))["type"] == 7
+    assert (await _form(bot, world, world.alice)).topics == ("forecasting",)
+    # The next step arrives as a new DM message.
+    nxt = await fake.interaction(component(fake, None, world.alice, first_step, f"dmm:p:{g}:1"))
+    assert (await fake.callback(nxt))["type"] == 4
+
+
+async def test_dm_signup_with_closed_dms_tells_the_member_what_to_do(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    fake.dm_closed.add(world.alice)
+    await fake.callback(
+        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
+    )
+    post = fake.messages_in(world.guild.channels[0])[-1]
+    pressed = await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
+    answer = await fake.callback(pressed)
+    assert "cannot DM you" in answer["data"]["content"] and answer["data"]["flags"] & 64
