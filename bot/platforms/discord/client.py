@@ -211,13 +211,14 @@ class MatchmakerClient(discord.AutoShardedClient):
         """Who wrote in which thread, and when: the scheduler nudges a quiet pair."""
         if message.guild is None or message.author.bot or not _may_be_dialogue(message.channel):
             return
-        await activity.record_message(
+        moved = await activity.record_message(
             self.core,
             CommunityRef(self.platform.name, str(message.guild.id)),
             str(message.channel.id),
             str(message.author.id),
             message.created_at,
         )
+        self.dispatch("activity_recorded", message, moved)
 
 
 def _may_be_dialogue(channel: Any) -> bool:
@@ -226,7 +227,8 @@ def _may_be_dialogue(channel: Any) -> bool:
         return channel.type is discord.ChannelType.private_thread
     if isinstance(channel, discord.TextChannel):
         return channel.overwrites_for(channel.guild.default_role).view_channel is False
-    return False
+    # Not in the cache (yet): let the core decide whether it is a dialogue's.
+    return not isinstance(channel, discord.abc.GuildChannel)
 
 
 async def run_discord(core: Core, settings: Settings) -> None:

@@ -121,7 +121,7 @@ class Interactions:
     # --- slash commands ------------------------------------------------------------------------
 
     async def run_command(
-        self, interaction: discord.Interaction, group: str, name: str, **options: Any
+        self, interaction: discord.Interaction, group: str, name: str, /, **options: Any
     ) -> None:
         guild = await self.guild_of(interaction)
         if guild is None:

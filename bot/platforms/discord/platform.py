@@ -23,7 +23,7 @@ from bot.core.app import Core
 from bot.core.lookup import find_community
 from bot.platforms.base import Message, PlatformError, ThreadMessage
 
-from .components import core_buttons_view, unstored
+from .components import core_buttons_view, short, unstored
 
 if TYPE_CHECKING:
     from .client import MatchmakerClient
@@ -244,9 +244,12 @@ class DiscordPlatform:
             sent = await target.send(message.text[:2000], **kwargs)
         except discord.Forbidden as error:
             if user_id is not None:
-                raise PlatformError(
-                    f"<@{user_id}> does not accept direct messages from the bot"
-                ) from error
+                problem = f"<@{user_id}> does not accept direct messages from the bot"
+                if guild:
+                    self.notify_moderators(
+                        str(guild), f"{problem}, so they missed: {short(message.text, 120)}"
+                    )
+                raise PlatformError(problem) from error
             raise PlatformError(
                 f"I may not post in <#{channel_id}> (missing Send Messages): {error.text}"
             ) from error

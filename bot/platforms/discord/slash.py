@@ -85,8 +85,8 @@ def member_group() -> app_commands.Group:
         name=MEMBER, description="One-to-one dialogues with people who see it differently"
     )
 
-    async def run(interaction: discord.Interaction, name: str, **options: object) -> None:
-        await _flows(interaction).run_command(interaction, MEMBER, name, **options)
+    async def run(interaction: discord.Interaction, sub: str, /, **options: object) -> None:
+        await _flows(interaction).run_command(interaction, MEMBER, sub, **options)
 
     @group.command(name="signup", description="Fill in (or resume) your interest form")
     async def signup(interaction: discord.Interaction) -> None:
@@ -157,8 +157,8 @@ def admin_group() -> app_commands.Group:
         guild_only=True,
     )
 
-    async def run(interaction: discord.Interaction, name: str, **options: object) -> None:
-        await _flows(interaction).run_command(interaction, ADMIN, name, **options)
+    async def run(interaction: discord.Interaction, sub: str, /, **options: object) -> None:
+        await _flows(interaction).run_command(interaction, ADMIN, sub, **options)
 
     @group.command(name="topics", description="Add, remove, list, approve or reject topics")
     @app_commands.autocomplete(name=topic_names)

@@ -14,6 +14,7 @@ Tests inject gateway events (`interaction`, `member_message`) and await the bot'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -238,8 +239,15 @@ class FakeDiscord:
             "owner_id": guild.owner_id,
             "icon": None,
             "roles": roles,
-            "channels": [self.channels[c] for c in guild.channels],
-            "threads": [],
+            "channels": [
+                {k: v for k, v in self.channels[c].items() if not k.startswith("_")}
+                for c in guild.channels
+            ],
+            "threads": [
+                t
+                for t in self.threads()
+                if t["guild_id"] == guild.id and not t["thread_metadata"]["archived"]
+            ],
             "members": [guild.members[BOT_USER_ID]],
             "member_count": len(guild.members),
             "features": [],
@@ -353,6 +361,12 @@ class FakeDiscord:
                 await self._send(session, event, data)
                 return
         raise AssertionError(f"no live gateway session for {event} in guild {guild_id}")
+
+    async def _quietly(self, event: str, data: dict[str, Any]) -> None:
+        """What Discord tells the bot's gateway about a change it made over REST."""
+        visible = {k: v for k, v in data.items() if not k.startswith("_")}
+        with contextlib.suppress(AssertionError):
+            await self.dispatch(event, visible, data.get("guild_id"))
 
     async def ask_to_reconnect(self) -> None:
         """Discord's op 7: the client closes and RESUMEs at the resume_gateway_url."""
@@ -508,12 +522,16 @@ class FakeDiscord:
                 )
                 return 200, channel
             case "POST", ["channels", channel_id, "threads"]:
-                return 201, self._create_thread(channel_id, body)
+                thread = self._create_thread(channel_id, body)
+                await self._quietly("THREAD_CREATE", {**thread, "newly_created": True})
+                return 201, thread
             case "PUT", ["channels", thread_id, "thread-members", user_id]:
                 self._add_thread_member(thread_id, user_id)
                 return 204, None
             case "POST", ["guilds", guild_id, "channels"]:
-                return 201, self._create_channel(guild_id, body)
+                channel = self._create_channel(guild_id, body)
+                await self._quietly("CHANNEL_CREATE", channel)
+                return 201, channel
             case "GET", ["guilds", guild_id, "threads", "active"]:
                 threads = [
                     t
@@ -762,7 +780,8 @@ class FakeDiscord:
             permission_overwrites=overwrites,
             parent_id=body.get("parent_id"),
             _private=any(
-                o["id"] == guild_id and int(o.get("deny", 0)) & Permissions(view_channel=True).value
+                str(o["id"]) == guild_id
+                and int(o.get("deny", 0)) & Permissions(view_channel=True).value
                 for o in overwrites
             ),
         )

@@ -4,7 +4,6 @@ restart, and bad answers refused next to the question with nothing stored."""
 from __future__ import annotations
 
 from bot.core import forms
-
 from tests.factories import actor, row_counts, seed_community
 
 from .conftest import RunningBot, World
