@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import signal
 from typing import Any
 
 import discord
@@ -20,7 +19,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import activity
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
@@ -231,25 +230,20 @@ def _may_be_dialogue(channel: Any) -> bool:
     return not isinstance(channel, discord.abc.GuildChannel)
 
 
-async def run_discord(core: Core, settings: Settings) -> None:
-    """Run the client until SIGTERM/SIGINT, then close the gateway cleanly."""
+async def run_discord(core: Core, settings: Settings, stop: asyncio.Event) -> None:
+    """Run the client until `stop` is set (SIGTERM/SIGINT), then close the gateway cleanly."""
     client = MatchmakerClient(core, settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with client:
-            runner = asyncio.create_task(client.start(settings.discord_token or ""))
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if runner in done:
-                stopper.cancel()
-                runner.result()  # a login or gateway failure: raise it
-            else:
-                log.info("shutting down: closing the Discord gateway")
-                await client.close()
-                await runner
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    async with client:
+        runner = asyncio.create_task(client.start(settings.discord_token or ""))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            stopper.cancel()
+            try:
+                runner.result()
+            except discord.LoginFailure as error:
+                raise ConfigError(f"DISCORD_TOKEN: Discord refused the token ({error}).") from None
+            return
+        log.info("shutting down: closing the Discord gateway")
+        await client.close()
+        await runner
