@@ -102,7 +102,8 @@ class Session:
 
 class FakeDiscord:
     def __init__(self) -> None:
-        self._ids = itertools.count(1_200_000_000_000_000_000)
+        # Snowflakes one timestamp tick apart, so consecutive guilds land on different shards.
+        self._ids = itertools.count(1_200_000_000_000_000_000, 1 << 22)
         self.requests: list[Request] = []
         self.guilds: dict[str, FakeGuild] = {}
         self.channels: dict[str, dict[str, Any]] = {}
@@ -170,7 +171,8 @@ class FakeDiscord:
         bot_permissions: Permissions | None = None,
         guild_id: str | None = None,
     ) -> FakeGuild:
-        guild_id = guild_id or self.next_id()
+        # Guild ids one tick apart: guild n is on shard n % shard_count.
+        guild_id = guild_id or str(1_300_000_000_000_000_000 + (len(self.guilds) << 22))
         owner_id = owner_id or self.next_id()
         perms = bot_permissions if bot_permissions is not None else default_bot_permissions()
         guild = FakeGuild(guild_id, name, owner_id, perms)
