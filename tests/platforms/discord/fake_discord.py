@@ -364,6 +364,12 @@ class FakeDiscord:
                 return
         raise AssertionError(f"no live gateway session for {event} in guild {guild_id}")
 
+    async def delete_channel(self, channel_id: str) -> None:
+        """A moderator deletes a channel: gone from REST, CHANNEL_DELETE on the gateway."""
+        channel = self.channels.pop(channel_id)
+        self.guilds[channel["guild_id"]].channels.remove(channel_id)
+        await self._quietly("CHANNEL_DELETE", channel)
+
     async def _quietly(self, event: str, data: dict[str, Any]) -> None:
         """What Discord tells the bot's gateway about a change it made over REST."""
         visible = {k: v for k, v in data.items() if not k.startswith("_")}
