@@ -181,3 +181,22 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
     allowed = {str(o["id"]) for o in channel["permission_overwrites"] if int(o["allow"]) & 1 << 10}
     assert {world.alice, world.bob} <= allowed and world.carol not in allowed
     assert "missing Create Private Threads" in said
+
+
+async def test_every_answer_and_dm_pings_nobody(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _pool_of_two(bot, world, about="@everyone look")
+    await _admin(fake, world, "config", option("channel", world.dialogue_channel, CHANNEL))
+    said = await _admin(
+        fake, world, "pair", option("a", world.alice, USER), option("b", world.bob, USER)
+    )
+    assert f"<@{world.alice}>" in said
+    # Everything with text (a deferred "thinking…" placeholder has none to ping with).
+    sent = [m for m in fake.followups.values() for m in m if m["content"]]
+    sent += [m for user in (world.alice, world.bob) for m in fake.dms_to(user)]
+    assert sent
+    for message in sent:
+        mentions = message["allowed_mentions"]
+        assert mentions is not None and mentions["parse"] == [], message["content"]
+        assert not mentions.get("roles") and not mentions.get("users"), message["content"]
