@@ -26,7 +26,7 @@ from bot.core.app import Core
 
 from . import slash
 from .interactions import Interactions
-from .platform import DiscordPlatform
+from .platform import DiscordPlatform, invite_url
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,12 @@ class MatchmakerClient(discord.AutoShardedClient):
         ws = getattr(getattr(shard, "_parent", None), "ws", None)
         if override and ws is not None:
             ws.gateway = yarl.URL(override)
+
+    async def on_ready(self) -> None:
+        if self.application_id is not None:
+            log.info(
+                "ready in %d guilds; invite: %s", len(self.guilds), invite_url(self.application_id)
+            )
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.interactions.ensure_community(guild.id, guild.name)

@@ -35,6 +35,32 @@ THREAD_ARCHIVE_MINUTES = 10080  # a week: dialogues run about that long
 NONCE_CHARS = 25  # Discord's limit for a message nonce
 
 
+def invite_permissions() -> discord.Permissions:
+    """What the bot needs in a server: private threads for dialogues, private channels (Manage
+    Channels + Manage Roles for the overwrites) where threads are unavailable, files for the
+    pool chart and exports."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        create_private_threads=True,
+        manage_threads=True,
+        read_message_history=True,
+        attach_files=True,
+        embed_links=True,
+        manage_channels=True,
+        manage_roles=True,
+    )
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id,
+        permissions=invite_permissions(),
+        scopes=("bot", "applications.commands"),
+    )
+
+
 def nonce_for(key: str) -> str:
     """A stable nonce from any idempotency key, within Discord's 25 characters."""
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()

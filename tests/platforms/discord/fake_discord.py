@@ -26,6 +26,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from discord import Permissions
 
+from bot.platforms.discord.platform import invite_permissions
+
 APPLICATION_ID = "1100000000000000001"
 BOT_USER_ID = "1100000000000000002"
 TOKEN = "fake-token"
@@ -904,18 +906,7 @@ def _role(role_id: str, name: str, perms: Permissions, position: int = 0) -> dic
 
 def default_bot_permissions() -> Permissions:
     """What the README's invite URL grants."""
-    return Permissions(
-        view_channel=True,
-        send_messages=True,
-        send_messages_in_threads=True,
-        create_private_threads=True,
-        manage_threads=True,
-        read_message_history=True,
-        attach_files=True,
-        embed_links=True,
-        manage_channels=True,
-        manage_roles=True,
-    )
+    return invite_permissions()
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
