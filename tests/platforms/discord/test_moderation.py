@@ -121,3 +121,25 @@ async def test_an_expired_interaction_is_answered_by_dm(
     await fake.interaction(payload)
     await dm_sent
     assert fake.dms_to(world.alice)[-1]["content"]
+
+
+async def test_a_configured_moderator_role_may_moderate_without_manage_server(
+    fake: FakeDiscord, discord_core, world: World
+) -> None:
+    from discord import Permissions
+
+    role = fake.add_role(world.guild.id, "Dialogue mods", Permissions.none())
+    fake.guilds[world.guild.id].members[world.carol]["roles"].append(role)
+    running = RunningBot(fake, discord_core, discord_moderator_role_ids=role)
+    await running.start()
+    try:
+        for user, expected in ((world.carol, "Topics"), (world.bob, "Only moderators")):
+            sent = await fake.interaction(
+                slash(
+                    fake, world.guild.id, user, "dialogue-admin", "topics", option("action", "list")
+                )
+            )
+            answer = await fake.callback(sent)
+            assert expected.lower() in answer["data"]["content"].lower()
+    finally:
+        await running.stop()
