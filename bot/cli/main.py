@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
+from bot import runner
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.app import Core
 from bot.storage import migrate
 from bot.storage.database import Database, DatabaseUnavailable
 
@@ -56,62 +55,23 @@ def cmd_db(args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(settings.database_url, args.action))
 
 
-# A platform's part of `matchmaker run`: runs on the shared core until `stop` is set.
-PlatformRunner = Callable[[Core, asyncio.Event], Awaitable[None]]
-
-
-def discord_runner(settings: Settings) -> PlatformRunner | None:
-    if not settings.discord_enabled:
-        return None
-    from bot.platforms.discord import run_discord
-
-    return lambda core, stop: run_discord(core, settings, stop)
-
-
-async def _run_platforms(settings: Settings, runners: dict[str, PlatformRunner]) -> int:
-    """Every platform on one core until SIGTERM/SIGINT; then close them and the database."""
-    db = Database(settings.database_url)
-    core = Core(db=db)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await asyncio.gather(*(runner(core, stop) for runner in runners.values()))
-    finally:
-        stop.set()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-        await db.dispose()
-    log.info("stopped cleanly")
-    return 0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    wanted = {
-        "Discord": settings.discord_enabled,
-        "Slack (Socket Mode)": settings.slack_socket_mode_enabled,
-        "Slack (HTTP + OAuth)": settings.slack_http_enabled,
-    }
-    if not any(wanted.values()):
+    if not runner.wanted_platforms(settings):
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
     asyncio.run(_with_db(settings.database_url, "upgrade"))
-    runners = {name: runner for name, runner in (("Discord", discord_runner(settings)),) if runner}
-    # Adapters not in this version yet: say so plainly rather than pretend to run them.
-    missing = [name for name, enabled in wanted.items() if enabled and name not in runners]
-    if missing:
+    try:
+        asyncio.run(runner.serve(settings, runner.wanted_platforms(settings)))
+    except runner.NotBuilt as missing:
         print(
-            "matchmaker run: credentials found for "
-            + ", ".join(missing)
-            + ", but these platform adapters are not built yet in this version. "
+            f"matchmaker run: credentials found for {missing}, but that platform adapter is "
+            "not built yet in this version. "
             "Run `matchmaker demo` to see the product on the local platform.",
             file=sys.stderr,
         )
-    if not runners:
         return 3
-    return asyncio.run(_run_platforms(settings, runners))
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
