@@ -8,11 +8,12 @@ holds; an expired interaction is answered by DM instead.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 MAX_MESSAGE = 2000
+# Discord drops an interaction not acknowledged within 3 s; leave room for the round trip.
+ACK_BUDGET = 2.0
+T = TypeVar("T")
 FIELD_LABELS = {
     "about": "What I'd like to talk about",
     "private_notes": "Private notes",
@@ -78,6 +82,7 @@ class Interactions:
         self.client = client
         self.commands = Commands(client.core, mention=mention)
         self._communities: set[int] = set()
+        self.ack_budget = ACK_BUDGET
 
     # --- who acts: the one place that decides is_moderator on Discord --------------------------
 
@@ -136,7 +141,9 @@ class Interactions:
         if (group, name) == (ADMIN, "round"):
             # A redelivered interaction has the same id: the round runs once.
             options.setdefault("key", f"discord:{interaction.id}")
-        reply = await self.commands.run(self.actor(interaction, guild), group, name, **options)
+        reply = await self.in_time(
+            interaction, self.commands.run(self.actor(interaction, guild), group, name, **options)
+        )
         notices = self.client.platform.take_notices(str(guild)) if group == ADMIN else []
         await self.answer(interaction, reply, guild, notices=notices)
 
@@ -163,6 +170,15 @@ class Interactions:
             )
             return
         await self.say(interaction, "Posted the Sign up button.")
+
+    async def in_time(self, interaction: discord.Interaction, work: Coroutine[Any, Any, T]) -> T:
+        """The core's answer; if it is not ready within the budget (a busy database), defer
+        first so Discord's 3 s acknowledgement limit holds, and answer as a followup."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
+        if not done and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -234,13 +250,17 @@ class Interactions:
     async def signup(self, interaction: discord.Interaction, guild: int) -> None:
         """`/dialogue signup`: a new form opens with the text questions; a started one resumes
         on the page where it stopped."""
-        reply, signup = await self._signup_view(self.actor(interaction, guild))
+        reply, signup = await self.in_time(
+            interaction, self._signup_view(self.actor(interaction, guild))
+        )
         if signup is None:
             await self.answer(interaction, reply, guild)
             return
         form = signup.form
         fresh = form.status == "draft" and not form.topics and not form.about
-        if fresh:
+        # A modal must be the first answer: when the database was slow and the interaction
+        # had to be deferred, the page (with its button to the same modal) comes instead.
+        if fresh and not interaction.response.is_done():
             await interaction.response.send_modal(
                 unstored(components.text_modal(guild, form, form.suggested_topics))
             )

@@ -18,6 +18,7 @@ import contextlib
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,6 +127,11 @@ class FakeDiscord:
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction payload
         self._answered: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
+        self._sent_at: dict[str, float] = {}
+        # Interaction id -> seconds from dispatching it to the bot's callback (the bench).
+        self.answer_seconds: dict[str, float] = {}
+        # … and to the bot's last message for it (the followup after a deferral).
+        self.done_seconds: dict[str, float] = {}
         self.url = ""
         # What GET /gateway/bot answers; a test sets a dead URL to prove an override is used.
         self.advertised_gateway: str | None = None
@@ -408,6 +414,7 @@ class FakeDiscord:
         payload.setdefault("locale", "en-US")
         self._interactions[payload["token"]] = payload
         self._answered[payload["id"]] = asyncio.get_running_loop().create_future()
+        self._sent_at[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload, payload.get("guild_id"))
         return payload
 
@@ -508,6 +515,7 @@ class FakeDiscord:
             case "POST", ["webhooks", _, token]:
                 message = self._webhook_message(token, body, files)
                 self.followups.setdefault(token, []).append(message)
+                self._answered_late(token)
                 return 200, message
             case "PATCH" | "GET", ["webhooks", _, token, "messages", "@original"]:
                 return 200, self._original(token, body if method == "PATCH" else None, files)
@@ -601,6 +609,10 @@ class FakeDiscord:
             validate_message(data)
         body = {**body, "files": files}
         self.interaction_callbacks[interaction_id] = body
+        if interaction_id in self._sent_at:
+            self.answer_seconds[interaction_id] = (
+                time.perf_counter() - self._sent_at[interaction_id]
+            )
         answered = self._answered.get(interaction_id)
         if answered is not None and not answered.done():
             answered.set_result(body)
@@ -631,6 +643,11 @@ class FakeDiscord:
         interaction = self._interactions[token]
         channel_id = (interaction.get("channel") or {}).get("id")
         return self._bare_message(channel_id, BOT_USER_ID, body, files)
+
+    def _answered_late(self, token: str) -> None:
+        interaction_id = self._interactions[token]["id"]
+        if interaction_id in self._sent_at:
+            self.done_seconds[interaction_id] = time.perf_counter() - self._sent_at[interaction_id]
 
     def _original(
         self, token: str, body: dict[str, Any] | None, files: dict[str, bytes]

@@ -143,3 +143,22 @@ async def test_a_configured_moderator_role_may_moderate_without_manage_server(
             assert expected.lower() in answer["data"]["content"].lower()
     finally:
         await running.stop()
+
+
+async def test_a_slow_core_is_deferred_within_the_budget_and_answered_after(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seeded(bot, world)
+    assert bot.client is not None
+    bot.client.interactions.ack_budget = 0.05
+    # Hold SQLite's write lock: every core transaction waits until it is released.
+    async with bot.core.db.transaction() as session:
+        await session.connection()
+        sent = await fake.interaction(
+            slash(fake, world.guild.id, world.alice, "dialogue", "status")
+        )
+        first = await fake.callback(sent)
+        assert first["type"] == 5 and first["data"]["flags"] & 64
+        assert len(fake.answers(sent)) == 1  # only the "thinking…" placeholder so far
+    await fake.wait_for(lambda: len(fake.answers(sent)) > 1)
+    assert fake.answers(sent)[-1]["content"]
