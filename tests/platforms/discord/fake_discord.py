@@ -108,6 +108,8 @@ class FakeDiscord:
         # Snowflakes one timestamp tick apart, so consecutive guilds land on different shards.
         self._ids = itertools.count(1_200_000_000_000_000_000, 1 << 22)
         self.requests: list[Request] = []
+        self.rejections: list[tuple[Request, str]] = []  # what was refused, and why
+        self.rate_limit_once: set[str] = set()  # "POST /channels/…/messages": 429 the first time
         self.guilds: dict[str, FakeGuild] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -468,9 +470,26 @@ class FakeDiscord:
         self.requests.append(entry)
         if request.headers.get("Authorization") not in (f"Bot {TOKEN}", None):
             return _error(401, 0, "401: Unauthorized")
+        limited = f"{request.method} {path}"
+        if limited in self.rate_limit_once:
+            self.rate_limit_once.discard(limited)
+            limited_response = _json(
+                {"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
+                429,
+            )
+            # Discord's own 429s come through its proxy; discord.py treats others as a ban.
+            limited_response.headers["Via"] = "1.1 google"
+            return limited_response
         try:
             status, result = await self._route(request.method, path, body or {}, files)
         except Rejected as exc:
+            self.rejections.append((entry, exc.message))
+            answered = self._answered.get(
+                path.split("/")[2] if path.startswith("/interactions/") else ""
+            )
+            if answered is not None and not answered.done():
+                # A refused callback is an answer too: the test sees why at once.
+                answered.set_exception(AssertionError(f"Discord refused: {exc.message}"))
             return _error(exc.status, exc.code, exc.message)
         finally:
             await self._notify()

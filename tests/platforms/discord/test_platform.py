@@ -122,3 +122,26 @@ async def test_a_deleted_dialogue_channel_is_named_for_the_moderators(
     await deleted
     with pytest.raises(PlatformError, match="was deleted"):
         await _platform(bot).open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+
+
+async def test_a_rate_limited_post_is_retried_by_discord_py_and_lands_once(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    fake.rate_limit_once.add(f"POST /channels/{thread}/messages")
+    await platform.post(thread, Message("Nudge: say hello"), idempotency_key="nudge:1")
+    assert [m["content"] for m in fake.messages_in(thread)] == ["Nudge: say hello"]
+    assert not fake.rate_limit_once, "the first attempt was refused with 429"
+
+
+async def test_commands_sync_to_the_dev_guild_only_when_it_is_set(
+    fake: FakeDiscord, discord_core, world: World
+) -> None:
+    running = RunningBot(fake, discord_core, discord_dev_guild_id=int(world.guild.id))
+    await running.start()
+    try:
+        assert {c["name"] for c in fake.commands[world.guild.id]} == {"dialogue", "dialogue-admin"}
+        assert fake.commands.get(None) is None
+    finally:
+        await running.stop()

@@ -140,3 +140,51 @@ async def test_dm_signup_with_closed_dms_tells_the_member_what_to_do(
     pressed = await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
     answer = await fake.callback(pressed)
     assert "cannot DM you" in answer["data"]["content"] and answer["data"]["flags"] & 64
+
+
+async def test_many_topics_and_claims_are_paged_within_five_rows_and_stances_saved(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    topics = [f"Topic {n:02d}" for n in range(30)]
+    seeded = await seed_community(
+        bot.core,
+        topics=topics,
+        claims=[(f"Claim number {n}", ["topic-00"]) for n in range(6)],
+        community=world.guild.id,
+        platform="discord",
+    )
+    g = world.guild.id
+    await fake.callback(await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup")))
+    sent = await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    await fake.callback(sent)
+    message = {**fake.answers(sent)[0]}
+    seen: list[str] = []
+    while True:
+        rows = message["components"]
+        assert len(rows) <= 5
+        seen += custom_ids(message)
+        nxt = [
+            i for i in custom_ids(message) if i == f"dmm:p:{g}:{len(seen) and _page(message) + 1}"
+        ]
+        if not nxt:
+            break
+        pressed = await fake.interaction(component(fake, g, world.alice, message, nxt[0]))
+        message = {**message, "components": (await fake.callback(pressed))["data"]["components"]}
+    assert f"dmm:f:{g}:0:topics:0" in seen and f"dmm:f:{g}:0:topics:25" in seen
+    claim = seeded.claims[5]
+    stance_id = next(i for i in seen if i.endswith(f":stance:{claim}"))
+    assert fake.rejections == []
+
+    page = int(stance_id.split(":")[3])
+    while _page(message) != page:
+        back = f"dmm:p:{g}:{_page(message) - 1}"
+        pressed = await fake.interaction(component(fake, g, world.alice, message, back))
+        message = {**message, "components": (await fake.callback(pressed))["data"]["components"]}
+    picked = await fake.interaction(component(fake, g, world.alice, message, stance_id, ["-2"]))
+    assert (await fake.callback(picked))["type"] == 7
+    assert (await _form(bot, world, world.alice)).stances == {claim: -2}
+
+
+def _page(message: dict) -> int:
+    """The page a signup message shows, read from its selects' custom ids."""
+    return int(next(i for i in custom_ids(message) if i.startswith("dmm:f:")).split(":")[3])
