@@ -171,13 +171,23 @@ class Interactions:
             return
         await self.say(interaction, "Posted the Sign up button.")
 
-    async def in_time(self, interaction: discord.Interaction, work: Coroutine[Any, Any, T]) -> T:
+    async def in_time(
+        self,
+        interaction: discord.Interaction,
+        work: Coroutine[Any, Any, T],
+        *,
+        update: bool = False,
+    ) -> T:
         """The core's answer; if it is not ready within the budget (a busy database), defer
-        first so Discord's 3 s acknowledgement limit holds, and answer as a followup."""
+        first so Discord's 3 s acknowledgement limit holds, and answer as a followup (or, with
+        `update`, by editing the pressed message)."""
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
         if not done and not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            if update:
+                await interaction.response.defer()  # "deferred update" of the message
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
         return await task
 
     # --- answering -----------------------------------------------------------------------------
@@ -277,12 +287,16 @@ class Interactions:
         edit: bool = False,
     ) -> None:
         if signup is None:
-            reply, signup = await self._signup_view(self.actor(interaction, guild))
+            reply, signup = await self.in_time(
+                interaction, self._signup_view(self.actor(interaction, guild)), update=edit
+            )
             if signup is None:
                 await self.answer(interaction, reply, guild)
                 return
         content, view = components.signup_page(guild, page, signup)
-        if edit:
+        if edit and interaction.response.is_done():
+            await interaction.edit_original_response(content=content, view=unstored(view))
+        elif edit:
             await interaction.response.edit_message(content=content, view=unstored(view))
         elif interaction.response.is_done():
             await interaction.followup.send(content, view=unstored(view), ephemeral=True)
@@ -318,13 +332,29 @@ class Interactions:
         if match is None:
             return
         guild, page, question, arg = int(match[1]), int(match[2]), match[3], match[4]
+        reply = await self.in_time(
+            interaction, self._save_select(interaction, guild, question, arg, values), update=True
+        )
+        if not reply.ok:
+            await self.error(interaction, reply, guild)
+            return
+        await self.show_page(interaction, guild, page, edit=True)
+
+    async def _save_select(
+        self,
+        interaction: discord.Interaction,
+        guild: int,
+        question: str,
+        arg: str | None,
+        values: list[str],
+    ) -> Reply:
         actor = self.actor(interaction, guild)
         await self.ensure_community(guild)
         answers: dict[str, Any] = {}
         if question == "topics":
-            _, signup = await self._signup_view(actor)
+            reply, signup = await self._signup_view(actor)
             if signup is None:
-                return
+                return reply
             start = int(arg or 0)
             chunk = {t.slug for t in signup.topics[start : start + components.OPTIONS_PER_SELECT]}
             chosen = (set(signup.form.topics) - chunk) | set(values)
@@ -337,11 +367,7 @@ class Interactions:
             answers = {"publish_ok": values[0], "step": "publish"}
         elif question in ("appetite", "participation"):
             answers = {question: values[0], "step": question}
-        reply = await self.commands.submit_form(actor, answers)
-        if not reply.ok:
-            await self.error(interaction, reply, guild)
-            return
-        await self.show_page(interaction, guild, page, edit=True)
+        return await self.commands.submit_form(actor, answers)
 
     async def go_to_page(self, interaction: discord.Interaction, guild: int, page: int) -> None:
         await self.ensure_community(guild)

@@ -643,6 +643,9 @@ class FakeDiscord:
                 "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
             }
         }
+        if kind == 6 and "message" in self._interactions[token]:
+            # A deferred update: "@original" is now the pressed message itself.
+            self.followups.setdefault(token, []).insert(0, self._interactions[token]["message"])
         if kind in (4, 5, 7):
             interaction = self._interactions[token]
             channel_id = (interaction.get("channel") or {}).get("id") or interaction.get(

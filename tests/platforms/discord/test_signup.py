@@ -188,3 +188,26 @@ async def test_many_topics_and_claims_are_paged_within_five_rows_and_stances_sav
 def _page(message: dict) -> int:
     """The page a signup message shows, read from its selects' custom ids."""
     return int(next(i for i in custom_ids(message) if i.startswith("dmm:f:")).split(":")[3])
+
+
+async def test_a_select_on_a_slow_core_defers_the_update_then_redraws_the_page(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup")))
+    sent = await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    await fake.callback(sent)
+    message = fake.answers(sent)[0]
+    assert bot.client is not None
+    bot.client.interactions.ack_budget = 0.05
+    async with bot.core.db.transaction() as session:
+        await session.connection()  # SQLite's write lock: the core waits
+        picked = await fake.interaction(
+            component(fake, g, world.alice, message, f"dmm:f:{g}:0:topics:0", ["ai-timelines"])
+        )
+        assert (await fake.callback(picked))["type"] == 6
+    await fake.wait_for(
+        lambda: any(r.method == "PATCH" and "@original" in r.path for r in fake.requests)
+    )
+    assert (await _form(bot, world, world.alice)).topics == ("ai-timelines",)
