@@ -138,6 +138,8 @@ class FakeDiscord:
         # What GET /gateway/bot answers; a test sets a dead URL to prove an override is used.
         self.advertised_gateway: str | None = None
         self.recommended_shards = 1
+        # What READY names for resuming; a test sets a dead URL to prove the override is kept.
+        self.resume_gateway_url: str | None = None
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -326,7 +328,7 @@ class FakeDiscord:
                 "user": self.users[BOT_USER_ID],
                 "guilds": [{"id": g.id, "unavailable": True} for g in mine],
                 "session_id": session.id,
-                "resume_gateway_url": self.gateway_url,
+                "resume_gateway_url": self.resume_gateway_url or self.gateway_url,
                 "shard": list(session.shard),
                 "application": {"id": APPLICATION_ID, "flags": 0},
                 "private_channels": [],

@@ -200,3 +200,33 @@ async def test_every_answer_and_dm_pings_nobody(
         mentions = message["allowed_mentions"]
         assert mentions is not None and mentions["parse"] == [], message["content"]
         assert not mentions.get("roles") and not mentions.get("users"), message["content"]
+
+
+async def test_a_bad_intake_answer_is_shown_and_the_dialogue_waits(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _pool_of_two(bot, world)
+    g = world.guild.id
+    for me, them in ((world.alice, world.bob), (world.bob, world.alice)):
+        await fake.callback(
+            await fake.interaction(
+                slash(fake, g, me, "dialogue", "want", option("member", them, USER))
+            )
+        )
+    dm = fake.dms_to(world.alice)[-1]
+    [button] = custom_ids(dm)
+    modal = await fake.callback(
+        await fake.interaction(component(fake, None, world.alice, dm, button))
+    )
+    sent = await fake.interaction(
+        modal_submit(
+            fake,
+            None,
+            world.alice,
+            modal["data"]["custom_id"],
+            {"topics": "ai-timelines", "format": "by carrier pigeon", "notes": ""},
+        )
+    )
+    answer = await fake.callback(sent)
+    assert answer["data"]["content"].startswith("⚠") and answer["data"]["flags"] & 64
+    assert fake.threads() == []

@@ -22,6 +22,20 @@ async def test_reconnect_resumes_the_session_and_keeps_answering(
     assert (await fake.callback(sent))["type"] in (4, 5)
 
 
+async def test_with_a_gateway_override_the_client_resumes_there_not_where_ready_says(
+    fake: FakeDiscord, discord_core: Core, world: World
+) -> None:
+    fake.resume_gateway_url = "ws://127.0.0.1:9/nobody-listens"
+    running = RunningBot(fake, discord_core)
+    await running.start()
+    try:
+        await fake.ask_to_reconnect()
+        await fake.wait_for(lambda: bool(fake.resumes) and bool(fake.live))
+        assert len(fake.identifies) == 1
+    finally:
+        await running.stop()
+
+
 async def test_each_process_identifies_only_its_own_shards(
     fake: FakeDiscord, discord_core: Core
 ) -> None:

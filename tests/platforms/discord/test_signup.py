@@ -211,3 +211,16 @@ async def test_a_select_on_a_slow_core_defers_the_update_then_redraws_the_page(
         lambda: any(r.method == "PATCH" and "@original" in r.path for r in fake.requests)
     )
     assert (await _form(bot, world, world.alice)).topics == ("ai-timelines",)
+
+
+async def test_slash_signup_in_a_dm_signs_up_for_the_bots_server(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    asked = await fake.interaction(slash(fake, None, world.alice, "dialogue", "signup"))
+    modal = await fake.callback(asked)
+    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"dmm:m:{g}"
+    sent = await fake.interaction(modal_submit(fake, None, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    assert (await fake.callback(sent))["type"] == 4
+    assert (await _form(bot, world, world.alice)).timezone == "Europe/Berlin"
