@@ -257,6 +257,22 @@ class Interactions:
         reply = await self.commands.run(actor, MEMBER, "signup")
         return reply, reply.view if isinstance(reply.view, SignupView) else None
 
+    async def signup_command(self, interaction: discord.Interaction, timezone: str | None) -> None:
+        """`/dialogue signup [timezone]`: the timezone (autocompleted) is saved first."""
+        guild = await self.guild_of(interaction)
+        if guild is None:
+            await self.say(interaction, "Use this in your server, or press its Sign up button.")
+            return
+        if timezone:
+            reply = await self.in_time(
+                interaction,
+                self.commands.submit_form(self.actor(interaction, guild), {"timezone": timezone}),
+            )
+            if not reply.ok:
+                await self.error(interaction, reply, guild)
+                return
+        await self.signup(interaction, guild)
+
     async def signup(self, interaction: discord.Interaction, guild: int) -> None:
         """`/dialogue signup`: a new form opens with the text questions; a started one resumes
         on the page where it stopped."""

@@ -89,8 +89,10 @@ def member_group() -> app_commands.Group:
         await _flows(interaction).run_command(interaction, MEMBER, sub, **options)
 
     @group.command(name="signup", description="Fill in (or resume) your interest form")
-    async def signup(interaction: discord.Interaction) -> None:
-        await run(interaction, "signup")
+    @app_commands.describe(timezone="your timezone (start typing a city)")
+    @app_commands.autocomplete(timezone=timezone_names)
+    async def signup(interaction: discord.Interaction, timezone: str | None = None) -> None:
+        await _flows(interaction).signup_command(interaction, timezone)
 
     @group.command(name="profile", description="See your form")
     async def profile(interaction: discord.Interaction) -> None:

@@ -80,6 +80,20 @@ async def test_topics_and_timezones_autocomplete(
         world.guild.id,
         world.mod,
         "dialogue-admin",
+        "claims",
+        option("action", "remove"),
+        {**option("claim", "paradigm", STRING), "focused": True},
+    )
+    typed["type"] = AUTOCOMPLETE
+    answer = await fake.callback(await fake.interaction(typed))
+    [choice] = answer["data"]["choices"]
+    assert "Paradigms in science" in choice["name"] and isinstance(choice["value"], int)
+
+    typed = slash(
+        fake,
+        world.guild.id,
+        world.mod,
+        "dialogue-admin",
         "config",
         {**option("timezone", "europe/ber", STRING), "focused": True},
     )

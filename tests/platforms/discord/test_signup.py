@@ -224,3 +224,42 @@ async def test_slash_signup_in_a_dm_signs_up_for_the_bots_server(
     sent = await fake.interaction(modal_submit(fake, None, world.alice, f"dmm:m:{g}", GOOD_TEXT))
     assert (await fake.callback(sent))["type"] == 4
     assert (await _form(bot, world, world.alice)).timezone == "Europe/Berlin"
+
+
+async def test_signup_takes_an_autocompleted_timezone_and_refuses_an_unknown_one(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    from .payloads import AUTOCOMPLETE, STRING, option
+
+    await _seed(bot, world)
+    g = world.guild.id
+    typed = slash(
+        fake,
+        g,
+        world.alice,
+        "dialogue",
+        "signup",
+        {**option("timezone", "tokyo", STRING), "focused": True},
+    )
+    typed["type"] = AUTOCOMPLETE
+    choices = (await fake.callback(await fake.interaction(typed)))["data"]["choices"]
+    assert [c["value"] for c in choices] == ["Asia/Tokyo"]
+
+    bad = await fake.interaction(
+        slash(fake, g, world.alice, "dialogue", "signup", option("timezone", "Tokio"))
+    )
+    answer = await fake.callback(bad)
+    assert answer["type"] == 4 and answer["data"]["content"].startswith("⚠ Timezone:")
+
+    good = await fake.interaction(
+        slash(fake, g, world.alice, "dialogue", "signup", option("timezone", "Asia/Tokyo"))
+    )
+    modal = await fake.callback(good)
+    assert modal["type"] == 9
+    timezone = next(
+        c
+        for row in modal["data"]["components"]
+        for c in row["components"]
+        if c["custom_id"] == "timezone"
+    )
+    assert timezone["value"] == "Asia/Tokyo"
