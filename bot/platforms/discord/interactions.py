@@ -38,6 +38,7 @@ MAX_MESSAGE = 2000
 # Discord drops an interaction not acknowledged within 3 s; leave room for the round trip.
 ACK_BUDGET = 2.0
 T = TypeVar("T")
+NOT_A_MEMBER = "That belongs to a server you are not in (or that I have left)."
 FIELD_LABELS = {
     "about": "What I'd like to talk about",
     "private_notes": "Private notes",
@@ -82,6 +83,7 @@ class Interactions:
         self.client = client
         self.commands = Commands(client.core, mention=mention)
         self._communities: set[int] = set()
+        self._members: set[tuple[int, int]] = set()  # (guild, user) seen to be a member
         self.ack_budget = ACK_BUDGET
 
     # --- who acts: the one place that decides is_moderator on Discord --------------------------
@@ -104,14 +106,40 @@ class Interactions:
         )
 
     async def guild_of(self, interaction: discord.Interaction, hint: int = 0) -> int | None:
-        """The community: the custom id's guild, the interaction's, or the bot's only one."""
+        """The community: the custom id's guild, the interaction's, or the bot's only one.
+        None when there is none, or when the custom id names a server the person is not in
+        (a DM press after they left, or a hand-made custom id)."""
         guild_id = hint or interaction.guild_id
         if guild_id is None and len(self.client.guilds) == 1:
             guild_id = self.client.guilds[0].id
         if guild_id is None:
             return None
+        if guild_id != interaction.guild_id and not await self._is_member(guild_id, interaction):
+            return None
         await self.ensure_community(guild_id)
         return guild_id
+
+    async def _is_member(self, guild_id: int, interaction: discord.Interaction) -> bool:
+        key = (guild_id, interaction.user.id)
+        if key in self._members:
+            return True
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            return False
+        try:
+            # REST, not the member cache: that would need the privileged members intent.
+            await guild.fetch_member(interaction.user.id)
+        except discord.HTTPException:
+            return False
+        self._members.add(key)
+        return True
+
+    async def may_act(self, interaction: discord.Interaction, guild: int) -> bool:
+        """A press naming `guild`: answered with why not when the person may not act there."""
+        if await self.guild_of(interaction, guild) is not None:
+            return True
+        await self.say(interaction, NOT_A_MEMBER)
+        return False
 
     async def ensure_community(self, guild_id: int, name: str | None = None) -> None:
         if guild_id in self._communities:
@@ -322,7 +350,8 @@ class Interactions:
     async def dm_signup(self, interaction: discord.Interaction, guild: int) -> None:
         """The public Sign up button: the form continues in the member's DMs, a page per
         message, from wherever they stopped."""
-        await self.ensure_community(guild)
+        if not await self.may_act(interaction, guild):
+            return
         reply, signup = await self._signup_view(self.actor(interaction, guild))
         if signup is None:
             await self.answer(interaction, reply, guild)
@@ -364,8 +393,9 @@ class Interactions:
         arg: str | None,
         values: list[str],
     ) -> Reply:
+        if await self.guild_of(interaction, guild) is None:
+            return Reply(False, NOT_A_MEMBER)
         actor = self.actor(interaction, guild)
-        await self.ensure_community(guild)
         answers: dict[str, Any] = {}
         if question == "topics":
             reply, signup = await self._signup_view(actor)
@@ -386,12 +416,14 @@ class Interactions:
         return await self.commands.submit_form(actor, answers)
 
     async def go_to_page(self, interaction: discord.Interaction, guild: int, page: int) -> None:
-        await self.ensure_community(guild)
+        if not await self.may_act(interaction, guild):
+            return
         # In a server the ephemeral page changes in place; in DMs each step is a new message.
         await self.show_page(interaction, guild, page, edit=interaction.guild_id is not None)
 
     async def open_text_modal(self, interaction: discord.Interaction, guild: int) -> None:
-        await self.ensure_community(guild)
+        if not await self.may_act(interaction, guild):
+            return
         reply, signup = await self._signup_view(self.actor(interaction, guild))
         if signup is None:
             await self.answer(interaction, reply, guild)
@@ -403,7 +435,8 @@ class Interactions:
     async def text_submitted(
         self, interaction: discord.Interaction, guild: int, values: Mapping[str, str]
     ) -> None:
-        await self.ensure_community(guild)
+        if not await self.may_act(interaction, guild):
+            return
         actor = self.actor(interaction, guild)
         answers: dict[str, Any] = {
             "about": values.get("about", ""),
@@ -428,7 +461,8 @@ class Interactions:
         await self.show_page(interaction, guild, 0)
 
     async def submit(self, interaction: discord.Interaction, guild: int) -> None:
-        await self.ensure_community(guild)
+        if not await self.may_act(interaction, guild):
+            return
         reply = await self.commands.submit_form(
             self.actor(interaction, guild), {"submit": True, "step": "review"}
         )
@@ -442,7 +476,7 @@ class Interactions:
     async def core_button(self, interaction: discord.Interaction, guild: int, core_id: str) -> None:
         guild_id = await self.guild_of(interaction, guild)
         if guild_id is None:
-            await self.say(interaction, "That button belongs to a server I can no longer see.")
+            await self.say(interaction, NOT_A_MEMBER)
             return
         reply = await self.commands.press(self.actor(interaction, guild_id), core_id)
         topics = reply.view
@@ -471,6 +505,7 @@ class Interactions:
             guild, _, core_id = custom_id.removeprefix("dmm:i:").partition(":")
             guild_id = await self.guild_of(interaction, int(guild) if guild.isdigit() else 0)
             if guild_id is None:
+                await self.say(interaction, NOT_A_MEMBER)
                 return
             reply = await self.commands.press(
                 self.actor(interaction, guild_id), core_id, dict(values)

@@ -263,3 +263,26 @@ async def test_signup_takes_an_autocompleted_timezone_and_refuses_an_unknown_one
         if c["custom_id"] == "timezone"
     )
     assert timezone["value"] == "Asia/Tokyo"
+
+
+async def test_a_dm_press_for_a_server_the_member_left_is_refused_and_stores_nothing(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(
+        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
+    )
+    post = fake.messages_in(world.guild.channels[0])[-1]
+    await fake.callback(
+        await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
+    )
+    step = fake.dms_to(world.alice)[-1]
+    del world.guild.members[world.alice]  # she left the server
+    before = await row_counts(bot.core)
+    picked = await fake.interaction(
+        component(fake, None, world.alice, step, f"dmm:f:{g}:0:topics:0", ["forecasting"])
+    )
+    answer = await fake.callback(picked)
+    assert "not in" in answer["data"]["content"]
+    assert await row_counts(bot.core) == before
