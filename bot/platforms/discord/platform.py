@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 THREAD_ARCHIVE_MINUTES = 10080  # a week: dialogues run about that long
 NONCE_CHARS = 25  # Discord's limit for a message nonce
+# Discord's answers when a server or channel cannot have private threads: a private channel.
+THREADS_UNAVAILABLE = {20035, 50024}
 
 
 def invite_permissions() -> discord.Permissions:
@@ -142,7 +144,11 @@ class DiscordPlatform:
             except discord.Forbidden:
                 missing = ["Create Private Threads"]
             except discord.HTTPException as error:
-                raise PlatformError(f"Discord refused the private thread: {error.text}") from error
+                if error.code not in THREADS_UNAVAILABLE:
+                    raise PlatformError(
+                        f"Discord refused the private thread: {error.text}"
+                    ) from error
+                missing = [f"private threads in this server ({error.text})"]
             else:
                 thread_id = str(thread.id)
                 await self._add_members(thread, member_ids)
