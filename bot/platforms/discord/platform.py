@@ -128,10 +128,13 @@ class DiscordPlatform:
             if existing is not None:
                 self._remember(idempotency_key, existing, member_ids)
                 return existing
-        perms = parent.permissions_for(guild.me)
         missing = _missing(
-            perms, "view_channel", "send_messages_in_threads", "create_private_threads"
+            parent.permissions_for(guild.me),
+            "view_channel",
+            "send_messages_in_threads",
+            "create_private_threads",
         )
+        why = f"I am missing {', '.join(missing)} there" if missing else ""
         thread_id: str | None = None
         if not missing:
             try:
@@ -142,24 +145,23 @@ class DiscordPlatform:
                     auto_archive_duration=THREAD_ARCHIVE_MINUTES,
                 )
             except discord.Forbidden:
-                missing = ["Create Private Threads"]
+                why = "I am missing Create Private Threads there"
             except discord.HTTPException as error:
                 if error.code not in THREADS_UNAVAILABLE:
                     raise PlatformError(
                         f"Discord refused the private thread: {error.text}"
                     ) from error
-                missing = [f"private threads in this server ({error.text})"]
+                why = f"Discord refused private threads there ({error.text})"
             else:
                 thread_id = str(thread.id)
                 await self._add_members(thread, member_ids)
         if thread_id is None:
+            thread_id = await self._private_channel(guild, parent, member_ids, title)
             self.notify_moderators(
                 community_id,
-                f"I could not make a private thread in #{parent.name}: I am missing "
-                f"{', '.join(missing)} there. I used a private channel instead; grant "
-                "the permission to keep dialogues in threads.",
+                f"I could not make a private thread in #{parent.name}: {why}. I used a "
+                "private channel instead; grant the permission to keep dialogues in threads.",
             )
-            thread_id = await self._private_channel(guild, parent, member_ids, title)
         self._remember(idempotency_key, thread_id, member_ids)
         return thread_id
 
