@@ -67,7 +67,7 @@ async def seeded_core(path: Path, guild_id: str) -> Core:
     return core
 
 
-async def through_discord(members: int, workdir: Path) -> tuple[list[float], list[float]]:
+async def through_discord(members: int, workdir: Path) -> tuple[list[float], list[float], int]:
     fake = await FakeDiscord().start()
     guild = fake.add_guild("Bench Guild")
     users = [fake.add_member(guild.id, f"member{i}") for i in range(members * 2)]
@@ -90,7 +90,13 @@ async def through_discord(members: int, workdir: Path) -> tuple[list[float], lis
         await asyncio.gather(*(fake.callback(p, within=60) for p in sent))
         await fake.wait_for(lambda: all(p["id"] in fake.done_seconds for p in sent), within=120)
         acks = [fake.answer_seconds[p["id"]] for p in sent]
-        return acks, [fake.done_seconds[p["id"]] for p in sent]
+        failed = sum(
+            1
+            for p in sent
+            for m in fake.answers(p)[-1:]
+            if m["content"].startswith("Something went wrong")
+        )
+        return acks, [fake.done_seconds[p["id"]] for p in sent], failed
     finally:
         await client.close()
         await task
@@ -98,16 +104,19 @@ async def through_discord(members: int, workdir: Path) -> tuple[list[float], lis
         await core.db.dispose()
 
 
-async def straight_to_commands(members: int, workdir: Path) -> list[float]:
+async def straight_to_commands(members: int, workdir: Path) -> list[tuple[float, bool]]:
     core = await seeded_core(workdir / "direct.db", "1")
     commands = Commands(core)
     ref = CommunityRef("discord", "1")
 
-    async def one(i: int) -> float:
+    async def one(i: int) -> tuple[float, bool]:
         actor = Actor(ref, f"u{i}", f"member{i}", False)
         start = time.perf_counter()
-        await commands.run(actor, "dialogue", "signup" if i < members else "status")
-        return time.perf_counter() - start
+        try:
+            await commands.run(actor, "dialogue", "signup" if i < members else "status")
+        except Exception:  # the storage gave up (SQLite busy_timeout): counted, not hidden
+            return time.perf_counter() - start, False
+        return time.perf_counter() - start, True
 
     try:
         return list(await asyncio.gather(*(one(i) for i in range(members * 2))))
@@ -119,15 +128,19 @@ async def main_async(members: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-discord-"))
     try:
         direct = await straight_to_commands(members, workdir)
-        acks, answers = await through_discord(members, workdir)
+        acks, answers, failed = await through_discord(members, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{members} signup + {members} status interactions at once, SQLite")
-    ref50, ref99 = figures("reference: Commands.run, no Discord", direct)
+    ref50, ref99 = figures("reference: Commands.run, no Discord", [t for t, _ in direct])
     _, p99 = figures("Discord: dispatch -> callback (ack)", acks)
     d50, d99 = figures("Discord: dispatch -> last answer", answers)
     deferred = sum(1 for a, d in zip(acks, answers, strict=True) if d > a)
-    print(f"deferred because the core was slower than the 2 s budget: {deferred}")
+    print(f"deferred because the core was slower than the 1.5 s budget: {deferred}")
+    print(
+        f"failed in the storage (database is locked): reference {sum(not ok for _, ok in direct)}"
+        f", Discord {failed}"
+    )
     print(f"ratio answer / reference: p50 {d50 / ref50:.2f}x, p99 {d99 / ref99:.2f}x")
     print(f"target p99 callback < 300 ms: {'met' if p99 < 300 else 'NOT met'} ({p99:.0f} ms)")
 

@@ -134,12 +134,12 @@ class CommandTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        log.exception("command %s failed", interaction.command, exc_info=error)
-        if not interaction.response.is_done():
-            await interaction.response.send_message(
-                "Something went wrong on my side; the moderators can see it in the logs.",
-                ephemeral=True,
-            )
+        log.error("command %s failed", interaction.command, exc_info=error)
+        text = "Something went wrong on my side; the moderators can see it in the logs."
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
 
 class MatchmakerClient(discord.AutoShardedClient):

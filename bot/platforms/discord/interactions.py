@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 MAX_MESSAGE = 2000
 # Discord drops an interaction not acknowledged within 3 s; leave room for the round trip.
-ACK_BUDGET = 2.0
+ACK_BUDGET = 1.5
 T = TypeVar("T")
 NOT_A_MEMBER = "That belongs to a server you are not in (or that I have left)."
 FIELD_LABELS = {
