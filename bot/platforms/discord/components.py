@@ -38,6 +38,7 @@ from bot.storage.models import (
 )
 
 V = TypeVar("V", discord.ui.View, discord.ui.Modal)
+MAX_MESSAGE = 2000  # characters in one Discord message
 SELECTS_PER_PAGE = 4
 OPTIONS_PER_SELECT = 25
 STANCE_CHOICES = (
@@ -62,6 +63,23 @@ def unstored(view: V) -> V:
     after a restart too, and a stored copy per message would only grow memory."""
     view.stop()
     return view
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Discord's 2000-character messages: split on lines, hard-cut an over-long line."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines() or [""]:
+        while len(line) > limit:
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    chunks.append(current or "…")
+    return chunks
 
 
 def short(text: str, limit: int) -> str:

@@ -26,7 +26,7 @@ from bot.core.stats import PoolStats
 from bot.form_export import _parse_availability as parse_availability
 
 from . import components
-from .components import unstored
+from .components import split_text, unstored
 
 if TYPE_CHECKING:
     from .client import MatchmakerClient
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-MAX_MESSAGE = 2000
 # Discord drops an interaction not acknowledged within 3 s; leave room for the round trip.
 ACK_BUDGET = 1.5
 T = TypeVar("T")
@@ -59,23 +58,6 @@ _FORM_ID = re.compile(r"dmm:f:(\d+):(\d+):([a-z]+)(?::(\d+))?")
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Discord's 2000-character messages: split on lines, hard-cut an over-long line."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.splitlines() or [""]:
-        while len(line) > limit:
-            chunks.append(line[:limit])
-            line = line[limit:]
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    chunks.append(current or "…")
-    return chunks
 
 
 class Interactions:
@@ -237,7 +219,9 @@ class Interactions:
             text += "\n\n" + "\n".join(f"⚠ {n}" for n in notices)
         files = list(reply.files)
         if isinstance(reply.view, PoolStats):
-            files.append(File("pool.png", pool_chart_png(reply.view), "image/png"))
+            # Drawing takes a while; off the event loop, heartbeats and other members go on.
+            chart = await asyncio.to_thread(pool_chart_png, reply.view)
+            files.append(File("pool.png", chart, "image/png"))
         view = extra_view
         if reply.buttons:
             view = components.core_buttons_view(reply.buttons, guild)
@@ -260,7 +244,7 @@ class Interactions:
             # The interaction token expired (15 min) or Discord lost it: answer by DM.
             log.info("interaction %s expired; answering %s by DM", interaction.id, interaction.user)
             try:
-                await interaction.user.send(text[:MAX_MESSAGE])
+                await interaction.user.send(split_text(text)[0])
             except discord.HTTPException:
                 log.info("could not DM %s either", interaction.user)
 

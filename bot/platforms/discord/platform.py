@@ -23,7 +23,7 @@ from bot.core.app import Core
 from bot.core.lookup import find_community
 from bot.platforms.base import Message, PlatformError, ThreadMessage
 
-from .components import core_buttons_view, short, unstored
+from .components import core_buttons_view, short, split_text, unstored
 
 if TYPE_CHECKING:
     from .client import MatchmakerClient
@@ -269,13 +269,18 @@ class DiscordPlatform:
         if key and key in self._done:
             return self._done[key]
         target = self.client.get_partial_messageable(int(channel_id))
-        kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(members)}
-        if message.buttons:
-            kwargs["view"] = unstored(core_buttons_view(message.buttons, guild))
-        if key:
-            kwargs["nonce"] = nonce_for(key)
+        chunks = split_text(message.text)
         try:
-            sent = await target.send(message.text[:2000], **kwargs)
+            first: str | None = None
+            for index, chunk in enumerate(chunks):
+                kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(members)}
+                if message.buttons and index == len(chunks) - 1:
+                    kwargs["view"] = unstored(core_buttons_view(message.buttons, guild))
+                if key:
+                    # One nonce per part: a retry repeats none of them.
+                    kwargs["nonce"] = nonce_for(key if index == 0 else f"{key}#{index}")
+                sent = await target.send(chunk, **kwargs)
+                first = first or str(sent.id)
         except discord.Forbidden as error:
             if user_id is not None:
                 problem = f"<@{user_id}> does not accept direct messages from the bot"
@@ -291,9 +296,10 @@ class DiscordPlatform:
             raise PlatformError(f"channel {channel_id} no longer exists") from error
         except discord.HTTPException as error:
             raise PlatformError(f"Discord refused the message: {error.text}") from error
+        assert first is not None  # split_text always gives at least one part
         if key:
-            self._done[key] = str(sent.id)
-        return str(sent.id)
+            self._done[key] = first
+        return first
 
     async def _guild(self, community_id: str) -> discord.Guild:
         guild = self.client.get_guild(int(community_id))

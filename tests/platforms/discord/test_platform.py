@@ -145,3 +145,21 @@ async def test_commands_sync_to_the_dev_guild_only_when_it_is_set(
         assert fake.commands.get(None) is None
     finally:
         await running.stop()
+
+
+async def test_a_long_message_is_split_within_discords_limit_and_retried_as_a_whole(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    text = "\n".join(f"line {n}: " + "x" * 90 for n in range(45))  # about 4,500 characters
+    message = Message(text, (Button("dm:wrapup:publish:3", "Publish"),))
+    first = await platform.post(thread, message, idempotency_key="wrapup:3")
+    await bot.stop()
+    await bot.start()
+    again = await _platform(bot).post(thread, message, idempotency_key="wrapup:3")
+    parts = fake.messages_in(thread)
+    assert first == again == parts[0]["id"]
+    assert len(parts) == 3 and all(len(p["content"]) <= 2000 for p in parts)
+    assert "\n".join(p["content"] for p in parts) == text
+    assert [bool(p["components"]) for p in parts] == [False, False, True]
