@@ -354,6 +354,14 @@ def core_buttons_view(buttons: Sequence[Button], guild: int | str = 0) -> discor
     return view
 
 
+def edit_form_view(guild: int) -> discord.ui.View:
+    """Under `/dialogue profile`: edit the answers (the form's first page, and its text)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(_button(f"dmm:p:{guild}:0", "Edit my answers", 0, discord.ButtonStyle.primary))
+    view.add_item(_button(f"dmm:t:{guild}", "Edit about me, timezone, availability", 0))
+    return view
+
+
 def signup_post_view(guild: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(

@@ -155,7 +155,10 @@ class Interactions:
             interaction, self.commands.run(self.actor(interaction, guild), group, name, **options)
         )
         notices = self.client.platform.take_notices(str(guild)) if group == ADMIN else []
-        await self.answer(interaction, reply, guild, notices=notices)
+        edit = None
+        if (group, name) == (MEMBER, "profile") and reply.ok:
+            edit = components.edit_form_view(guild)
+        await self.answer(interaction, reply, guild, notices=notices, extra_view=edit)
 
     async def signup_post(
         self, interaction: discord.Interaction, channel: discord.abc.Messageable | None

@@ -286,3 +286,19 @@ async def test_a_dm_press_for_a_server_the_member_left_is_refused_and_stores_not
     answer = await fake.callback(picked)
     assert "not in" in answer["data"]["content"]
     assert await row_counts(bot.core) == before
+
+
+async def test_profile_shows_the_answers_with_buttons_to_edit_them(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup")))
+    await fake.callback(
+        await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    )
+    shown = await fake.callback(
+        await fake.interaction(slash(fake, g, world.alice, "dialogue", "profile"))
+    )
+    assert "Europe/Berlin" in shown["data"]["content"] and shown["data"]["flags"] & 64
+    assert custom_ids(shown["data"]) == [f"dmm:p:{g}:0", f"dmm:t:{g}"]
