@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -67,7 +68,9 @@ class FormSelect(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         values = list((interaction.data or {}).get("values", []))  # type: ignore[union-attr]
-        await _flows(interaction).form_select(interaction, self.custom_id, values)
+        await guarded(
+            interaction, _flows(interaction).form_select(interaction, self.custom_id, values)
+        )
 
 
 class PageButton(
@@ -84,7 +87,9 @@ class PageButton(
         return cls(item, int(match["guild"]), int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flows(interaction).go_to_page(interaction, self.guild, self.page)
+        await guarded(
+            interaction, _flows(interaction).go_to_page(interaction, self.guild, self.page)
+        )
 
 
 class GuildButton(
@@ -103,11 +108,11 @@ class GuildButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         flows = _flows(interaction)
         if self.kind == "t":
-            await flows.open_text_modal(interaction, self.guild)
+            await guarded(interaction, flows.open_text_modal(interaction, self.guild))
         elif self.kind == "s":
-            await flows.submit(interaction, self.guild)
+            await guarded(interaction, flows.submit(interaction, self.guild))
         else:
-            await flows.dm_signup(interaction, self.guild)
+            await guarded(interaction, flows.dm_signup(interaction, self.guild))
 
 
 class CoreButton(
@@ -124,10 +129,34 @@ class CoreButton(
         return cls(item, int(match["guild"]), match["core"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flows(interaction).core_button(interaction, self.guild, self.core_id)
+        await guarded(
+            interaction, _flows(interaction).core_button(interaction, self.guild, self.core_id)
+        )
 
 
 DYNAMIC_ITEMS = (FormSelect, PageButton, GuildButton, CoreButton)
+
+
+SORRY = "Something went wrong on my side; the moderators can see it in the logs."
+
+
+async def say_sorry(interaction: discord.Interaction) -> None:
+    """A bug is logged with its traceback; the person still gets an answer, not a spinner."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(SORRY, ephemeral=True)
+        else:
+            await interaction.response.send_message(SORRY, ephemeral=True)
+    except discord.HTTPException:
+        log.info("could not tell %s that their interaction failed", interaction.user)
+
+
+async def guarded(interaction: discord.Interaction, work: Coroutine[Any, Any, None]) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("interaction %s failed", interaction.data)
+        await say_sorry(interaction)
 
 
 class CommandTree(app_commands.CommandTree):
@@ -135,11 +164,7 @@ class CommandTree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         log.error("command %s failed", interaction.command, exc_info=error)
-        text = "Something went wrong on my side; the moderators can see it in the logs."
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await say_sorry(interaction)
 
 
 class MatchmakerClient(discord.AutoShardedClient):
@@ -210,7 +235,7 @@ class MatchmakerClient(discord.AutoShardedClient):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Modals are not stored between restarts: their submissions are routed by custom id.
         if interaction.type is discord.InteractionType.modal_submit:
-            await self.interactions.modal_submitted(interaction)
+            await guarded(interaction, self.interactions.modal_submitted(interaction))
 
     async def on_message(self, message: discord.Message) -> None:
         """Who wrote in which thread, and when: the scheduler nudges a quiet pair."""
