@@ -10,6 +10,7 @@ from .conftest import RunningBot, World
 from .fake_discord import BOT_USER_ID, FakeDiscord
 from .payloads import CHANNEL, USER, component, custom_ids, modal_submit, option, slash
 
+VIEW, SEND = 1 << 10, 1 << 11
 HOSTILE = "Hi @everyone and @here, ping <@&{role}> and <@{other}>!"
 
 
@@ -174,13 +175,24 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
         await _pool_of_two(running, world)
         await _admin(fake, world, "config", option("channel", world.dialogue_channel, CHANNEL))
         said = await _admin(fake, world, "round", option("action", "run"))
+        assert fake.threads() == []
+        [channel] = fake.private_channels()
+        overwrites = {str(o["id"]): o for o in channel["permission_overwrites"]}
+        allowed = {uid for uid, o in overwrites.items() if int(o["allow"]) & VIEW}
+        assert {world.alice, world.bob} <= allowed and world.carol not in allowed
+        assert "missing Create Private Threads" in said
+        opening = fake.messages_in(channel["id"])[0]
+        assert {str(u) for u in opening["allowed_mentions"]["users"]} == {world.alice, world.bob}
+
+        # Ending the dialogue closes the channel: the pair keeps reading, nobody writes on.
+        await _admin(fake, world, "unpair", option("member", world.alice, USER))
+        overwrites = {
+            str(o["id"]): o for o in fake.channels[channel["id"]]["permission_overwrites"]
+        }
+        for uid in (world.alice, world.bob):
+            assert int(overwrites[uid]["deny"]) & SEND and int(overwrites[uid]["allow"]) & VIEW
     finally:
         await running.stop()
-    assert fake.threads() == []
-    [channel] = fake.private_channels()
-    allowed = {str(o["id"]) for o in channel["permission_overwrites"] if int(o["allow"]) & 1 << 10}
-    assert {world.alice, world.bob} <= allowed and world.carol not in allowed
-    assert "missing Create Private Threads" in said
 
 
 async def test_every_answer_and_dm_pings_nobody(
