@@ -184,7 +184,7 @@ class MatchmakerClient(discord.AutoShardedClient):
         core.platforms[self.platform.name] = self.platform
         self.interactions = Interactions(self)
         self.tree = CommandTree(self)
-        slash.install(self, self.tree)
+        slash.install(self.tree)
         self.synced = asyncio.Event()
         if settings.discord_gateway_url:
             self._use_gateway_override(settings.discord_gateway_url)

@@ -18,7 +18,6 @@ from bot.commands import ADMIN, MEMBER, Commands
 from bot.core import curation
 
 if TYPE_CHECKING:
-    from .client import MatchmakerClient
     from .interactions import Interactions
 
 Choice = app_commands.Choice
@@ -266,6 +265,6 @@ def admin_group() -> app_commands.Group:
     return group
 
 
-def install(client: MatchmakerClient, tree: app_commands.CommandTree) -> None:
+def install(tree: app_commands.CommandTree) -> None:
     tree.add_command(member_group())
     tree.add_command(admin_group())
