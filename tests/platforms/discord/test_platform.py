@@ -163,3 +163,15 @@ async def test_a_long_message_is_split_within_discords_limit_and_retried_as_a_wh
     assert len(parts) == 3 and all(len(p["content"]) <= 2000 for p in parts)
     assert "\n".join(p["content"] for p in parts) == text
     assert [bool(p["components"]) for p in parts] == [False, False, True]
+
+
+async def test_a_deleted_thread_is_a_platform_error_not_a_crash(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    fake.channels.pop(thread)  # a moderator deleted it
+    with pytest.raises(PlatformError, match="no longer exists"):
+        await platform.post(thread, Message("Day 3: what is your crux?"))
+    with pytest.raises(PlatformError, match="no longer exists"):
+        await platform.read_messages(thread)
