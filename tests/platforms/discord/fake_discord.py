@@ -631,9 +631,10 @@ class FakeDiscord:
         body = {**body, "files": files}
         self.interaction_callbacks[interaction_id] = body
         if interaction_id in self._sent_at:
-            self.answer_seconds[interaction_id] = (
-                time.perf_counter() - self._sent_at[interaction_id]
-            )
+            elapsed = time.perf_counter() - self._sent_at[interaction_id]
+            self.answer_seconds[interaction_id] = elapsed
+            if kind != 5:  # anything but "thinking…" is the answer itself
+                self.done_seconds[interaction_id] = elapsed
         answered = self._answered.get(interaction_id)
         if answered is not None and not answered.done():
             answered.set_result(body)
