@@ -10,6 +10,7 @@ Reference, in the same run: the same 400 calls made straight to the shared comma
 
     .venv/bin/python bench/bench_discord.py              # 200 + 200
     .venv/bin/python bench/bench_discord.py --members 50
+    .venv/bin/python bench/bench_discord.py --postgres    # the same on a local PostgreSQL
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def figures(name: str, seconds: list[float]) -> tuple[float, float]:
     return p50, p99
 
 
-async def seeded_core(path: Path, guild_id: str) -> Core:
-    db = Database(f"sqlite+aiosqlite:///{path}")
+async def seeded_core(url: str, guild_id: str) -> Core:
+    db = Database(url)
     await upgrade(db)
     core = Core(db=db, clock=SystemClock())
     ref = CommunityRef("discord", guild_id)
@@ -67,11 +68,11 @@ async def seeded_core(path: Path, guild_id: str) -> Core:
     return core
 
 
-async def through_discord(members: int, workdir: Path) -> tuple[list[float], list[float], int]:
+async def through_discord(members: int, url: str) -> tuple[list[float], list[float], int]:
     fake = await FakeDiscord().start()
     guild = fake.add_guild("Bench Guild")
     users = [fake.add_member(guild.id, f"member{i}") for i in range(members * 2)]
-    core = await seeded_core(workdir / "discord.db", guild.id)
+    core = await seeded_core(url, guild.id)
     settings = load_settings(
         discord_token=TOKEN,
         discord_api_base_url=fake.api_base,
@@ -104,8 +105,8 @@ async def through_discord(members: int, workdir: Path) -> tuple[list[float], lis
         await core.db.dispose()
 
 
-async def straight_to_commands(members: int, workdir: Path) -> list[tuple[float, bool]]:
-    core = await seeded_core(workdir / "direct.db", "1")
+async def straight_to_commands(members: int, url: str) -> list[tuple[float, bool]]:
+    core = await seeded_core(url, "1")
     commands = Commands(core)
     ref = CommunityRef("discord", "1")
 
@@ -124,14 +125,35 @@ async def straight_to_commands(members: int, workdir: Path) -> list[tuple[float,
         await core.db.dispose()
 
 
-async def main_async(members: int) -> None:
+async def _create_databases(admin_url: str, *names: str) -> list[str]:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        for name in names:
+            await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return [admin_url.rsplit("/", 1)[0] + f"/{name}" for name in names]
+
+
+async def main_async(members: int, postgres_url: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-discord-"))
     try:
-        direct = await straight_to_commands(members, workdir)
-        acks, answers, failed = await through_discord(members, workdir)
+        if postgres_url:
+            direct_url, discord_url = await _create_databases(
+                postgres_url, "bench_direct", "bench_discord"
+            )
+            storage = "PostgreSQL (throwaway server, fsync off)"
+        else:
+            direct_url = f"sqlite+aiosqlite:///{workdir / 'direct.db'}"
+            discord_url = f"sqlite+aiosqlite:///{workdir / 'discord.db'}"
+            storage = "SQLite"
+        direct = await straight_to_commands(members, direct_url)
+        acks, answers, failed = await through_discord(members, discord_url)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{members} signup + {members} status interactions at once, SQLite")
+    print(f"{members} signup + {members} status interactions at once, {storage}")
     ref50, ref99 = figures("reference: Commands.run, no Discord", [t for t, _ in direct])
     _, p99 = figures("Discord: dispatch -> callback (ack)", acks)
     d50, d99 = figures("Discord: dispatch -> last answer", answers)
@@ -148,9 +170,18 @@ async def main_async(members: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=200, help="members per command")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway local PostgreSQL instead of SQLite"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(main_async(args.members))
+    if args.postgres:
+        from tests import pg_server
+
+        with pg_server.postgres_server() as url:
+            asyncio.run(main_async(args.members, url))
+    else:
+        asyncio.run(main_async(args.members, None))
     return 0
 
 
