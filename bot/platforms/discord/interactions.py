@@ -22,6 +22,7 @@ from bot.commands import ADMIN, MEMBER, Commands, File, Reply, SignupView
 from bot.core import curation
 from bot.core.actor import Actor, CommunityRef
 from bot.core.curation import TopicView
+from bot.core.forms import FormView
 from bot.core.stats import PoolStats
 from bot.form_export import _parse_availability as parse_availability
 
@@ -364,13 +365,13 @@ class Interactions:
         if match is None:
             return
         guild, page, question, arg = int(match[1]), int(match[2]), match[3], match[4]
-        reply = await self.in_time(
+        reply, after = await self.in_time(
             interaction, self._save_select(interaction, guild, question, arg, values), update=True
         )
-        if not reply.ok:
+        if not reply.ok or after is None:
             await self.error(interaction, reply, guild)
             return
-        await self.show_page(interaction, guild, page, edit=True)
+        await self.show_page(interaction, guild, page, after, edit=True)
 
     async def _save_select(
         self,
@@ -379,15 +380,17 @@ class Interactions:
         question: str,
         arg: str | None,
         values: list[str],
-    ) -> Reply:
+    ) -> tuple[Reply, SignupView | None]:
+        """Save one select's answer; the reply, and the form as it is now to redraw the page
+        (the choices read once, before saving: one read and one write per press)."""
         if await self.guild_of(interaction, guild) is None:
-            return Reply(False, NOT_A_MEMBER)
+            return Reply(False, NOT_A_MEMBER), None
         actor = self.actor(interaction, guild)
+        reply, signup = await self._signup_view(actor)
+        if signup is None:
+            return reply, None
         answers: dict[str, Any] = {}
         if question == "topics":
-            reply, signup = await self._signup_view(actor)
-            if signup is None:
-                return reply
             start = int(arg or 0)
             chunk = {t.slug for t in signup.topics[start : start + components.OPTIONS_PER_SELECT]}
             chosen = (set(signup.form.topics) - chunk) | set(values)
@@ -400,7 +403,10 @@ class Interactions:
             answers = {"publish_ok": values[0], "step": "publish"}
         elif question in ("appetite", "participation"):
             answers = {question: values[0], "step": question}
-        return await self.commands.submit_form(actor, answers)
+        saved = await self.commands.submit_form(actor, answers)
+        if not saved.ok or not isinstance(saved.view, FormView):
+            return saved, None
+        return saved, SignupView(saved.view, signup.topics, signup.claims)
 
     async def go_to_page(self, interaction: discord.Interaction, guild: int, page: int) -> None:
         if not await self.may_act(interaction, guild):
