@@ -86,6 +86,7 @@ async def test_a_plain_members_hand_crafted_admin_interaction_is_refused(
         ("round", [option("action", "run")]),
         ("topics", [option("action", "add"), option("name", "Sneaky")]),
         ("remove", [option("member", world.bob, USER)]),
+        ("signup-post", []),
     ):
         sent = await fake.interaction(
             slash(fake, world.guild.id, world.alice, "dialogue-admin", sub, *options)
@@ -96,6 +97,7 @@ async def test_a_plain_members_hand_crafted_admin_interaction_is_refused(
         assert "Only moderators" in fake.answers(sent)[-1]["content"]
     assert await row_counts(bot.core) == before
     assert fake.threads() == []
+    assert fake.messages_in(world.guild.channels[0]) == []  # no Sign up post either
 
 
 async def test_mutual_want_sends_intake_buttons_and_both_intakes_open_one_thread(
