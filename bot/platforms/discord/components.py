@@ -25,7 +25,7 @@ from typing import TypeVar
 import discord
 
 from bot.commands import SignupView
-from bot.core.curation import ClaimView, TopicView
+from bot.core.curation import TopicView
 from bot.core.forms import FormView
 from bot.core.wants import INTAKE_FORMATS
 from bot.platforms.base import Button
@@ -370,7 +370,3 @@ def signup_post_view(guild: int) -> discord.ui.View:
         )
     )
     return view
-
-
-def claim_label(claim: ClaimView) -> str:
-    return short(f"#{claim.id} {claim.text}", 100)
