@@ -25,6 +25,7 @@ from bot.core.curation import TopicView
 from bot.core.forms import FormView
 from bot.core.stats import PoolStats
 from bot.form_export import _parse_availability as parse_availability
+from bot.platforms.base import Button
 
 from . import components
 from .components import split_text, unstored
@@ -446,18 +447,21 @@ class Interactions:
             # Nothing is saved: the modal's answers are stored together or not at all.
             await self.error(interaction, Reply(False, f"{problem}.", field="availability"), guild)
             return
-        reply = await self.commands.submit_form(actor, answers)
+        reply = await self.in_time(interaction, self.commands.submit_form(actor, answers))
         if not reply.ok:
             await self.error(interaction, reply, guild)
             return
-        # The selects come next (page 1 starts with the topics).
+        # The selects come next, from the first page (the topics).
         await self.show_page(interaction, guild, 0)
 
     async def submit(self, interaction: discord.Interaction, guild: int) -> None:
         if not await self.may_act(interaction, guild):
             return
-        reply = await self.commands.submit_form(
-            self.actor(interaction, guild), {"submit": True, "step": "review"}
+        reply = await self.in_time(
+            interaction,
+            self.commands.submit_form(
+                self.actor(interaction, guild), {"submit": True, "step": "review"}
+            ),
         )
         if not reply.ok:
             await self.error(interaction, reply, guild)
@@ -471,9 +475,19 @@ class Interactions:
         if guild_id is None:
             await self.say(interaction, NOT_A_MEMBER)
             return
-        reply = await self.commands.press(self.actor(interaction, guild_id), core_id)
+        reply = await self.in_time(
+            interaction, self.commands.press(self.actor(interaction, guild_id), core_id)
+        )
         topics = reply.view
         if reply.ok and isinstance(topics, tuple) and all(isinstance(t, TopicView) for t in topics):
+            if interaction.response.is_done():
+                # Deferred (a slow moment): a modal can no longer be the answer; offer the
+                # same button again, which opens it at once next time.
+                again = components.core_buttons_view([Button(core_id, "Open the form")], guild_id)
+                await self.answer(
+                    interaction, Reply(True, "Sorry for the wait."), guild_id, extra_view=again
+                )
+                return
             # The intake button: its answers come back through the intake modal.
             await interaction.response.send_modal(
                 unstored(components.intake_modal(guild_id, core_id, topics))
@@ -500,8 +514,10 @@ class Interactions:
             if guild_id is None:
                 await self.say(interaction, NOT_A_MEMBER)
                 return
-            reply = await self.commands.press(
-                self.actor(interaction, guild_id), core_id, dict(values)
+            # Both intakes in: the dialogue opens now (a thread, members, the intro).
+            reply = await self.in_time(
+                interaction,
+                self.commands.press(self.actor(interaction, guild_id), core_id, dict(values)),
             )
             if not reply.ok:
                 await self.error(interaction, reply, guild_id)

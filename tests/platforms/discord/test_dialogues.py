@@ -244,3 +244,36 @@ async def test_a_bad_intake_answer_is_shown_and_the_dialogue_waits(
     answer = await fake.callback(sent)
     assert answer["data"]["content"].startswith("⚠") and answer["data"]["flags"] & 64
     assert fake.threads() == []
+
+
+async def test_the_last_intake_on_a_slow_core_is_deferred_and_the_thread_still_opens(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _pool_of_two(bot, world)
+    await _admin(fake, world, "config", option("channel", world.dialogue_channel, CHANNEL))
+    g = world.guild.id
+    for me, them in ((world.alice, world.bob), (world.bob, world.alice)):
+        await fake.callback(
+            await fake.interaction(
+                slash(fake, g, me, "dialogue", "want", option("member", them, USER))
+            )
+        )
+    intakes = []
+    for user in (world.alice, world.bob):
+        dm = fake.dms_to(user)[-1]
+        [button] = custom_ids(dm)
+        modal = await fake.callback(await fake.interaction(component(fake, None, user, dm, button)))
+        intakes.append((user, modal["data"]["custom_id"]))
+    answers = {"topics": "ai-timelines", "format": "either", "notes": ""}
+    user, custom_id = intakes[0]
+    await fake.callback(await fake.interaction(modal_submit(fake, None, user, custom_id, answers)))
+
+    assert bot.client is not None
+    bot.client.interactions.ack_budget = 0.05
+    user, custom_id = intakes[1]
+    async with bot.core.db.transaction() as session:
+        await session.connection()  # SQLite's write lock: the core waits
+        sent = await fake.interaction(modal_submit(fake, None, user, custom_id, answers))
+        assert (await fake.callback(sent))["type"] == 5
+    await fake.wait_for(lambda: len(fake.answers(sent)) > 1)
+    assert len(fake.threads()) == 1
