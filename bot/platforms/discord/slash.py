@@ -8,6 +8,7 @@ itself, so a hand-crafted interaction is refused by the core as well.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import available_timezones
 
@@ -21,7 +22,14 @@ if TYPE_CHECKING:
     from .interactions import Interactions
 
 Choice = app_commands.Choice
-TIMEZONES = sorted(available_timezones())
+
+
+@functools.cache
+def timezones() -> tuple[str, ...]:
+    """Every IANA name, read from the tz database on first use (not at import)."""
+    return tuple(sorted(available_timezones()))
+
+
 MAX_CHOICES = 25
 
 
@@ -73,7 +81,7 @@ async def claim_numbers(interaction: discord.Interaction, current: str) -> list[
 
 async def timezone_names(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
     word = current.lower().replace(" ", "_")
-    return [Choice(name=tz, value=tz) for tz in TIMEZONES if word in tz.lower()][:MAX_CHOICES]
+    return [Choice(name=tz, value=tz) for tz in timezones() if word in tz.lower()][:MAX_CHOICES]
 
 
 # --- /dialogue -------------------------------------------------------------------------------
