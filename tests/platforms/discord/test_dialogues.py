@@ -186,6 +186,12 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
         opening = fake.messages_in(channel["id"])[0]
         assert {str(u) for u in opening["allowed_mentions"]["users"]} == {world.alice, world.bob}
 
+        assert running.client is not None
+        seen = running.client.wait_for("activity_recorded", timeout=5)
+        await fake.member_message(channel["id"], world.bob, "hi")
+        message, moved = await seen
+        assert (str(message.author.id), moved) == (world.bob, True)
+
         # Ending the dialogue closes the channel: the pair keeps reading, nobody writes on.
         await _admin(fake, world, "unpair", option("member", world.alice, USER))
         overwrites = {
