@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.storage.database import Database
@@ -46,16 +47,23 @@ class Deliveries:
 
     async def first_time(self, key: str) -> bool:
         now = self.clock.now()
+
+        async def record(session: AsyncSession) -> None:
+            session.add(SlackDelivery(key=key[:200], received_at=now))
+            await session.flush()  # the primary key decides here, inside the retry
+
         try:
-            async with self.db.transaction() as session:
-                session.add(SlackDelivery(key=key[:200], received_at=now))
+            await self.db.write(record, name="slack delivery")
         except IntegrityError:
             return False
         self._since_prune += 1
         if self._since_prune >= PRUNE_EVERY:
             self._since_prune = 0
-            async with self.db.transaction() as session:
+
+            async def prune(session: AsyncSession) -> None:
                 await session.execute(
                     delete(SlackDelivery).where(SlackDelivery.received_at < now - KEEP_FOR)
                 )
+
+            await self.db.write(prune, name="slack deliveries prune")
         return True
