@@ -6,6 +6,9 @@ and N members who each send `/dialogue signup` and, once that is acknowledged, `
 status`, all N at once. HTTP: signed POSTs, timed to the HTTP answer. Socket Mode: envelopes
 over the fake's websocket, timed to the app's ack. Reference in the same run: a bare bolt
 AsyncApp whose listener only acks, driven the same way, so the ratio is what our app adds.
+The fake Web API that our app's work calls (users.info, views.open, response_url) runs in
+this process too, so that work also delays this process reading the acks: for our app the
+figures are an upper bound, which the bare reference (no Web API calls) does not carry.
 
     .venv/bin/python bench/bench_slack.py              # 200 members per mode
     .venv/bin/python bench/bench_slack.py --count 50
