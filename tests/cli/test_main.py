@@ -76,11 +76,20 @@ def test_invalid_configuration_is_a_clear_message(
     assert "Traceback" not in result.stderr
 
 
-def test_run_with_credentials_migrates_and_says_adapters_are_not_built(tmp_path: Path) -> None:
+def test_run_with_slack_credentials_it_cannot_use_migrates_and_says_why(tmp_path: Path) -> None:
+    # Every adapter is built now: credentials that do not work are what stops `run`. The
+    # Web API address is a closed local port, so nothing leaves the machine.
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    result = matchmaker(tmp_path, "run", SLACK_BOT_TOKEN="x", SLACK_APP_TOKEN="y", DATABASE_URL=url)
-    assert result.returncode != 0
-    assert "Slack" in result.stderr and "not built yet" in result.stderr
+    result = matchmaker(
+        tmp_path,
+        "run",
+        SLACK_BOT_TOKEN="x",
+        SLACK_APP_TOKEN="y",
+        SLACK_API_URL="http://127.0.0.1:1/api/",
+        DATABASE_URL=url,
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Slack Web API at http://127.0.0.1:1/api/" in result.stderr
     assert "up to date" in matchmaker(tmp_path, "db", "current", DATABASE_URL=url).stdout
 
 

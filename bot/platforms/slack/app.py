@@ -19,11 +19,12 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import community_config
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
@@ -113,6 +114,26 @@ class SlackApp:
         """Finish the work already acknowledged, then close the Web API connections."""
         await self.listeners.drained()
         await self.session.close()
+
+    async def verify(self) -> None:
+        """Fail fast, with a message a person can act on, when the tokens are refused or
+        SLACK_API_URL does not answer (the Socket Mode client would retry for ever)."""
+        client, api = self.app.client, self.settings.api_url
+        checks = [("SLACK_BOT_TOKEN", client.auth_test)] if self.settings.bot_token else []
+        if self.settings.mode == "socket":
+            token = self.settings.app_token
+            checks.append(
+                ("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=token))
+            )
+        for name, check in checks:
+            try:
+                await check()
+            except SlackApiError as error:
+                raise ConfigError(
+                    f"Slack refused {name}: {error.response.get('error', 'unknown error')}"
+                ) from None
+            except (aiohttp.ClientError, OSError) as error:
+                raise ConfigError(f"cannot reach the Slack Web API at {api}: {error}") from None
 
     async def start_socket_mode(self) -> AsyncSocketModeHandler:
         """Connect (apps.connections.open through the app's client, so SLACK_API_URL)."""

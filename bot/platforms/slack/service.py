@@ -29,6 +29,11 @@ async def run_socket_mode(core: Core, settings: Settings, stop: asyncio.Event) -
         await _idle(stop, "the OAuth variables are set, so the HTTP app serves, not Socket Mode")
         return
     slack = build(core, slack_settings)
+    try:
+        await slack.verify()
+    except BaseException:
+        await slack.close()
+        raise
     handler = await slack.start_socket_mode()
     log.info("Slack: connected in Socket Mode")
     try:
@@ -44,6 +49,11 @@ async def run_http(core: Core, settings: Settings, stop: asyncio.Event) -> None:
         await _idle(stop, "SLACK_APP_TOKEN is set, so Socket Mode serves; no HTTP server")
         return
     slack = build(core, slack_settings)
+    try:
+        await slack.verify()
+    except BaseException:
+        await slack.close()
+        raise
     runner = web.AppRunner(slack.web_app())
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", slack_settings.port).start()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.config import ConfigError
 from bot.core.app import Core
 from bot.platforms.slack.app import SlackApp, SlackSettings, build
 from tests.factories import seed_community, signed_up
@@ -65,3 +66,16 @@ async def test_a_duplicate_envelope_has_one_effect(
     await socket_app.listeners.drained()
     await fake.wait_responses()
     assert len(fake.responses) == 1
+
+
+async def test_a_refused_app_token_is_a_clear_message_not_endless_retries(
+    fake: FakeSlack, core: Core
+) -> None:
+    team = fake.add_team(TEAM)
+    settings = SlackSettings(api_url=fake.api_url, bot_token=team.token, app_token="xapp-wrong")
+    slack = build(core, settings, retry_interval=NO_WAIT)
+    try:
+        with pytest.raises(ConfigError, match="Slack refused SLACK_APP_TOKEN: invalid_auth"):
+            await slack.verify()
+    finally:
+        await slack.close()
