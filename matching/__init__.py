@@ -3,6 +3,7 @@
 Public contract: shared/MATCHING.md (the team's) and docs/matching.md.
 """
 
+from matching.blossom import Matching, max_weight_matching
 from matching.model import PARTICIPANT_FIELDS, InvalidInput, Participant
 from matching.pool import Pool
 from matching.result import (
@@ -27,11 +28,13 @@ __all__ = [
     "REASONS",
     "SOLVERS",
     "InvalidInput",
+    "Matching",
     "Pair",
     "Participant",
     "Pool",
     "Result",
     "Tuning",
     "Unmatched",
+    "max_weight_matching",
     "solve",
 ]
