@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 _I64 = np.int64
+WARM_PASSES = 6  # greedy passes of the warm start
 
 
 @numba.njit(cache=True)
@@ -53,7 +54,7 @@ def _leaves(b, nv, childs, out):
 
 
 @numba.njit(cache=True)
-def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
+def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm, start_mate, start_dual):
     ne = len(eu)
     endpoint = np.empty(2 * ne, _I64)
     for k in range(ne):
@@ -75,8 +76,12 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
     hasbestlist = np.zeros(n2, np.bool_)
     unused = [b for b in range(n2 - 1, nv - 1, -1)]
     dualvar = np.zeros(n2, _I64)
-    if warm:
-        _greedy_start(nv, endpoint, ew, nbr_ptr, nbr_end, mate, dualvar)
+    if warm < 0:
+        # a given feasible start: matched edges tight, exposed duals even
+        mate[:] = start_mate
+        dualvar[:nv] = start_dual
+    elif warm > 0:
+        _greedy_start(nv, endpoint, ew, nbr_ptr, nbr_end, mate, dualvar, warm)
     else:
         # the reference's cold start: every y_i = half the heaviest weight
         dualvar[:nv] = ew.max()
@@ -94,14 +99,28 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
     stack_v.pop()
     # blossoms currently in use (top-level or not): recycled numbers leave it
     inuse = np.zeros(n2, np.bool_)
+    # Vertices labelled or given a best edge this stage: the per-substage scans and
+    # the per-stage reset walk only these (the forest), not all n vertices.
+    touched = [0]
+    touched.pop()
+    istouched = np.zeros(nv, np.bool_)
+    peak = nv  # blossom numbers in use are below this (unused hands out low ones first)
 
     def slack(k):
         return dualvar[endpoint[2 * k]] + dualvar[endpoint[2 * k + 1]] - 2 * ew[k]
 
+    for x in range(nv):
+        touched.append(x)
+        istouched[x] = True
     while True:
-        label[:] = 0
-        bestedge[:] = -1
-        for b in range(nv, n2):
+        for x in touched:
+            label[x] = 0
+            bestedge[x] = -1
+            istouched[x] = False
+        touched.clear()
+        for b in range(nv, peak):
+            label[b] = 0
+            bestedge[b] = -1
             if hasbestlist[b]:
                 hasbestlist[b] = False
                 bestlist[b] = empty
@@ -124,7 +143,11 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                 bestedge[b] = -1
                 cnt = _leaves(b, nv, childs, leafbuf)
                 for q in range(cnt):
-                    queue.append(leafbuf[q])
+                    x = leafbuf[q]
+                    queue.append(x)
+                    if not istouched[x]:
+                        istouched[x] = True
+                        touched.append(x)
 
         augmented = False
         while True:
@@ -179,6 +202,8 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                                 childs,
                                 leafbuf,
                                 queue,
+                                touched,
+                                istouched,
                             )
                         elif label[inblossom[w]] == 1:
                             # (C2) scan for a new blossom or an augmenting path
@@ -213,6 +238,7 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                                     mate,
                                     inuse,
                                 )
+                                peak = max(peak, inblossom[base] + 1)
                             else:
                                 _augment_matching(
                                     k,
@@ -241,42 +267,50 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                             bestedge[b] = k
                     elif label[w] == 0 and (bestedge[w] == -1 or kslack < slack(bestedge[w])):
                         bestedge[w] = k
+                        if not istouched[w]:
+                            istouched[w] = True
+                            touched.append(w)
             if augmented:
                 break
 
-            # delta1: the minimum vertex dual (not max-cardinality)
             # delta1: the least dual of an S-vertex (only S-vertices' duals drop; roots
             # need not share one value, as a warm start leaves them)
             deltatype = -1
             delta = 0
             deltavertex = -1
-            for x in range(nv):
-                if label[inblossom[x]] == 1 and (deltatype == -1 or dualvar[x] < delta):
-                    delta = dualvar[x]
-                    deltatype = 1
-                    deltavertex = x
             deltaedge = -1
             deltablossom = -1
-            # delta2: least slack between an S-vertex and a free vertex
-            for x in range(nv):
-                if label[inblossom[x]] == 0 and bestedge[x] != -1:
+            for x in touched:
+                lb = label[inblossom[x]]
+                if lb == 1:
+                    if deltatype == -1 or dualvar[x] < delta:
+                        delta = dualvar[x]
+                        deltatype = 1
+                        deltavertex = x
+                elif lb == 0 and bestedge[x] != -1:
+                    # delta2: least slack between an S-vertex and a free vertex
                     d = slack(bestedge[x])
                     if deltatype == -1 or d < delta:
                         delta = d
                         deltatype = 2
                         deltaedge = bestedge[x]
-            # delta3: half the least slack between two S-blossoms
-            for b in range(n2):
-                if blossomparent[b] == -1 and label[b] == 1 and bestedge[b] != -1:
-                    if b >= nv and not inuse[b]:
-                        continue
+            # delta3: half the least slack between two S-blossoms (trivial ones first)
+            for x in touched:
+                if inblossom[x] == x and label[x] == 1 and bestedge[x] != -1:
+                    d = slack(bestedge[x]) // 2
+                    if deltatype == -1 or d < delta:
+                        delta = d
+                        deltatype = 3
+                        deltaedge = bestedge[x]
+            for b in range(nv, peak):
+                if inuse[b] and blossomparent[b] == -1 and label[b] == 1 and bestedge[b] != -1:
                     d = slack(bestedge[b]) // 2
                     if deltatype == -1 or d < delta:
                         delta = d
                         deltatype = 3
                         deltaedge = bestedge[b]
             # delta4: least z of a T-blossom
-            for b in range(nv, n2):
+            for b in range(nv, peak):
                 if (
                     inuse[b]
                     and blossomparent[b] == -1
@@ -289,13 +323,13 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
 
             if deltatype == -1:
                 break  # no labelled vertex left: nothing can improve
-            for x in range(nv):
+            for x in touched:
                 lb = label[inblossom[x]]
                 if lb == 1:
                     dualvar[x] -= delta
                 elif lb == 2:
                     dualvar[x] += delta
-            for b in range(nv, n2):
+            for b in range(nv, peak):
                 if inuse[b] and blossomparent[b] == -1:
                     if label[b] == 1:
                         dualvar[b] += delta
@@ -358,12 +392,14 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                     leafbuf,
                     queue,
                     inuse,
+                    touched,
+                    istouched,
                 )
 
         if not augmented:
             break
         # end of stage: expand S-blossoms whose dual reached zero
-        for b in range(nv, n2):
+        for b in range(nv, peak):
             if inuse[b] and blossomparent[b] == -1 and label[b] == 1 and dualvar[b] == 0:
                 _expand_blossom(
                     b,
@@ -388,6 +424,8 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
                     leafbuf,
                     queue,
                     inuse,
+                    touched,
+                    istouched,
                 )
 
     mate_vertex = np.full(nv, -1, _I64)
@@ -399,7 +437,7 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm):
 
 
 @numba.njit(cache=True)
-def _greedy_start(nv, endpoint, ew, nbr_ptr, nbr_end, mate, dualvar):
+def _greedy_start(nv, endpoint, ew, nbr_ptr, nbr_end, mate, dualvar, passes):
     """A feasible warm start: y_i = half i's heaviest edge, then each vertex in turn
     lowers its dual to the least that keeps its edges covered and takes the exposed
     neighbour that makes tight, if any. Matched edges are tight; exposed vertices get
@@ -412,27 +450,36 @@ def _greedy_start(nv, endpoint, ew, nbr_ptr, nbr_end, mate, dualvar):
             if we > best:
                 best = we
         dualvar[x] = best + (best & 1)
-    for x in range(nv):
-        if mate[x] != -1:
-            continue
-        need = 0
-        pick = -1
-        for q in range(nbr_ptr[x], nbr_ptr[x + 1]):
-            pe = nbr_end[q]
-            y = endpoint[pe]
-            d = 2 * ew[pe >> 1] - dualvar[y]
-            if d > need:
-                need = d
-                pick = pe if mate[y] == -1 else -1
-            elif d == need and d > 0 and pick == -1 and mate[y] == -1:
-                pick = pe
-        if pick >= 0 and need > 0:
-            dualvar[x] = need
-            y = endpoint[pick]
-            mate[x] = pick
-            mate[y] = pick ^ 1
-        else:
-            dualvar[x] = need + (need & 1)
+    # Later passes: exposed vertices lowered meanwhile make new tight pairs.
+    for _ in range(passes):
+        changed = False
+        for x in range(nv):
+            if mate[x] != -1:
+                continue
+            need = 0
+            pick = -1
+            for q in range(nbr_ptr[x], nbr_ptr[x + 1]):
+                pe = nbr_end[q]
+                y = endpoint[pe]
+                d = 2 * ew[pe >> 1] - dualvar[y]
+                if d > need:
+                    need = d
+                    pick = pe if mate[y] == -1 else -1
+                elif d == need and d > 0 and pick == -1 and mate[y] == -1:
+                    pick = pe
+            if pick >= 0 and need > 0:
+                dualvar[x] = need
+                y = endpoint[pick]
+                mate[x] = pick
+                mate[y] = pick ^ 1
+                changed = True
+            else:
+                lowered = need + (need & 1)
+                if lowered != dualvar[x]:
+                    dualvar[x] = lowered
+                    changed = True
+        if not changed:
+            break
 
 
 @numba.njit(cache=True)
@@ -450,9 +497,17 @@ def _assign_t(
     childs,
     leafbuf,
     queue,
+    touched,
+    istouched,
 ):
     """assignLabel(w, 2, p): w's blossom becomes T, the mate of its base becomes S."""
     b = inblossom[w]
+    cnt = _leaves(b, nv, childs, leafbuf)
+    for q in range(cnt):
+        x = leafbuf[q]
+        if not istouched[x]:
+            istouched[x] = True
+            touched.append(x)
     label[w] = 2
     label[b] = 2
     labelend[w] = p
@@ -462,12 +517,25 @@ def _assign_t(
     base = blossombase[b]
     mp = mate[base]
     _assign_s(
-        endpoint[mp], mp ^ 1, nv, inblossom, label, labelend, bestedge, childs, leafbuf, queue
+        endpoint[mp],
+        mp ^ 1,
+        nv,
+        inblossom,
+        label,
+        labelend,
+        bestedge,
+        childs,
+        leafbuf,
+        queue,
+        touched,
+        istouched,
     )
 
 
 @numba.njit(cache=True)
-def _assign_s(w, p, nv, inblossom, label, labelend, bestedge, childs, leafbuf, queue):
+def _assign_s(
+    w, p, nv, inblossom, label, labelend, bestedge, childs, leafbuf, queue, touched, istouched
+):
     b = inblossom[w]
     label[w] = 1
     label[b] = 1
@@ -478,6 +546,10 @@ def _assign_s(w, p, nv, inblossom, label, labelend, bestedge, childs, leafbuf, q
     cnt = _leaves(b, nv, childs, leafbuf)
     for q in range(cnt):
         queue.append(leafbuf[q])
+        x = leafbuf[q]
+        if not istouched[x]:
+            istouched[x] = True
+            touched.append(x)
 
 
 @numba.njit(cache=True)
@@ -670,6 +742,8 @@ def _expand_blossom(
     leafbuf,
     queue,
     inuse,
+    touched,
+    istouched,
 ):
     todo = [b0]
     while len(todo) > 0:
@@ -719,6 +793,8 @@ def _expand_blossom(
                     childs,
                     leafbuf,
                     queue,
+                    touched,
+                    istouched,
                 )
                 e2 = ep[(j - endptrick) % nc] >> 1
                 if not allowedge[e2]:
@@ -765,6 +841,8 @@ def _expand_blossom(
                         childs,
                         leafbuf,
                         queue,
+                        touched,
+                        istouched,
                     )
                 j += jstep
         label[b] = -1
@@ -1018,15 +1096,82 @@ class Matching:
         return a, self.mate[a]
 
 
+def _restart(
+    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, start: Matching
+) -> tuple[np.ndarray, np.ndarray]:
+    """A feasible start for a graph that grew since `start` was solved.
+
+    Each blossom's z is folded into its vertices' duals (y2 += z for each vertex
+    inside: every edge keeps or gains slack, internal ones keep it exactly), and the
+    base's outside partner, whose edge gains slack, is unmatched. Then each edge left
+    short raises one endpoint's dual and unmatches it. Exposed duals are rounded up to
+    even (the roots' common parity). Returns (mate as remote endpoints, doubled duals).
+    """
+    y2 = start.y2.astype(np.int64).copy()
+    mate = start.mate.astype(np.int64).copy()
+    for members, z in zip(start.blossoms, start.z.tolist(), strict=True):
+        if z:
+            y2[members] += z
+            inside = np.zeros(n, dtype=bool)
+            inside[members] = True
+            mates = mate[members]
+            out = members[(mates >= 0) & ~inside[np.maximum(mates, 0)]]
+            for x in out.tolist():
+                partner = int(mate[x])
+                mate[x] = -1
+                mate[partner] = -1
+    slack = y2[u] + y2[v] - 2 * w
+    for k in np.flatnonzero(slack < 0).tolist():
+        a, b = int(u[k]), int(v[k])
+        short = 2 * int(w[k]) - int(y2[a]) - int(y2[b])
+        if short > 0:
+            y2[a] += short
+            if mate[a] >= 0:
+                mate[int(mate[a])] = -1
+                mate[a] = -1
+    exposed = mate < 0
+    y2[exposed] += y2[exposed] & 1
+    # matched pairs as remote endpoints of their (tight) edge
+    mate_end = np.full(n, -1, dtype=np.int64)
+    code = np.minimum(u, v) * n + np.maximum(u, v)
+    order = np.argsort(code, kind="stable")
+    a = np.flatnonzero(mate > np.arange(n))
+    b = mate[a]
+    if len(a):
+        slot = order[np.searchsorted(code[order], a * n + b)]
+        # the heaviest parallel edge is the tight one; parallel edges are rare
+        for x, y, k in zip(a.tolist(), b.tolist(), slot.tolist(), strict=True):
+            kk = k
+            if y2[x] + y2[y] != 2 * w[kk]:
+                cands = np.flatnonzero(code == x * n + y)
+                kk = int(cands[np.argmax(w[cands])])
+                if y2[x] + y2[y] != 2 * w[kk]:
+                    mate_end[x] = mate_end[y] = -1
+                    y2[x] += y2[x] & 1
+                    y2[y] += y2[y] & 1
+                    continue
+            mate_end[x] = 2 * kk + 1 if u[kk] == x else 2 * kk
+            mate_end[y] = 2 * kk + 1 if u[kk] == y else 2 * kk
+    return mate_end, y2
+
+
 def max_weight_matching(
-    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, warm_start: bool = True
+    n: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    w: np.ndarray,
+    *,
+    warm_start: bool = True,
+    start: Matching | None = None,
 ) -> Matching:
     """Maximum-weight (not maximum-cardinality) matching of the graph with n vertices and
     edges (u[k], v[k]) of integer weight w[k]; returns the mate of every vertex and the
     optimal duals. Parallel edges are allowed (the heaviest matters); self-loops and
     non-integer weights are rejected. `warm_start=False` starts from the reference's
     equal duals instead of the greedy start (same optimum; for tests of the blossom
-    steps, which a warm start may skip)."""
+    steps, which a warm start may skip). `start`: the solution of a graph these edges
+    extend (same vertices, a superset of its edges): re-solving starts from it, which
+    is far faster than from scratch when few edges were added."""
     u = np.ascontiguousarray(u, dtype=np.int64)
     v = np.ascontiguousarray(v, dtype=np.int64)
     w_in = np.asarray(w)
@@ -1064,7 +1209,13 @@ def max_weight_matching(
     remote = np.concatenate([2 * np.arange(ne) + 1, 2 * np.arange(ne)])
     order = np.argsort(ends_vertex, kind="stable")
     nbr_end = remote[order].astype(np.int64)
-    mate, dual, parent, inuse = _solve(n, u, v, w, ptr, nbr_end, warm_start)
+    if start is not None:
+        start_mate, start_dual = _restart(n, u, v, w, start)
+        warm = -1
+    else:
+        start_mate = start_dual = np.zeros(0, dtype=np.int64)
+        warm = WARM_PASSES if warm_start else 0
+    mate, dual, parent, inuse = _solve(n, u, v, w, ptr, nbr_end, warm, start_mate, start_dual)
     blossom_ids = np.flatnonzero(inuse)
     # Members of each blossom in use: walk every vertex up its parent chain.
     members: dict[int, list[int]] = {int(b): [] for b in blossom_ids.tolist()}

@@ -56,6 +56,20 @@ def candidate_edges(
     tick: Tick | None = None,
 ) -> Edges:
     """Hub-corrected top-k partners of every node (symmetrised), local indices."""
+    return candidate_pool(f, nodes, k, pool_factor, tick)[0]
+
+
+def candidate_pool(
+    f: Features,
+    nodes: np.ndarray,
+    k: int,
+    pool_factor: int,
+    tick: Tick | None = None,
+) -> tuple[Edges, Edges, np.ndarray]:
+    """The candidate edges, the raw pool they were picked from (each node's
+    k * pool_factor best partners by raw score, not deduplicated, u < v), and each
+    node's ceiling: no allowed pair of that node outside the pool scores more (0 when
+    the pool holds all of the node's positive pairs)."""
     n = len(nodes)
     m = min(k * pool_factor, max(n - 1, 1))
     top_idx = np.zeros((n, m), dtype=np.int64)
@@ -92,4 +106,17 @@ def candidate_edges(
     u = np.minimum(rows, cols)
     v = np.maximum(rows, cols)
     code, first = np.unique(u * n + v, return_index=True)
-    return code // n, code % n, weights[first]
+    pool_rows = np.repeat(np.arange(n), m)[valid.ravel()]
+    pool_cols = top_idx[valid]
+    pool = (
+        np.minimum(pool_rows, pool_cols),
+        np.maximum(pool_rows, pool_cols),
+        top_val[valid],
+    )
+    # a full row's m-th best bounds every pair left out of it
+    if m >= n - 1:
+        ceiling = np.zeros(n, dtype=np.int64)
+    else:
+        full = valid.all(axis=1)
+        ceiling = np.where(full, top_val.min(axis=1), 0)
+    return (code // n, code % n, weights[first]), pool, ceiling.astype(np.int64)
