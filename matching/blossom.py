@@ -32,6 +32,7 @@ import numpy as np
 
 _I64 = np.int64
 WARM_PASSES = 6  # greedy passes of the warm start
+ROOTS_PER_STAGE = 64  # trees grown per stage (see _solve)
 
 
 @numba.njit(cache=True)
@@ -54,7 +55,7 @@ def _leaves(b, nv, childs, out):
 
 
 @numba.njit(cache=True)
-def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm, start_mate, start_dual):
+def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm, start_mate, start_dual, batch):
     ne = len(eu)
     endpoint = np.empty(2 * ne, _I64)
     for k in range(ne):
@@ -104,6 +105,7 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm, start_mate, start_dual):
     touched = [0]
     touched.pop()
     istouched = np.zeros(nv, np.bool_)
+    nextroot = 0
     peak = nv  # blossom numbers in use are below this (unused hands out low ones first)
 
     def slack(k):
@@ -129,10 +131,27 @@ def _solve(nv, eu, ev, ew, nbr_ptr, nbr_end, warm, start_mate, start_dual):
         allowed_list.clear()
         queue.clear()
 
-        # assignLabel is inlined as a loop: (w, t, p) -> maybe its mate with S
-        for v0 in range(nv):
-            # roots: exposed vertices whose dual can still drop (a zero one is done)
-            if mate[v0] == -1 and dualvar[v0] > 0 and label[inblossom[v0]] == 0:
+        # Roots: exposed vertices whose dual can still drop (a zero one is done). A
+        # stage grows trees from at most `batch` roots of one parity (so S-S slacks
+        # stay even); the other exposed vertices wait unlabelled, and reaching one
+        # is an augmenting path too. Small forests make a stage cheap: rebuilding
+        # every tree after each augmentation is what costs the reference O(n) per
+        # stage. Each stage settles its first root (matched or dual zero), so the
+        # scan for roots resumes where the last one began.
+        while nextroot < nv and not (mate[nextroot] == -1 and dualvar[nextroot] > 0):
+            nextroot += 1
+        parity = dualvar[nextroot] & 1 if nextroot < nv else 0
+        taken = 0
+        for v0 in range(nextroot, nv):
+            if taken >= batch:
+                break
+            if (
+                mate[v0] == -1
+                and dualvar[v0] > 0
+                and (dualvar[v0] & 1) == parity
+                and label[inblossom[v0]] == 0
+            ):
+                taken += 1
                 # assign S to v0
                 b = inblossom[v0]
                 label[v0] = 1
@@ -1215,7 +1234,9 @@ def max_weight_matching(
     else:
         start_mate = start_dual = np.zeros(0, dtype=np.int64)
         warm = WARM_PASSES if warm_start else 0
-    mate, dual, parent, inuse = _solve(n, u, v, w, ptr, nbr_end, warm, start_mate, start_dual)
+    mate, dual, parent, inuse = _solve(
+        n, u, v, w, ptr, nbr_end, warm, start_mate, start_dual, ROOTS_PER_STAGE
+    )
     blossom_ids = np.flatnonzero(inuse)
     # Members of each blossom in use: walk every vertex up its parent chain.
     members: dict[int, list[int]] = {int(b): [] for b in blossom_ids.tolist()}

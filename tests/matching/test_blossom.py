@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from matching import Matching, max_weight_matching
+from matching import Matching, blossom, max_weight_matching
 
 # van Rantwijk's mwmatching test graphs, as networkx's test suite carries them:
 # (edges, expected matched pairs). Vertex 0 is unused in the originals.
@@ -177,9 +177,14 @@ def _networkx_weight(n: int, u, v, w) -> int:
     return sum(g[a][b]["weight"] for a, b in nx.max_weight_matching(g))
 
 
+@pytest.mark.parametrize("batch", [1, 2, 64], ids=["1 root", "2 roots", "64 roots"])
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
 @pytest.mark.parametrize("seed", range(6))
-def test_random_graphs_match_networkx(seed: int, warm: bool) -> None:
+def test_random_graphs_match_networkx(
+    seed: int, warm: bool, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # trees grown per stage change the path the algorithm takes, never the optimum
+    monkeypatch.setattr(blossom, "ROOTS_PER_STAGE", batch)
     rng = np.random.default_rng(seed)
     for _ in range(40):
         n = int(rng.integers(2, 30))
@@ -202,7 +207,9 @@ def test_random_graphs_match_networkx(seed: int, warm: bool) -> None:
         assert weight == _networkx_weight(n, u, v, w)
 
 
-def test_larger_sparse_graph_certified() -> None:
+@pytest.mark.parametrize("batch", [1, 7, 64])
+def test_larger_sparse_graph_certified(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blossom, "ROOTS_PER_STAGE", batch)
     rng = np.random.default_rng(7)
     n = 400
     u = rng.integers(0, n, 3000)
