@@ -1,14 +1,17 @@
-"""Maximum-total-score matching of a pool: exact, auto (candidates / blocks), greedy.
+"""Maximum-total-score matching of a pool: exact, auto (certified / blocks), greedy.
 
-* "exact": rustworkx's blossom max_weight_matching on every allowed pair with a
-  positive score, integer milli weights: a proven maximum of the total score.
-* "auto": exact up to `Tuning.exact_limit` active members; up to `block_limit`
-  the hub-corrected top-k candidate graph; above, the pool is split into blocks
-  of at most `block_size` (see partition.py), each block's candidate graph is
-  solved, members unmatched in every block get one more pass together, then
+* "exact", and "auto" up to `Tuning.block_limit` active members: the certified
+  loop (`_certified`): our blossom (matching/blossom.py, integer milli weights) on
+  the hub-corrected top-k candidate graph, then every allowed pair its duals do
+  not cover is added and the graph re-solved until none is left: a proven maximum
+  of the total score over all allowed pairs (`Result.gap == 0`).
+  `Result.solver`: "exact", "auto:exact" (up to `exact_limit`), "auto:candidates".
+* "auto" above `block_limit`: the pool is split into blocks of at most
+  `block_size` (see partition.py), each block's candidate graph is solved,
+  members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
-  them (never lowering the total).
-  `Result.solver` says which ran: "auto:exact", "auto:candidates", "auto:blocks".
+  them (never lowering the total); "auto:blocks". Its bound needs every pair
+  scored, so it is computed up to `bound_limit` members.
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
 
 Ties are broken deterministically: nodes enter the graph in an order given by a
@@ -54,7 +57,7 @@ class Tuning:
     """Sizes auto works with (defaults measured, see docs/matching.md)."""
 
     exact_limit: int = 2000  # auto solves all pairs exactly up to this many active members
-    block_limit: int = 8000  # above, the pool is split into blocks
+    block_limit: int = 20000  # above, the pool is split into blocks
     block_size: int = 5000  # members per block
     refine_rounds: int = 2  # regroup-and-resolve rounds after the blocks
     k: int = 20  # candidates kept per member
