@@ -152,7 +152,8 @@ class Result:
             "total_score": self.total_score,
             "solver": self.solver,
             "upper_bound": self.upper_bound,
-            "gap": None if gap is None else round(gap, 6),
+            # not rounded: a tiny positive gap must not print as a proof
+            "gap": gap,
         }
 
     @classmethod
