@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import runner
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrate
 from bot.storage.database import Database, DatabaseUnavailable
@@ -32,8 +33,8 @@ def _settings() -> Settings:
     return settings
 
 
-async def _with_db(url: str, action: str) -> int:
-    db = Database(url)
+async def _with_db(settings: Settings, action: str) -> int:
+    db = Database.from_settings(settings)
     try:
         await db.check_connection()
         if action == "upgrade":
@@ -51,30 +52,26 @@ async def _with_db(url: str, action: str) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings()
-    return asyncio.run(_with_db(settings.database_url, args.action))
+    return asyncio.run(_with_db(settings, args.action))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    wanted = {
-        "Discord": settings.discord_enabled,
-        "Slack (Socket Mode)": settings.slack_socket_mode_enabled,
-        "Slack (HTTP + OAuth)": settings.slack_http_enabled,
-    }
-    if not any(wanted.values()):
+    if not runner.wanted_platforms(settings):
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
-    asyncio.run(_with_db(settings.database_url, "upgrade"))
-    # The adapters arrive in their own issues; say so plainly rather than pretend to run.
-    missing = [name for name, enabled in wanted.items() if enabled]
-    print(
-        "matchmaker run: credentials found for "
-        + ", ".join(missing)
-        + ", but these platform adapters are not built yet in this version. "
-        "Run `matchmaker demo` to see the product on the local platform.",
-        file=sys.stderr,
-    )
-    return 3
+    asyncio.run(_with_db(settings, "upgrade"))
+    try:
+        asyncio.run(runner.serve(settings, runner.wanted_platforms(settings)))
+    except runner.NotBuilt as missing:
+        print(
+            f"matchmaker run: credentials found for {missing}, but that platform adapter is "
+            "not built yet in this version. "
+            "Run `matchmaker demo` to see the product on the local platform.",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
