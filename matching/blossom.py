@@ -17,10 +17,12 @@ matching's weight, so it is a maximum (linear-programming duality).
 Why numba: rustworkx exposes no duals, and a compiled loop is needed to beat it
 (pure Python/NumPy blossom is ~50x slower). numba installs as a wheel with pip on
 every platform the project runs on (no compiler on the user's machine), and with
-`cache=True` compiles once per machine. Arrays instead of Python lists and
-dicts, an explicit stack instead of recursion, and per-stage resets that touch
-only what the stage changed make it faster than rustworkx on the candidate
-graphs (see docs/matching.md).
+`cache=True` compiles once per machine (about a minute), then loads in ~0.4 s.
+What makes it faster than rustworkx on the candidate graphs (9x at 2,000 members,
+36x at 5,000, same totals; docs/matching.md): arrays instead of Python lists and
+dicts, a greedy warm start that matches about two thirds of the vertices with
+feasible duals, at most 64 trees grown per stage instead of every exposed
+vertex's, and per-stage resets and dual updates that walk only the forest.
 """
 
 from __future__ import annotations
