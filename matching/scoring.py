@@ -207,6 +207,9 @@ class Features:
         # kind table is all DIALOGUE_ONLY and the block scorer skips it.
         default = sum(LOOKING_BITS[k] for k in DEFAULT_LOOKING_FOR)
         self.kinds_vary = bool((self.looking != default).any())
+        self.wants_dialogue = (self.looking & LOOKING_BITS["dialogue"]) != 0
+        self.wants_interview_me = (self.looking & LOOKING_BITS["interview_me"]) != 0
+        self.wants_interview_them = (self.looking & LOOKING_BITS["interview_them"]) != 0
 
         # Formats and availability.
         self.sync_points = np.array([FORMAT_POINTS[p.format["sync"]] for p in people], np.int64)
@@ -477,13 +480,19 @@ def score_block(
     total = f.linear_rows[rows] @ f.linear_cols[cols].T
     disagreement = f.stances_gap_b[rows] @ f.stances_b[cols].T
     disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
-    kinds = None
+    kind_ok = None
     if f.kinds_vary:
-        kinds = KIND_TABLE[f.looking[rows][:, None] * 8 + f.looking[cols][None, :]]
-        # same rule as _combine: no disagreement term in an interview, the better kind
-        # when both are accepted
-        disagreement[kinds == INTERVIEW_ONLY] = 0
-        disagreement[(kinds == BOTH_KINDS) & (disagreement < 0)] = 0
+        # The same rule as _combine (KIND_TABLE) in boolean outer products, cheaper than
+        # a table lookup on the block: no disagreement term unless a dialogue is
+        # accepted, and none below zero when an interview is accepted too.
+        dialogue = np.logical_and.outer(f.wants_dialogue[rows], f.wants_dialogue[cols])
+        interview = np.logical_and.outer(f.wants_interview_me[rows], f.wants_interview_them[cols])
+        interview |= np.logical_and.outer(f.wants_interview_them[rows], f.wants_interview_me[cols])
+        disagreement *= dialogue
+        np.maximum(disagreement, 0, out=disagreement, where=interview)
+        kind_ok = dialogue
+        kind_ok |= interview
+        del interview
     total += disagreement
     del disagreement
     # Availability overlap capped at 6 slots; flexible members count as 6.
@@ -503,9 +512,9 @@ def score_block(
     total += f.format_table[key]
     allowed = f.format_table_feasible[key]
     del key
-    if kinds is not None:
-        allowed &= kinds != NO_KIND
-        del kinds
+    if kind_ok is not None:
+        allowed &= kind_ok
+        del kind_ok
 
     col_pos = np.full(f.n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
