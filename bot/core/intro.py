@@ -285,11 +285,10 @@ def interview_question(
     """The interview's first move: the interviewer opens with a question."""
     asker = _join(_names(interviewers))
     asked = _join(_names(interviewees))
-    topics = [t["name"] for t in explanation.get("shared_topics") or []]
-    subject = topic or (topics[0] if topics else None)
-    about = f" about {subject}" if subject else ""
+    # The interviewee said what they would like to talk about; a moderator's topic wins.
+    about = f"about {topic}" if topic else "about what they would like to talk about"
     return (
-        f"{asker}, open with a question for {asked}{about}: what would you most like to "
+        f"{asker}, open with a question for {asked} {about}: what would you most like to "
         f"understand about their work or their view? {asked}, answer in your own words and "
         "at your own pace."
     )

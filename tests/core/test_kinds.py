@@ -187,7 +187,7 @@ async def test_a_round_pairs_the_interviewee_with_the_interviewer_and_opens_an_i
     assert "**What Alice would like to talk about**" in intro
     assert "My agenda: agent foundations via logical induction" in intro
     assert "**Topics you share:** AI timelines" in intro
-    assert "Bob, open with a question for Alice about AI timelines" in intro
+    assert "Bob, open with a question for Alice about what they would like to talk about" in intro
     # they agree on the claim: no disagreement section and no dialogue question
     assert "disagree" not in intro.lower()
     assert "Who you are" not in intro
@@ -238,7 +238,10 @@ def test_an_interview_that_disagrees_shows_where_views_differ() -> None:
     text_ = dialogue_intro(people, explanation)
     assert "**Where your views differ**" in text_
     assert "Alice: strongly agree · Bob: strongly disagree" in text_
-    assert "Bob, open with a question for Alice:" in text_
+    assert "Bob, open with a question for Alice about what they would like" in text_
+    assert "open with a question for Alice about Chess:" in dialogue_intro(
+        people, explanation, topic="Chess"
+    )
 
 
 # --- manual pairs ------------------------------------------------------------------------------
