@@ -375,3 +375,14 @@ async def test_status_profile_stats_and_export_show_the_kind(core: Core, seeded:
     assert interview[0] == "interview"
     assert set(interview[1].split("; ")) == {"alice interviewee", "bob interviewer"}
     assert next(v for k, v in kinds.items() if "carol" in k) == ("dialogue", "")
+
+
+async def test_a_round_preview_names_the_interviews(core: Core, seeded: Seeded) -> None:
+    from bot import replies
+    from bot.core import rounds
+
+    await _interview_pool(core, seeded)
+    preview = await rounds.preview(core, rounds.PreviewRound(MOD))
+    [interview] = [p for p in preview.pairs if p.kind == "interview"]
+    assert interview.role_of("bob") == "interviewer"
+    assert "interview: Bob interviews Alice" in replies.round_preview(preview)
