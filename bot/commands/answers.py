@@ -169,7 +169,9 @@ def submit_intake(actor: Actor, dialogue_id: int, values: Mapping[str, Any]) -> 
         topics=strings(values.get("topics"), "topics"),
         format=text(values.get("format"), "format"),
         notes=text(values.get("notes"), "notes"),
+        # A blank text input is no answer: the member's form says what they look for.
         looking_for=None
         if values.get("looking_for") is None
+        or (isinstance(values["looking_for"], str) and not values["looking_for"].strip())
         else looking_for_choices(values["looking_for"]),
     )

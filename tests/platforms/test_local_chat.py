@@ -597,3 +597,33 @@ async def test_the_form_asks_what_a_member_is_looking_for(
     ok(await chat.submit_form("alice", {"looking_for": ["be interviewed", "dialogue"]}))
     profile = ok(await chat.command("alice", "/dialogue profile"))
     assert "Looking for: a dialogue, to be interviewed" in profile
+
+
+async def test_the_intake_asks_what_each_looks_for_in_this_conversation(
+    core: Core, chat: LocalChat, seeded: Seeded
+) -> None:
+    await two_members(core, seeded)
+    ok(await chat.command("alice", "/dialogue want @bob"))
+    ok(await chat.command("bob", "/dialogue want @alice"))
+    (button,) = local(core).direct[("guild1", "alice")][-1].buttons
+    assert "What are you looking for?" in ok(await chat.press("alice", button))
+    bad = await chat.press(
+        "alice", button, {"topics": "ai-timelines", "format": "either", "looking_for": "a chat"}
+    )
+    assert not bad.ok and bad.field == "looking_for"
+    ok(
+        await chat.press(
+            "alice",
+            button,
+            {"topics": "ai-timelines", "format": "either", "looking_for": "be interviewed"},
+        )
+    )
+    # a blank answer keeps what the form says (a dialogue), which cannot interview: dialogue
+    ok(
+        await chat.press(
+            "bob", button, {"topics": "ai-timelines", "format": "either", "looking_for": " "}
+        )
+    )
+    (thread,) = local(core).threads.values()
+    assert "paired for a dialogue" in thread.messages[0].text
+    assert "Looking for: a dialogue." in ok(await chat.command("bob", "/dialogue status"))
