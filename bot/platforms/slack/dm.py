@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     Option,
     SectionBlock,
     StaticMultiSelectElement,
@@ -110,6 +111,17 @@ def step_blocks(view: SignupView, step: str) -> tuple[str, list[Block]]:
             )
         rows.append(ActionsBlock(elements=[_next(step)]))
         return text, rows
+    if step == "looking_for":
+        text = f"{signup.LOOKING_FOR_QUESTION} Tick any."
+        element = CheckboxesElement(
+            action_id="dm:looking",
+            options=signup.options(signup.LOOKING_FOR),
+            initial_options=[
+                Option(value=v, label=lbl) for v, lbl in signup.LOOKING_FOR if v in form.looking_for
+            ]
+            or None,
+        )
+        return text, [SectionBlock(text=text), ActionsBlock(elements=[element, _next(step)])]
     if step == "availability":
         text = (
             f"Your timezone is {form.timezone}. When are you free each week for live "
@@ -204,6 +216,9 @@ class DmSignup:
         if kind == "topics":
             chosen = [o["value"] for o in action.get("selected_options") or []]
             await self._save(client, actor, channel, {"topics": chosen}, quiet=True)
+        elif kind == "looking":
+            chosen = [o["value"] for o in action.get("selected_options") or []]
+            await self._save(client, actor, channel, {"looking_for": chosen}, quiet=True)
         elif kind == "stance":
             value = (action.get("selected_option") or {}).get("value")
             stance = None if value in (None, "skip") else int(value)

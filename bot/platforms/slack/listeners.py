@@ -348,9 +348,13 @@ class Listeners:
             "format": signup.value_of(state, "format") or "either",
             "notes": signup.value_of(state, "notes") or "",
         }
+        looking_for = signup.value_of(state, "looking_for")
+        if looking_for:  # unticked: what the member's form says
+            values["looking_for"] = looking_for
         reply = await self.commands.press(actor, view["private_metadata"], values)
         if not reply.ok:
-            block = reply.field if reply.field in ("topics", "format", "notes") else "notes"
+            fields = ("topics", "format", "looking_for", "notes")
+            block = reply.field if reply.field in fields else "notes"
             await ack(response_action="errors", errors={block: reply.text[:300]})
             return
         await ack(response_action="clear")
@@ -429,6 +433,7 @@ def intake_modal(custom_id: str, topics: tuple[TopicView, ...]) -> View:
                 initial_option=signup.initial(INTAKE_FORMATS, "either"),
             ),
         ),
+        signup.looking_for_block((), optional=True),
         InputBlock(
             block_id="notes",
             label="Anything your partner should know",

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     ContextBlock,
     InputBlock,
     Option,
@@ -28,7 +29,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.curation import ClaimView, TopicView
-from bot.core.forms import FormView
+from bot.core.forms import LOOKING_FOR_LABELS, LOOKING_FOR_QUESTION, FormView
 from bot.storage.models import ABOUT_MAX_CHARS, MAX_TOPICS_PER_FORM, NOTES_MAX_CHARS
 
 CALLBACK = "signup"
@@ -50,6 +51,23 @@ APPETITES = (
 )
 PARTICIPATION = (("every", "Every round"), ("once", "One round only"))
 PUBLISH = (("yes", "Yes, if my partner agrees"), ("no", "No"))
+LOOKING_FOR = tuple(LOOKING_FOR_LABELS.items())
+
+
+def looking_for_block(chosen: Sequence[str], *, optional: bool = False) -> InputBlock:
+    return InputBlock(
+        block_id="looking_for",
+        label=LOOKING_FOR_QUESTION,
+        optional=optional,
+        element=CheckboxesElement(
+            action_id=ACTION,
+            options=options(LOOKING_FOR),
+            initial_options=[Option(value=v, label=lbl) for v, lbl in LOOKING_FOR if v in chosen]
+            or None,
+        ),
+    )
+
+
 # Which block shows an error the core reports for a field.
 FIELD_BLOCKS = {"format_sync": "sync", "format_async": "async", "weights": "about"}
 _WINDOW = re.compile(
@@ -169,6 +187,7 @@ def about_page(
             availability_text(form),
             hint="e.g. mon 18:00-21:00, sat 10:00-12:00 (in your timezone)",
         ),
+        looking_for_block(form.looking_for),
         _radios("appetite", "How much disagreement you want", APPETITES, form.appetite),
         _text(
             "about",
@@ -311,6 +330,8 @@ def answers(
         suggested = value_of(state, "suggested_topics")
         if suggested:
             out["suggested_topics"] = [s.strip() for s in suggested.split(",") if s.strip()]
+        if "looking_for" in state:
+            out["looking_for"] = value_of(state, "looking_for") or []
         for key in ("sync", "async", "appetite", "participation"):
             value = value_of(state, key)
             if value is not None:

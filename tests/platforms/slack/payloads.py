@@ -145,6 +145,10 @@ def select_value(value: str | None) -> dict[str, Any]:
     return {"value": {"type": "static_select", "selected_option": option}}
 
 
+def checkbox_value(values: list[str]) -> dict[str, Any]:
+    return {"value": {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}}
+
+
 def multi_value(values: list[str]) -> dict[str, Any]:
     return {
         "value": {

@@ -83,7 +83,16 @@ async def test_dm_signup_asks_step_by_step_and_resumes_after_a_restart(
     workspace.slack = build(core, settings, retry_interval=NO_WAIT)
     assert "free each week" in await say(workspace, "hello")
     assert "I could not read" in await say(workspace, "whenever")
-    assert "disagreement" in await say(workspace, "mon 18:00-21:00")
+    assert "looking for" in await say(workspace, "mon 18:00-21:00")
+    await press(
+        workspace,
+        {
+            "action_id": "dm:looking",
+            "type": "checkboxes",
+            "selected_options": [{"value": "interview_them"}],
+        },
+    )
+    assert "disagreement" in await press(workspace, {"action_id": "dm:next:looking_for"})
     assert "talk about" in await press(workspace, {"action_id": "dm:choose:appetite:seek"})
     assert "publish" in await say(workspace, "Agent foundations & evals")
     assert "every round" in await press(workspace, {"action_id": "dm:choose:publish:yes"})
@@ -96,4 +105,4 @@ async def test_dm_signup_asks_step_by_step_and_resumes_after_a_restart(
     assert form.topics == ("ai-timelines",) and form.stances == {seeded.claims[0]: -2}
     assert form.format_sync == "great" and form.about == "Agent foundations & evals"
     assert [(w.day, w.start, w.end) for w in form.availability] == [("mon", "18:00", "21:00")]
-    assert form.publish_ok is True
+    assert form.publish_ok is True and form.looking_for == ("interview_them",)

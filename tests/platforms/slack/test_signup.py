@@ -28,6 +28,7 @@ def page_zero_values(**overrides: Any) -> dict[str, Any]:
         "async": payloads.radio_value("okay"),
         "timezone": payloads.text_value("Europe/Berlin"),
         "availability": payloads.text_value("mon 18:00-21:00, sat 10-12"),
+        "looking_for": payloads.checkbox_value(["dialogue", "interview_me"]),
         "appetite": payloads.radio_value("seek"),
         "about": payloads.text_value("Evals <!channel> & theory"),
         "private_notes": payloads.text_value(None),
@@ -93,6 +94,7 @@ async def test_slash_signup_opens_the_modal_and_each_page_is_stored(workspace: W
     assert done.status == "complete"
     assert done.stances == {**dict.fromkeys(seeded.claims[:4], 2), seeded.claims[5]: -2}
     assert done.about == "Evals <!channel> & theory"  # stored as written, escaped on display
+    assert done.looking_for == ("dialogue", "interview_me")
     # The member is told, in their DM with the app.
     posted = await workspace.fake.wait_calls("chat.postMessage")
     assert "in the pool" in posted[-1].args["text"]

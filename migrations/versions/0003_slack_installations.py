@@ -1,8 +1,8 @@
 """slack: slack_sdk installation, bot and OAuth-state tables; deliveries already handled;
 a community's moderator user group
 
-Revision ID: 0005
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01 21:29:06.611003
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 
 
-revision: str = '0005'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
