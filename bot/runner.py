@@ -16,7 +16,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.storage.database import Database
 
@@ -96,7 +96,10 @@ async def serve(
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for (name, _), result in zip(services, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                log.error("%s stopped with an error", name, exc_info=result)
+                if not isinstance(result, ConfigError):
+                    # A bug: the whole traceback. A refused token or an unreachable API is a
+                    # ConfigError whose message the CLI prints on its own, without one.
+                    log.error("%s stopped with an error", name, exc_info=result)
                 raise result
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import runner
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.core.app import Core
 
 EVENTS: list[str] = []
@@ -32,7 +32,11 @@ async def stops_everything(core: Core, settings: object, stop: asyncio.Event) ->
 
 
 async def fails(core: Core, settings: object, stop: asyncio.Event) -> None:
-    raise RuntimeError("gateway refused the token")
+    raise RuntimeError("a bug in an adapter")
+
+
+async def refused(core: Core, settings: object, stop: asyncio.Event) -> None:
+    raise ConfigError("DISCORD_TOKEN: Discord refused the token (401).")
 
 
 def spec(function: str) -> runner.ServiceSpec:
@@ -71,10 +75,22 @@ async def test_a_service_that_ends_stops_the_others(settings: object) -> None:
     assert "stopper ran" in EVENTS and EVENTS.count("waiting stopped") == 2
 
 
-async def test_a_failing_service_stops_the_others_and_is_raised(settings: object) -> None:
-    with pytest.raises(RuntimeError, match="refused the token"):
+async def test_a_failing_service_stops_the_others_and_is_raised(
+    settings: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(RuntimeError, match="a bug in an adapter"):
         await runner.serve(settings, [spec("waits_for_stop"), spec("fails")])
     assert EVENTS.count("waiting stopped") == 2
+    assert "fails stopped with an error" in caplog.text  # a bug keeps its traceback
+
+
+async def test_a_refused_credential_is_raised_for_the_cli_without_a_traceback(
+    settings: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ConfigError, match="refused the token"):
+        await runner.serve(settings, [spec("waits_for_stop"), spec("refused")])
+    assert EVENTS.count("waiting stopped") == 2
+    assert "stopped with an error" not in caplog.text
 
 
 async def test_a_platform_this_version_lacks_is_named(settings: object) -> None:
