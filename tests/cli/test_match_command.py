@@ -244,8 +244,8 @@ def test_missing_file(tmp_path: Path) -> None:
     assert_bad_input(match(tmp_path / "nope.csv"), "no such file")
 
 
-def test_output_must_be_csv_or_json(couples_csv: Path, tmp_path: Path) -> None:
-    assert_bad_input(match(couples_csv, "-o", tmp_path / "out.xlsx"), ".csv or .json")
+def test_output_must_be_csv_json_or_md(couples_csv: Path, tmp_path: Path) -> None:
+    assert_bad_input(match(couples_csv, "-o", tmp_path / "out.xlsx"), ".csv, .json or .md")
 
 
 def test_output_directory_must_exist(couples_csv: Path, tmp_path: Path) -> None:
