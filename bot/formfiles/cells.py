@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = [
     "SCALES",
+    "list_separators",
     "parse_appetite",
     "parse_availability",
     "parse_day",
@@ -69,7 +70,6 @@ SKIP_WORDS = frozenset(
     }
 )
 _MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "—": "-"})
-_LIST_SEPARATORS = re.compile(r"[;,\n]")
 
 
 def words(cell: str) -> str:
@@ -77,13 +77,33 @@ def words(cell: str) -> str:
     return " ".join(cell.strip().lower().replace("’", "'").split())
 
 
-def split_list(cell: str) -> list[str]:
-    """Items of a multiple-choice cell.
+def list_separators(column: Iterable[str], layout: str = "") -> str:
+    """The separators of a form's multiple-choice column: ";" alone for Microsoft Forms
+    or when any cell has one, else ",".
 
     Google Forms and Typeform join choices with ", ", Microsoft Forms with ";" (and a
-    trailing ";"), our own layout with "; ".
+    trailing ";"): there a comma belongs to the option ("Written, in a document").
     """
-    return [item.strip() for item in _LIST_SEPARATORS.split(cell) if item.strip()]
+    semicolons = layout == "Microsoft Forms" or any(";" in cell for cell in column)
+    return ";\n" if semicolons else ",\n"
+
+
+def split_list(cell: str, separators: str = ";,\n") -> list[str]:
+    """Items of a multiple-choice cell; our own layout accepts ";" and "," alike."""
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in cell:
+        # An option such as "Async (text, over a few days)" keeps its comma.
+        depth += (char in "([") - (char in ")]")
+        if depth <= 0 and char in separators:
+            items.append("".join(current))
+            current = []
+            depth = 0
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
 
 
 def topic_id(label: str) -> str:
@@ -207,12 +227,12 @@ def format_side(item: str) -> str | None:
     return None
 
 
-def parse_format_answer(cell: str) -> dict[str, str]:
+def parse_format_answer(cell: str, separators: str = ";,\n") -> dict[str, str]:
     """A "how would you like to talk?" answer (one choice or several) as the engine's
     format: each chosen format great, the other okay, or no when a choice says "only"."""
     chosen: set[str] = set()
     only = False
-    for item in split_list(cell):
+    for item in split_list(cell, separators):
         side = format_side(item)
         if side is None:
             raise ValueError(
@@ -231,10 +251,10 @@ _LOOKING_FOR = (
 )
 
 
-def parse_looking_for(cell: str) -> list[str]:
+def parse_looking_for(cell: str, separators: str = ";,\n") -> list[str]:
     """What a member wants from a conversation, as the engine's ``looking_for`` values."""
     found: list[str] = []
-    for item in split_list(cell):
+    for item in split_list(cell, separators):
         value = words(item)
         kind = next((k for k, phrases in _LOOKING_FOR if any(p in value for p in phrases)), None)
         if kind is None:
@@ -324,6 +344,8 @@ SLOTS = {
     "evenings": ("17:00", "21:00"),
     "night": ("21:00", "24:00"),
     "nights": ("21:00", "24:00"),
+    # A day with no time ("Weekends") means its waking hours.
+    "day": ("09:00", "21:00"),
 }
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 
@@ -355,6 +377,14 @@ def parse_day(word: str) -> int:
     if value not in _DAY_NAMES:
         raise ValueError(f'expected a day such as mon or monday, got "{word.strip()}"')
     return _DAY_NAMES[value]
+
+
+def _is_days(text: str) -> bool:
+    try:
+        parse_days(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _spans(text: str, entry: str, *, strict: bool) -> list[tuple[str, str]]:
@@ -401,6 +431,8 @@ def parse_availability(
                     days, span_text = parse_days(match["days"]), match["span"]
                 elif slot_match and words(slot_match["slot"]) in SLOTS:
                     days, span_text = parse_days(slot_match["days"]), slot_match["slot"]
+                elif not strict and _is_days(part):
+                    days, span_text = parse_days(part), "day"
                 elif days is None or not part[:1].isdigit():
                     raise ValueError(
                         f'expected windows such as "mon 18:00-21:00; wed 09:00-12:00", got "{part}"'

@@ -363,21 +363,21 @@ def _is_free_text(values: Sequence[str]) -> bool:
     return long >= max(1, len(values) // 3) and distinct > 0.7
 
 
-def _choice_items(values: Sequence[str]) -> Counter[str]:
-    return Counter(item for v in values for item in cells.split_list(v))
+def _choice_items(values: Sequence[str], sep: str) -> Counter[str]:
+    return Counter(item for v in values for item in cells.split_list(v, sep))
 
 
-def _looks_multiple_choice(values: Sequence[str]) -> bool:
+def _looks_multiple_choice(values: Sequence[str], sep: str) -> bool:
     if not values or _is_free_text(values):
         return False
-    items = _choice_items(values)
-    several = any(len(cells.split_list(v)) > 1 for v in values)
+    items = _choice_items(values, sep)
+    several = any(len(cells.split_list(v, sep)) > 1 for v in values)
     repeated = sum(items.values()) > len(items)
     return several and repeated and len(items) <= 40
 
 
-def _names_people(values: Sequence[str], people: set[str]) -> bool:
-    items = [cells.words(i) for i in _choice_items(values)]
+def _names_people(values: Sequence[str], people: set[str], sep: str) -> bool:
+    items = [cells.words(i) for i in _choice_items(values, sep)]
     if not items or not people:
         return False
     return sum(i in people or i.split(" ")[0] in people for i in items) * 2 >= len(items)
@@ -421,7 +421,8 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
     people = _people(table, rules)
     for index, header in enumerate(table.header):
         if index not in rules:
-            rules[index] = _by_values(index, header, values[index], people)
+            sep = cells.list_separators(values[index], layout)
+            rules[index] = _by_values(index, header, values[index], people, sep)
 
     _settle_topics(rules)
     _number_claims(rules)
@@ -454,7 +455,9 @@ def _by_header(index: int, header: str, key: str, values: list[str], layout: str
                 continue
         if kind in ("format", "disagreement", "availability", "timezone") and values:
             parse = {
-                "format": cells.parse_format_answer,
+                "format": lambda v: cells.parse_format_answer(
+                    v, cells.list_separators(values, layout)
+                ),
                 "disagreement": lambda v: cells.parse_appetite(v, strict=False),
                 "availability": lambda v: cells.parse_availability(v, strict=False),
                 "timezone": lambda v: cells.parse_timezone(v, strict=False),
@@ -574,7 +577,7 @@ def _people(table: Table, rules: dict[int, Rule]) -> set[str]:
     return people
 
 
-def _by_values(index: int, header: str, values: list[str], people: set[str]) -> Rule:
+def _by_values(index: int, header: str, values: list[str], people: set[str], sep: str) -> Rule:
     if not values:
         return _unplaced(index, header, "nobody answered it")
     if all(_EMAIL.match(v) for v in values):
@@ -599,7 +602,7 @@ def _by_values(index: int, header: str, values: list[str], people: set[str]) -> 
         )
     if _parses(values, lambda v: cells.parse_timezone(v, strict=True)):
         return Rule(index, header, "timezone", "every answer is a timezone name")
-    if _names_people(values, people):
+    if _names_people(values, people, sep):
         return Rule(
             index,
             header,
@@ -609,13 +612,13 @@ def _by_values(index: int, header: str, values: list[str], people: set[str]) -> 
             ambiguous=True,
             candidates=("wants", "blocks"),
         )
-    if _parses(values, cells.parse_format_answer) and all(
-        cells.format_side(i) for v in values for i in cells.split_list(v)
+    if _parses(values, lambda v: cells.parse_format_answer(v, sep)) and all(
+        cells.format_side(i) for v in values for i in cells.split_list(v, sep)
     ):
         return Rule(index, header, "format", "every answer names a format (live, async, either)")
     if _is_free_text(values):
         return Rule(index, header, "ignore", "free text (long, mostly different answers)")
-    if _looks_multiple_choice(values):
+    if _looks_multiple_choice(values, sep):
         return Rule(
             index,
             header,

@@ -80,6 +80,13 @@ class _Builder:
         self.topics: dict[str, None] = dict.fromkeys(self.fixed_topics or [])
         self.topic_names: dict[str, str] = {}
         self.notes: list[str] = []
+        # Per column: which characters join the choices of one answer.
+        self.separators = {
+            r.index: ";,\n"
+            if r.strict
+            else cells.list_separators(table.column(r.index), guess.layout)
+            for r in self.rules
+        }
         kinds = {r.kind for r in self.rules}
         self.id_kind = next((k for k in _ID_KINDS if k in kinds), None)
         if self.id_kind is None:
@@ -213,7 +220,7 @@ class _Builder:
                 elif kind == "about":
                     about.append(" ".join(text.split()))
                 elif kind == "topics":
-                    topics.extend(self._topics(rule, text))
+                    topics.extend(self._topics(rule, text, self.separators[rule.index]))
                 elif kind in ("sync", "async"):
                     formats[kind] = cells.parse_level(cell, strict=rule.strict)
                 elif kind == "format":
@@ -222,7 +229,7 @@ class _Builder:
                             side = cells.format_side(rule.choice) or "both"
                             chosen_formats |= {"sync", "async"} if side == "both" else {side}
                     else:
-                        formats |= cells.parse_format_answer(cell)
+                        formats |= cells.parse_format_answer(cell, self.separators[rule.index])
                 elif kind == "timezone":
                     data["timezone"] = cells.parse_timezone(cell, strict=rule.strict)
                 elif kind == "availability":
@@ -231,7 +238,8 @@ class _Builder:
                     data["disagreement"] = cells.parse_appetite(cell, strict=rule.strict)
                 elif kind in ("wants", "blocks"):
                     refs = wants if kind == "wants" else blocks
-                    refs.extend((rule.header, item) for item in cells.split_list(cell))
+                    items = cells.split_list(cell, self.separators[rule.index])
+                    refs.extend((rule.header, item) for item in items)
                 elif kind == "priority":
                     data["priority"] = cells.parse_priority(cell)
                 elif kind == "paused":
@@ -239,7 +247,7 @@ class _Builder:
                 elif kind == "history":
                     history.extend((rule.header, o, n) for o, n in cells.parse_history(cell))
                 elif kind == "looking_for":
-                    looking_for.extend(cells.parse_looking_for(cell))
+                    looking_for.extend(cells.parse_looking_for(cell, self.separators[rule.index]))
                 else:  # pragma: no cover - KINDS and this method must agree
                     raise AssertionError(f"unhandled kind {kind}")
             except ValueError as exc:
@@ -286,11 +294,11 @@ class _Builder:
             )
         return value
 
-    def _topics(self, rule: Rule, text: str) -> list[str]:
+    def _topics(self, rule: Rule, text: str, separators: str) -> list[str]:
         if rule.choice is not None:
             labels = [rule.choice] if _ticked(text) else []
         else:
-            labels = cells.split_list(text)
+            labels = cells.split_list(text, separators)
         chosen: list[str] = []
         for label in labels:
             topic = cells.topic_id(label)
