@@ -606,7 +606,9 @@ def _by_values(index: int, header: str, values: list[str], people: set[str], sep
         return Rule(
             index,
             header,
-            "wants",
+            # Left out until the organiser says: a guessed "wants" that was meant as
+            # "blocks" would pair exactly the people who asked not to be.
+            "ignore",
             "the answers name other respondents, but the header does not say whether "
             "they want or avoid them",
             ambiguous=True,
@@ -631,7 +633,7 @@ def _by_values(index: int, header: str, values: list[str], people: set[str], sep
 
 
 def _unplaced(index: int, header: str, why: str) -> Rule:
-    return Rule(index, header, "ignore", why, ambiguous=True, candidates=tuple(KINDS))
+    return Rule(index, header, "ignore", why, ambiguous=True)
 
 
 def _settle_topics(rules: dict[int, Rule]) -> None:

@@ -141,9 +141,12 @@ def mapping_text(guess: Guess, *, source: str, mapping_path: str) -> str:
     ]
     for rule in guess.rules:
         if rule.ambiguous:
-            others = ", ".join(c for c in rule.candidates if c != rule.kind) or "ignore"
+            others = ", ".join(c for c in rule.candidates if c != rule.kind)
             lines.append(f"# CHECK THIS ONE: {rule.why}.")
-            lines.append(f"# It is set to {rule.kind!r}; it could also be: {others}.")
+            if others:
+                lines.append(f"# It is set to {rule.kind!r}; it could be: {others}.")
+            else:
+                lines.append(f"# It is set to {rule.kind!r}; give it a kind above to use it.")
         else:
             lines.append(f"# {rule.why}")
         lines.append("[[column]]")
@@ -160,7 +163,7 @@ def mapping_text(guess: Guess, *, source: str, mapping_path: str) -> str:
         if rule.day is not None:
             lines.append(f"day = {_string(rule.day)}")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 _ESCAPES = {
