@@ -251,9 +251,10 @@ def _describe(rule: Any) -> str:
 def _print_mapping(console: Console, guess: Guess, mapping: str | None) -> None:
     """One line per column: what it was read as, and the rule that decided it."""
     source = f"mapping {mapping} and guessing" if mapping else "guessing"
+    title = f"{guess.layout} export; by {source}"
     if guess.layout == "matchmaker":
-        source = "matchmaker's own layout"
-    console.print(Text(f"Columns ({guess.layout} export; by {source}):"), soft_wrap=True)
+        title = "matchmaker's own layout"
+    console.print(Text(f"Columns ({title}):"), soft_wrap=True)
     for rule in guess.rules:
         console.print(
             Text(f'  "{_shorten(rule.header, 70)}" -> {_describe(rule)}  ({rule.why})'),

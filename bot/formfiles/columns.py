@@ -332,16 +332,27 @@ def _parses(values: Sequence[str], parse: Callable[[str], object]) -> bool:
     return True
 
 
-def _stance_scale(values: Sequence[str]) -> tuple[str | None, bool] | None:
-    """(scale, sure) when every answer is a stance; None when some answer is not one."""
+def _stance_scale(
+    values: Sequence[str], *, tolerant: bool = False
+) -> tuple[str | None, bool] | None:
+    """(scale, sure) when every answer is a stance; None when some answer is not one.
+
+    ``tolerant``: three answers in four are enough, so that one mistyped answer in a
+    column of Likert words is reported as a bad cell rather than making the column
+    unplaceable.
+    """
     numbers: list[float] = []
+    odd = 0
     for value in values:
         if cells.is_stance_word(value):
             continue
         number = cells.stance_number(value)
         if number is None or not number.is_integer():
-            return None
+            odd += 1
+            continue
         numbers.append(number)
+    if odd and not (tolerant and len(values) >= 4 and odd * 4 <= len(values)):
+        return None
     if not numbers:
         return None, True
     low, high = min(numbers), max(numbers)
@@ -541,7 +552,7 @@ def _grids(table: Table, values: dict[int, list[str]], rules: dict[int, Rule]) -
                 )
             continue
         for i, row in members:
-            scale = _stance_scale(values[i]) if values[i] else (None, True)
+            scale = _stance_scale(values[i], tolerant=True) if values[i] else (None, True)
             if scale is None:
                 rules[i] = _unplaced(i, table.header[i], f'a grid row of "{question}"')
                 continue
@@ -582,13 +593,13 @@ def _by_values(index: int, header: str, values: list[str], people: set[str], sep
         return _unplaced(index, header, "nobody answered it")
     if all(_EMAIL.match(v) for v in values):
         return Rule(index, header, "email", "every answer is an e-mail address")
-    scale = _stance_scale(values)
+    scale = _stance_scale(values, tolerant=True)
     if scale is not None:
-        words = all(cells.is_stance_word(v) for v in values)
+        numeric = any(cells.stance_number(v) is not None for v in values)
         why = (
-            "every answer is an agree–disagree word"
-            if words
-            else f"every answer is a number on a {scale[0]} scale"
+            f"the answers are numbers on a {scale[0]} scale"
+            if numeric
+            else "the answers are agree–disagree words"
         )
         return Rule(
             index,
