@@ -442,6 +442,9 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
 
 
 def _by_header(index: int, header: str, key: str, values: list[str], layout: str) -> Rule | None:
+    if values and all(cells.words(v) == "anonymous" for v in values):
+        # Microsoft Forms writes "anonymous" in Email and Name when it records neither.
+        return Rule(index, header, "ignore", "every answer is 'anonymous': not recorded")
     if key in _TOOL_COLUMNS and not (key == "id" and layout == "a form"):
         kind, what = _TOOL_COLUMNS[key]
         return Rule(index, header, kind, f"header: {what}")
@@ -462,7 +465,9 @@ def _by_header(index: int, header: str, key: str, values: list[str], layout: str
             # "What would you like to talk about?" is a choice or free text by its answers.
             if _is_free_text(values):
                 return Rule(index, header, "about", f"{why}, answered in free text")
-            if kind == "about":
+            if kind == "about" and _looks_multiple_choice(
+                values, cells.list_separators(values, layout)
+            ):
                 continue
         if kind in ("format", "disagreement", "availability", "timezone") and values:
             parse = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.core.intro import IntroPerson, dialogue_intro, unmatched_reason
@@ -33,12 +33,14 @@ def intros_markdown(
     """The intros file for ``report`` (the engine's output document) of ``form``.
 
     ``now`` fixes which UTC offset a timezone has (summer or winter time) when the
-    overlapping times are shown in UTC, as the bot does on the day it opens a dialogue.
+    overlapping times are shown in UTC; by default the engine's own reference date
+    (``config.reference_date``), so the times shown are the overlap the engine scored.
     """
     # Imported here: the pool module brings SQLAlchemy, which only this output needs.
     from bot.core.pool import availability_overlap
 
-    now = now or datetime.now(UTC)
+    if now is None:
+        now = _reference_time(form.document)
     document = form.document
     claims = document.get("claims") or {}
     people = {p["id"]: p for p in document.get("participants") or []}
@@ -113,3 +115,14 @@ def intros_markdown(
 
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _reference_time(document: Mapping[str, Any]) -> datetime:
+    from matching.model import DEFAULT_REFERENCE_DATE
+
+    config = document.get("config") or {}
+    day = DEFAULT_REFERENCE_DATE
+    raw = config.get("reference_date") if isinstance(config, Mapping) else None
+    if isinstance(raw, str):
+        day = date.fromisoformat(raw)  # the engine has validated it already
+    return datetime.combine(day, time(12), tzinfo=UTC)

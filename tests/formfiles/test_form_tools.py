@@ -147,9 +147,12 @@ def test_intros_are_the_bots_opening_message(tmp_path: Path) -> None:
         lines[4] == "**Welcome, Alice Smith and Bob Jones!** You have been paired for a dialogue."
     )
     assert "**Format:** live (sync): find a 1–3 h block and talk live" in lines
-    # Weekday evenings in Berlin and afternoons in New York overlap on weekdays (UTC).
-    overlap = next(line for line in lines if line.startswith("**You are both available (UTC):**"))
-    assert overlap.count("–") == 5 and "Mon " in overlap and "Sat" not in overlap
+    # Weekday evenings in Berlin (17-21, UTC+1 on the engine's winter reference date) and
+    # afternoons in New York (12-17, UTC-5) overlap 17-20 UTC; Bob's Saturday morning not.
+    assert (
+        "**You are both available (UTC):** Mon 17:00–20:00, Tue 17:00–20:00, Wed 17:00–20:00, "
+        "Thu 17:00–20:00, Fri 17:00–20:00"
+    ) in lines
     assert lines[-1].startswith("**To start:** On “Transformative AI arrives before 2035”")
 
 

@@ -304,3 +304,40 @@ def test_mapping_mistakes(tmp_path: Path, toml: str, message: str) -> None:
         read_form_file(form(["Email"], ["a@x.org"]), mapping=mapping)
     assert message in str(caught.value)
     assert caught.value.source == str(mapping)
+
+
+def test_short_intro_answers_are_still_the_intro_text() -> None:
+    text = form(["Email", "Tell us about yourself"], ["a@x.org", "Engineer"], ["b@x.org", "Poet"])
+    form_file = read_form_file(text)
+    assert form_file.contacts["a@x.org"].about == "Engineer"
+
+
+def test_microsoft_forms_anonymous_columns_are_not_ids() -> None:
+    text = form(
+        ["ID", "Start time", "Completion time", "Email", "Name", "Your name"],
+        ["1", "3/4/24 9:12:40", "3/4/24 9:15:02", "anonymous", "anonymous", "Ann"],
+        ["2", "3/4/24 9:13:40", "3/4/24 9:16:02", "anonymous", "anonymous", "Ben"],
+    )
+    form_file = read_form_file(text)
+    assert [p["id"] for p in form_file.document["participants"]] == ["Ann", "Ben"]
+
+
+def test_write_mapping_saves_the_mapping_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.match_command import main
+
+    source = tmp_path / "form.csv"
+    source.write_text(
+        form(["Email", "Which topics?"], ["a@x.org", "Ethics"], ["b@x.org", "Ethics"])
+    )
+    saved = tmp_path / "saved.toml"
+    assert main([str(source), "--write-mapping", str(saved)]) == 0
+    assert f"Wrote the mapping to {saved}" in capsys.readouterr().out
+    columns = tomllib.loads(saved.read_text(encoding="utf-8"))["column"]
+    assert [(c["header"], c["kind"]) for c in columns] == [
+        ("Email", "email"),
+        ("Which topics?", "topics"),
+    ]
+    assert main([str(source), "--mapping", str(saved)]) == 0
+    assert '"Which topics?" -> topics  (from the mapping file)' in capsys.readouterr().out
