@@ -226,7 +226,9 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     report = result.to_dict()
     claims = document.get("claims") or {}
-    _print_report(out, report, claims, size=size, elapsed=elapsed, limit=args.limit)
+    _print_report(
+        out, report, claims, size=size, elapsed=elapsed, limit=args.limit, names=_names(form)
+    )
     if output is not None:
         try:
             _write_output(output, report, form, source=Path(args.file).name)
@@ -234,6 +236,15 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
             raise _BadInput(f"cannot write {output}: {exc.strerror}") from None
         out.print(Text(f"Wrote {output}"))
     return EXIT_OK
+
+
+def _names(form: FormFile) -> dict[str, str]:
+    """What the terminal calls people: their names when every name is given and unique
+    (ids are e-mail addresses in most form exports), else their ids."""
+    names = {pid: contact.name for pid, contact in form.contacts.items()}
+    if not names or not all(names.values()) or len(set(names.values())) < len(names):
+        return {}
+    return names
 
 
 def _describe(rule: Any) -> str:
@@ -361,10 +372,15 @@ def _print_report(
     size: int,
     elapsed: float,
     limit: int,
+    names: dict[str, str] | None = None,
 ) -> None:
     pairs = report.get("pairs", [])
     unmatched = report.get("unmatched", [])
     shown = pairs if limit == 0 else pairs[:limit]
+    names = names or {}
+
+    def label(member: str) -> str:
+        return names.get(member, member)
 
     table = Table(title=f"Pairs ({len(pairs):,})", show_lines=True)
     table.add_column("#", justify="right")
@@ -379,10 +395,10 @@ def _print_report(
         # may contain "[...]" that rich would otherwise read as styling.
         table.add_row(
             Text(str(number)),
-            Text(" + ".join(pair["members"])),
+            Text(" + ".join(label(m) for m in pair["members"])),
             Text(f"{pair['score']:.2f}"),
             Text(", ".join(pair.get("shared_topics", [])) or "–"),
-            Text(_disagreements_text(pair, claims) or "–"),
+            Text(_disagreements_text(pair, claims, label) or "–"),
             Text(str(pair.get("format") or "–")),
             Text("yes" if pair.get("mutual_want") else ""),
         )
@@ -397,7 +413,7 @@ def _print_report(
         waiting.add_column("member")
         waiting.add_column("reason")
         for entry in unmatched if limit == 0 else unmatched[:limit]:
-            waiting.add_row(Text(str(entry["id"])), Text(str(entry.get("reason", ""))))
+            waiting.add_row(Text(label(str(entry["id"]))), Text(str(entry.get("reason", ""))))
         console.print(waiting)
         if limit and len(unmatched) > limit:
             console.print(Text(f"… {len(unmatched) - limit:,} more unmatched not shown"))
@@ -416,12 +432,17 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _disagreements_text(pair: dict[str, Any], claims: dict[str, Any], top: int = 3) -> str:
+def _disagreements_text(
+    pair: dict[str, Any],
+    claims: dict[str, Any],
+    name: Callable[[str], str] = str,
+    top: int = 3,
+) -> str:
     lines = []
     for item in pair.get("disagreements", [])[:top]:
         claim = item.get("claim")
         text = (claims.get(claim) or {}).get("text") if isinstance(claims, dict) else None
-        stances = ", ".join(f"{m} {_signed(v)}" for m, v in item.get("stances", {}).items())
+        stances = ", ".join(f"{name(m)} {_signed(v)}" for m, v in item.get("stances", {}).items())
         label = f"{claim} {_shorten(text)}" if text and text != claim else str(claim)
         lines.append(f"{label}: {stances}")
     return "\n".join(lines)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.match_process import match
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # The same five people (Carol answered twice) in every tool's shape: Alice and Bob want
@@ -24,16 +23,6 @@ PAIRS = {
     frozenset({"alice@example.org", "bob@example.org"}),
     frozenset({"carol@example.org", "erin@example.org"}),
 }
-
-
-def match(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.match_command", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def fixture(name: str, tmp_path: Path) -> Path:
@@ -114,6 +103,7 @@ def test_each_tools_export_is_paired_with_its_mapping_printed(name: str, tmp_pat
         "Note: carol@example.org answered 2 times (lines 3, 7); kept line 7, the latest"
         in result.stdout
     )
+    assert "Alice Smith + Bob Jones" in result.stdout, "the terminal shows names"
 
     text = intros.read_text(encoding="utf-8")
     sections = text.split("\n## ")
