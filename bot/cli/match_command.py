@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.formfiles import AmbiguousColumns, FormFile, FormFileError, Guess, read_form_file
-from bot.formfiles.mapping import mapping_text
+from bot.formfiles.mapping import column_tables, mapping_text
 
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "build_parser", "main", "run"]
 
@@ -289,6 +289,15 @@ def _write_mapping(args: argparse.Namespace, guess: Guess, path: Path) -> None:
 def _propose_mapping(args: argparse.Namespace, guess: Guess) -> int:
     """Columns it cannot place: write the proposed mapping, say how to go on, exit 3."""
     path = Path(args.write_mapping) if getattr(args, "write_mapping", None) else None
+    if path is None and getattr(args, "mapping", None):
+        # The organiser's mapping lacks columns guessing cannot place: show what to add.
+        print(
+            f"matchmaker match: {args.file}: these columns are not in {args.mapping} and "
+            f"cannot be guessed; add them to it (set each kind), then rerun:\n",
+            file=sys.stderr,
+        )
+        print(column_tables(guess.ambiguous), file=sys.stderr)
+        return EXIT_NEEDS_MAPPING
     if path is None:
         path = _default_mapping_path(args)
         if path.exists():

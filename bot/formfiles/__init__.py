@@ -59,6 +59,8 @@ def read_form_file(
     if kind is None:
         kind = _guess_kind(text, suffix)
     if kind == "json":
+        if mapping is not None:
+            raise FormFileError("a column mapping applies to CSV files, not to JSON documents")
         return load_json(text)
     if kind != "csv":
         raise ValueError(f"kind must be 'csv' or 'json', not {kind!r}")

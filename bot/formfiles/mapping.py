@@ -22,7 +22,7 @@ from bot.formfiles.columns import KINDS, Guess, Rule, header_key
 from bot.formfiles.errors import FormFileError
 from bot.formfiles.table import Table
 
-__all__ = ["mapping_text", "read_mapping", "rules_from_mapping"]
+__all__ = ["column_tables", "mapping_text", "read_mapping", "rules_from_mapping"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _KEYS = {"header", "kind", "claim", "text", "topics", "scale", "choice", "day"}
@@ -139,7 +139,13 @@ def mapping_text(guess: Guess, *, source: str, mapping_path: str) -> str:
         '# scale ("-2..2", "1-5" or "0-10") for answers given as numbers.',
         "",
     ]
-    for rule in guess.rules:
+    return "\n".join([*lines, column_tables(guess.rules)])
+
+
+def column_tables(rules: Iterable[Rule]) -> str:
+    """The ``[[column]]`` tables for ``rules``, each with its reason as a comment."""
+    lines: list[str] = []
+    for rule in rules:
         if rule.ambiguous:
             others = ", ".join(c for c in rule.candidates if c != rule.kind)
             lines.append(f"# CHECK THIS ONE: {rule.why}.")

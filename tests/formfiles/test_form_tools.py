@@ -294,3 +294,22 @@ def test_own_layout_writes_intros_with_ids_for_names(tmp_path: Path) -> None:
     assert "## 1. alice and bob\n\nTo: alice, bob\n" in text
     assert "• alice: Philosopher" in text
     assert "- carol: odd one out. The pool had an odd number" in text
+
+
+def test_columns_missing_from_a_given_mapping_are_shown_to_add(tmp_path: Path) -> None:
+    source = fixture("google_forms_ambiguous.csv", tmp_path)
+    assert match(source).returncode == 3
+    proposal = tmp_path / "google_forms_ambiguous.mapping.toml"
+    # The organiser's mapping forgot the two unclear columns.
+    text = proposal.read_text(encoding="utf-8")
+    for header in ("Pronouns", "People"):
+        start = text.index(f'header = "{header}"')
+        end = text.find("\n\n", start)
+        text = text[: text.rindex("[[column]]", 0, start)] + (text[end:] if end > 0 else "")
+    proposal.write_text(text, encoding="utf-8")
+    result = match(source, "--mapping", proposal)
+    assert result.returncode == 3
+    assert f"these columns are not in {proposal}" in result.stderr
+    assert '[[column]]\nheader = "Pronouns"\nkind = "ignore"' in result.stderr
+    assert '[[column]]\nheader = "People"\nkind = "ignore"' in result.stderr
+    assert proposal.read_text(encoding="utf-8") == text, "the organiser's file is untouched"
