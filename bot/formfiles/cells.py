@@ -295,14 +295,56 @@ def parse_priority(cell: str) -> int:
 _OFFSET = re.compile(r"^\(?(?:utc|gmt)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?\)?(?:\s.*)?$")
 
 
+# What people type in a free-text timezone question; the zone with the same clock,
+# summer time included (zoneinfo's own "EST" is fixed at UTC-5 all year).
+_ABBREVIATIONS = {
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "et": "America/New_York",
+    "bst": "Europe/London",
+    "cet": "Europe/Paris",
+    "cest": "Europe/Paris",
+    "eet": "Europe/Athens",
+    "eest": "Europe/Athens",
+    "jst": "Asia/Tokyo",
+    "aest": "Australia/Sydney",
+    "aedt": "Australia/Sydney",
+}
+
+
+def _zone_by_city(name: str) -> str | None:
+    """ "Berlin" or "new york" -> the one IANA zone named after that place."""
+    city = "/" + "_".join(words(name).split(" "))
+    found = [z for z in zoneinfo.available_timezones() if z.lower().endswith(city)]
+    return found[0] if len(found) == 1 else None
+
+
 def parse_timezone(cell: str, *, strict: bool = True) -> str:
-    """An IANA name; form answers may also say "UTC+1" or "(GMT+01:00) Berlin"."""
+    """An IANA name; form answers may also say "UTC+1", "(GMT+01:00) Berlin", "PST" or
+    "Berlin"."""
     name = cell.strip()
+    if not strict and words(name) in _ABBREVIATIONS:
+        return _ABBREVIATIONS[words(name)]
     try:
         zoneinfo.ZoneInfo(name)
         return name
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         pass
+    # Letters only: "GMT-5" must not find "Etc/GMT-5", whose sign is the POSIX one.
+    city = (
+        None
+        if strict or not re.fullmatch(r"[^\W\d_]+(?:[ .'-][^\W\d_]+)*", name)
+        else _zone_by_city(name)
+    )
+    if city is not None:
+        return city
     match = None if strict else _OFFSET.match(words(name).translate(_MINUS_SIGNS))
     if match:
         sign, hours, minutes = match[1], int(match[2] or 0), int(match[3] or 0)

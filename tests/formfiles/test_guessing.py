@@ -146,6 +146,9 @@ def test_format_grid_and_availability_grid() -> None:
         ("GMT-5", "Etc/GMT+5"),
         ("(GMT+02:00) Athens", "Etc/GMT-2"),
         ("UTC", "UTC"),
+        ("PST", "America/Los_Angeles"),
+        ("new york", "America/New_York"),
+        ("Berlin", "Europe/Berlin"),
     ],
 )
 def test_timezone_answers_as_offsets(cell: str, zone: str) -> None:
