@@ -230,7 +230,7 @@ def _layout(keys: set[str], first: str) -> str:
         return "Typeform"
     if keys & {"submission id", "respondent id", "submitted at"}:
         return "Tally"
-    if first == "timestamp":
+    if _TOOL_COLUMNS.get(first, ("", ""))[1].startswith("Google Forms' submission"):
         return "Google Forms"
     return "a form"
 
@@ -253,7 +253,17 @@ _TOOL_COLUMNS: dict[str, tuple[str, str]] = {
     "tags": ("ignore", "Typeform's tags"),
     "response type": ("ignore", "Typeform's response type"),
     "email address": ("email", "Google Forms' collected e-mail address"),
+    # Google Forms in other languages names its own columns in that language.
+    "zeitstempel": ("submitted", "Google Forms' submission time (German)"),
+    "horodateur": ("submitted", "Google Forms' submission time (French)"),
+    "marca temporal": ("submitted", "Google Forms' submission time (Spanish)"),
+    "informazioni cronologiche": ("submitted", "Google Forms' submission time (Italian)"),
+    "carimbo de data/hora": ("submitted", "Google Forms' submission time (Portuguese)"),
+    "dirección de correo electrónico": ("email", "Google Forms' e-mail address (Spanish)"),
+    "adresse e-mail": ("email", "Google Forms' e-mail address (French)"),
+    "endereço de e-mail": ("email", "Google Forms' e-mail address (Portuguese)"),
 }
+_TOOL_COLUMNS = {header_key(k): v for k, v in _TOOL_COLUMNS.items()}
 
 # (kind, pattern on the header key, description). First match wins; order matters:
 # "Who would you rather not be paired with?" is a block before it is a want.
@@ -285,7 +295,7 @@ _HEADER_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "disagreement",
-        r"\bdisagreement\b|\bchallenged\b|\bpeople who disagree\b",
+        r"\bdisagreement\b|\bchallenged\b|\bwho disagrees?\b",
         "the header asks about their appetite for disagreement",
     ),
     (

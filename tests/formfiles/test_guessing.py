@@ -344,3 +344,20 @@ def test_write_mapping_saves_the_mapping_used(
     ]
     assert main([str(source), "--mapping", str(saved)]) == 0
     assert '"Which topics?" -> topics  (from the mapping file)' in capsys.readouterr().out
+
+
+def test_google_forms_in_another_language_and_an_appetite_question() -> None:
+    text = form(
+        [
+            "Zeitstempel",
+            "E-Mail-Adresse",
+            "How do you feel about talking with someone who disagrees?",
+        ],
+        ["04.03.2024 09:15:02", "a@x.org", "I seek it out"],
+        ["04.03.2024 09:16:02", "b@x.org", "I'd rather avoid it"],
+    )
+    guess = read_form_file(text).guess
+    assert guess is not None and guess.layout == "Google Forms"
+    assert [r.kind for r in guess.rules] == ["submitted", "email", "disagreement"]
+    document = load_document(text)
+    assert [p["disagreement"] for p in document["participants"]] == ["seek", "avoid"]
