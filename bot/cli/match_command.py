@@ -73,7 +73,7 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "file",
         metavar="FILE",
         help="form export (.csv from Google Forms, Microsoft Forms, Typeform, Tally, or "
-        "matchmaker's layout), or .json in the engine's format",
+        "matchmaker's layout; Microsoft Forms' .xlsx), or .json in the engine's format",
     )
     parser.add_argument(
         "--output",

@@ -20,7 +20,7 @@ from bot.formfiles.document import Contact, FormFile, build_document
 from bot.formfiles.engine_json import load_json
 from bot.formfiles.errors import FormFileError
 from bot.formfiles.mapping import read_mapping, rules_from_mapping
-from bot.formfiles.table import parse_table, read_source
+from bot.formfiles.table import is_workbook, parse_table, read_source, read_workbook
 
 __all__ = [
     "AmbiguousColumns",
@@ -55,16 +55,19 @@ def read_form_file(
     rules win over guessing. Raises `FormFileError` for mistakes (with line and column)
     and `AmbiguousColumns` when a column cannot be placed without the person's say.
     """
-    text, suffix = read_source(source, encoding=encoding)
-    if kind is None:
-        kind = _guess_kind(text, suffix)
-    if kind == "json":
-        if mapping is not None:
-            raise FormFileError("a column mapping applies to CSV files, not to JSON documents")
-        return load_json(text)
-    if kind != "csv":
-        raise ValueError(f"kind must be 'csv' or 'json', not {kind!r}")
-    table = parse_table(text)
+    if kind is None and is_workbook(source):
+        table = read_workbook(source)
+    else:
+        text, suffix = read_source(source, encoding=encoding)
+        if kind is None:
+            kind = _guess_kind(text, suffix)
+        if kind == "json":
+            if mapping is not None:
+                raise FormFileError("a column mapping applies to tables, not to JSON documents")
+            return load_json(text)
+        if kind != "csv":
+            raise ValueError(f"kind must be 'csv' or 'json', not {kind!r}")
+        table = parse_table(text)
     fixed = None
     if mapping is not None:
         try:

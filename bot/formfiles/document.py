@@ -66,13 +66,16 @@ class _Person:
 def build_document(table: Table, guess: Guess, *, topics: Sequence[str] | None = None) -> FormFile:
     """The engine's document for ``table`` read with ``guess``'s rules."""
     if not table.rows:
-        raise FormFileError("no participant rows after the header", line=table.header_line)
+        raise FormFileError(
+            "no participant rows after the header", line=table.header_line, unit=table.unit
+        )
     return _Builder(table, guess, topics).build()
 
 
 class _Builder:
     def __init__(self, table: Table, guess: Guess, topics: Sequence[str] | None):
         self.table = table
+        self.unit = table.unit
         self.guess = guess
         self.strict = guess.layout == "matchmaker"
         self.rules = [r for r in guess.rules if r.kind != "ignore"]
@@ -94,6 +97,7 @@ class _Builder:
                 "no id column, nor an e-mail or name column to tell people apart; the "
                 "first row must name the columns (or map one with --mapping)",
                 line=table.header_line,
+                unit=self.unit,
             )
 
     # -- rows -------------------------------------------------------------
@@ -112,6 +116,7 @@ class _Builder:
                 raise FormFileError(
                     f'id "{person.id}" is already used on line {earlier.row.line}',
                     line=row.line,
+                    unit=self.unit,
                     column=self._header_of(self.id_kind or "id"),
                 )
             # A person who sent the form twice meant their latest answer.
@@ -121,8 +126,9 @@ class _Builder:
                 kept = people[pid].row.line
                 others = ", ".join(str(n) for n in lines if n != kept)
                 self.notes.append(
-                    f"{pid} answered {len(lines)} times (lines {', '.join(map(str, lines))}); "
-                    f"kept line {kept}, the latest, and dropped line{'s' * (len(lines) > 2)} "
+                    f"{pid} answered {len(lines)} times ({self.unit}s "
+                    f"{', '.join(map(str, lines))}); kept {self.unit} {kept}, the latest, and "
+                    f"dropped {self.unit}{'s' * (len(lines) > 2)} "
                     f"{others}"
                 )
         ordered = sorted(people.values(), key=lambda p: p.row.line)
@@ -152,6 +158,7 @@ class _Builder:
                         f'claim {rule.claim!r} names topic "{topic}", which is not in the '
                         "topic list",
                         line=self.table.header_line,
+                        unit=self.unit,
                         column=f"claim:{rule.claim}" if rule.strict else rule.header,
                     )
                 self.topics.setdefault(topic)
@@ -252,7 +259,7 @@ class _Builder:
                     raise AssertionError(f"unhandled kind {kind}")
             except ValueError as exc:
                 raise FormFileError(
-                    self._explain(rule, str(exc)), line=row.line, column=rule.header
+                    self._explain(rule, str(exc)), line=row.line, unit=self.unit, column=rule.header
                 ) from None
 
         pid = self._id(row, data.get("id", ""), email, " ".join(names), respondent)
@@ -290,6 +297,7 @@ class _Builder:
                 f"no {what.get(self.id_kind or '', 'id')} in this row, and it is what tells "
                 "people apart; fill it in or remove the row",
                 line=row.line,
+                unit=self.unit,
                 column=self._header_of(self.id_kind or "id"),
             )
         return value
@@ -325,21 +333,25 @@ class _Builder:
                         f'unknown participant "{written}" (no row has that '
                         f"{'id' if self.strict else 'name or e-mail'}){hint}",
                         line=person.row.line,
+                        unit=self.unit,
                         column=column,
                     )
                 self.notes.append(
-                    f'line {person.row.line}, column "{column}": "{written}" is not among the '
-                    "respondents; left out"
+                    f'{self.unit} {person.row.line}, column "{column}": "{written}" is not '
+                    "among the respondents; left out"
                 )
                 continue
             if other == person.id:
                 if self.strict:
                     raise FormFileError(
-                        f'"{written}" is this row\'s own id', line=person.row.line, column=column
+                        f'"{written}" is this row\'s own id',
+                        line=person.row.line,
+                        unit=self.unit,
+                        column=column,
                     )
                 self.notes.append(
-                    f'line {person.row.line}, column "{column}": "{written}" is the respondent '
-                    "themself; left out"
+                    f'{self.unit} {person.row.line}, column "{column}": "{written}" is the '
+                    "respondent themself; left out"
                 )
                 continue
             ids.append(other)

@@ -20,8 +20,10 @@ class FormFileError(ValueError):
         line: int | None = None,
         column: str | int | None = None,
         source: str | None = None,
+        unit: str = "line",
     ):
         self.reason = reason
+        self.unit = unit  # "line" in a text file, "row" in a workbook
         self.source = source  # the file at fault when it is not the form file (a mapping)
         self.line = line
         self.column = column
@@ -30,7 +32,7 @@ class FormFileError(ValueError):
     def _render(self) -> str:
         where: list[str] = []
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if isinstance(self.column, int):
             where.append(f"column {self.column}")
         elif self.column is not None:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 from bot.formfiles.errors import FormFileError
 
-__all__ = ["Row", "Table", "decode", "parse_table", "read_source"]
+__all__ = ["Row", "Table", "decode", "is_workbook", "parse_table", "read_source", "read_workbook"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 DELIMITERS = (",", ";", "\t")
 
@@ -36,6 +38,7 @@ class Table:
     rows: tuple[Row, ...]
     header_line: int
     delimiter: str
+    unit: str = "line"  # what `Row.line` counts: text lines, or a workbook's rows
 
     def column(self, index: int) -> list[str]:
         return [row.cells[index] for row in self.rows]
@@ -171,3 +174,63 @@ def _read_records(text: str, delimiter: str, first_line: int) -> list[tuple[int,
     except csv.Error as exc:
         raise FormFileError(f"not valid CSV: {exc}", line=start + offset) from None
     return records
+
+
+# --------------------------------------------------------------------------
+# Excel workbooks (Microsoft Forms' "Open results in Excel" downloads one)
+
+
+def is_workbook(source: str | os.PathLike[str]) -> bool:
+    if isinstance(source, str) and ("\n" in source or not _is_file(source)):
+        return False
+    return Path(source).suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def read_workbook(source: str | os.PathLike[str]) -> Table:
+    """The first sheet of an .xlsx as a table; ``Row.line`` is the sheet's row number."""
+    from datetime import datetime
+    from zipfile import BadZipFile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise FormFileError("no such file") from None
+    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise FormFileError(f"not an Excel workbook ({exc})") from None
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    try:
+        sheet = book.worksheets[0]
+        records = [
+            (number, [text(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        raise FormFileError("the workbook's first sheet is empty")
+    header_line, header_cells = records[0]
+    while header_cells and not header_cells[-1].strip():
+        header_cells.pop()  # read-only sheets report trailing empty cells
+    width = len(header_cells)
+    rows = []
+    for line, cells in records[1:]:
+        if any(c.strip() for c in cells[width:]):
+            raise FormFileError(
+                f"{len(cells)} cells but the header names {width} columns", line=line, unit="row"
+            )
+        rows.append(Row(line, tuple((cells + [""] * width)[:width])))
+    header = tuple(cell.strip() for cell in header_cells)
+    return Table(header, tuple(rows), header_line, "", unit="row")

@@ -8,6 +8,7 @@ import csv
 import json
 import shutil
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,41 @@ def test_columns_missing_from_a_given_mapping_are_shown_to_add(tmp_path: Path) -
     assert '[[column]]\nheader = "Pronouns"\nkind = "ignore"' in result.stderr
     assert '[[column]]\nheader = "People"\nkind = "ignore"' in result.stderr
     assert proposal.read_text(encoding="utf-8") == text, "the organiser's file is untouched"
+
+
+def microsoft_forms_workbook(path: Path, *, change: tuple[str, str] | None = None) -> Path:
+    """The .xlsx Microsoft Forms' "Open results in Excel" downloads: the CSV fixture's
+    cells, with real date-times in Start time and Completion time."""
+    import openpyxl
+
+    with (FIXTURES / "microsoft_forms.csv").open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file, delimiter=";"))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        if change and change[0] in row:
+            row = [change[1] if cell == change[0] else cell for cell in row]
+        times = [datetime.strptime(row[i], "%m/%d/%y %H:%M:%S") for i in (1, 2)]
+        sheet.append([int(row[0]), *times, *row[3:]])
+    book.save(path)
+    return path
+
+
+def test_microsoft_forms_workbook_is_read_as_downloaded(tmp_path: Path) -> None:
+    source = microsoft_forms_workbook(tmp_path / "Dialogue signup.xlsx")
+    result = match(source, "-o", tmp_path / "result.json")
+    assert result.returncode == 0, result.stderr
+    assert '"Completion time" -> submitted' in result.stdout
+    assert "kept line 7, the latest" not in result.stdout
+    assert "carol@example.org answered 2 times (rows 3, 7); kept row 7" in result.stdout
+    report = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert {frozenset(p["members"]) for p in report["pairs"]} == PAIRS
+
+
+def test_a_bad_cell_in_a_workbook_names_its_row(tmp_path: Path) -> None:
+    source = microsoft_forms_workbook(tmp_path / "form.xlsx", change=("UTC", "Moon/Base"))
+    result = match(source)
+    assert result.returncode == 2
+    assert 'row 3, column "Your timezone": expected an IANA timezone' in result.stderr
