@@ -9,6 +9,7 @@ typo must be an error); the others also accept the words form tools write.
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = [
     "SCALES",
+    "TIMESTAMP_FORMATS",
     "list_separators",
     "parse_appetite",
     "parse_availability",
@@ -319,6 +321,17 @@ _ABBREVIATIONS = {
 }
 
 
+@functools.cache
+def _is_zone(name: str) -> bool:
+    # Cached: a failed lookup searches the tz database on disk every time.
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@functools.cache
 def _zone_by_city(name: str) -> str | None:
     """ "Berlin" or "new york" -> the one IANA zone named after that place."""
     city = "/" + "_".join(words(name).split(" "))
@@ -332,11 +345,8 @@ def parse_timezone(cell: str, *, strict: bool = True) -> str:
     name = cell.strip()
     if not strict and words(name) in _ABBREVIATIONS:
         return _ABBREVIATIONS[words(name)]
-    try:
-        zoneinfo.ZoneInfo(name)
+    if _is_zone(name):
         return name
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        pass
     # Letters only: "GMT-5" must not find "Etc/GMT-5", whose sign is the POSIX one.
     city = (
         None
@@ -500,7 +510,7 @@ def parse_history(cell: str) -> list[tuple[str, int]]:
 
 
 # Google Forms (file download and Sheets), Microsoft Forms, Typeform, Tally, ISO.
-_TIMESTAMP_FORMATS = (
+TIMESTAMP_FORMATS = (
     "%Y-%m-%dT%H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
@@ -517,12 +527,14 @@ _TIMESTAMP_FORMATS = (
 _ZONE_SUFFIX = re.compile(r"\s*(?:(?:gmt|utc)\s*([+-]\d{1,2})(?::?(\d{2}))?|z|gmt|utc)$", re.I)
 
 
-def parse_timestamp(cell: str) -> datetime | None:
+def parse_timestamp(cell: str, formats: list[str] | None = None) -> datetime | None:
     """When a response was submitted, as an aware UTC datetime, or None if unreadable.
 
     Only used to keep a person's latest submission; unreadable times fall back to the
-    order of the file, which every tool writes oldest first.
+    order of the file, which every tool writes oldest first. ``formats`` (a copy of
+    TIMESTAMP_FORMATS kept per file) is reordered so the format that worked is tried first.
     """
+    formats = formats if formats is not None else list(TIMESTAMP_FORMATS)
     text = cell.strip()
     if not text:
         return None
@@ -534,10 +546,14 @@ def parse_timestamp(cell: str) -> datetime | None:
             offset = sign * timedelta(hours=abs(int(zone[1])), minutes=int(zone[2] or 0))
         text = text[: zone.start()].strip()
     text = re.sub(r"([+-]\d{2}:?\d{2})$", "", text) if "T" in text else text
-    for fmt in _TIMESTAMP_FORMATS:
+    for fmt in formats:
         try:
             parsed = datetime.strptime(text, fmt)
         except ValueError:
             continue
+        if fmt is not formats[0]:
+            # One export writes one format: try the one that worked first next time.
+            formats.remove(fmt)
+            formats.insert(0, fmt)
         return parsed.replace(tzinfo=timezone(offset)).astimezone(UTC)
     return None

@@ -480,10 +480,9 @@ def _by_header(index: int, header: str, key: str, values: list[str], layout: str
             ):
                 continue
         if kind in ("format", "disagreement", "availability", "timezone") and values:
+            sep = cells.list_separators(values, layout)
             parse = {
-                "format": lambda v: cells.parse_format_answer(
-                    v, cells.list_separators(values, layout)
-                ),
+                "format": lambda v, sep=sep: cells.parse_format_answer(v, sep),
                 "disagreement": lambda v: cells.parse_appetite(v, strict=False),
                 "availability": lambda v: cells.parse_availability(v, strict=False),
                 "timezone": lambda v: cells.parse_timezone(v, strict=False),

@@ -76,6 +76,7 @@ class _Builder:
     def __init__(self, table: Table, guess: Guess, topics: Sequence[str] | None):
         self.table = table
         self.unit = table.unit
+        self.time_formats = list(cells.TIMESTAMP_FORMATS)
         self.guess = guess
         self.strict = guess.layout == "matchmaker"
         self.rules = [r for r in guess.rules if r.kind != "ignore"]
@@ -223,7 +224,7 @@ class _Builder:
                 elif kind == "respondent":
                     respondent = respondent or text
                 elif kind == "submitted":
-                    submitted = cells.parse_timestamp(text)
+                    submitted = cells.parse_timestamp(text, self.time_formats)
                 elif kind == "about":
                     about.append(" ".join(text.split()))
                 elif kind == "topics":
