@@ -266,10 +266,12 @@ def _print_mapping(console: Console, guess: Guess, mapping: str | None) -> None:
     if guess.layout == "matchmaker":
         title = "matchmaker's own layout"
     console.print(Text(f"Columns ({title}):"), soft_wrap=True)
+    kinds = [rule.kind for rule in guess.rules]
+    id_kind = next((k for k in ("id", "email", "name", "respondent") if k in kinds), None)
     for rule in guess.rules:
+        what = _describe(rule) + (", the id" if rule.kind == id_kind else "")
         console.print(
-            Text(f'  "{_shorten(rule.header, 70)}" -> {_describe(rule)}  ({rule.why})'),
-            soft_wrap=True,
+            Text(f'  "{_shorten(rule.header, 70)}" -> {what}  ({rule.why})'), soft_wrap=True
         )
 
 

@@ -43,7 +43,7 @@ def mapping_lines(stdout: str) -> list[str]:
 MAPPED = {
     "google_forms.csv": [
         '"Timestamp" -> submitted  (header: Google Forms\' submission time)',
-        '"Email Address" -> email',
+        '"Email Address" -> email, the id  (header: Google Forms\' collected e-mail',
         '"Your name" -> name',
         '"Which topics would you like to discuss?" -> topics',
         '"How much do you agree? [Transformative AI arrives before 2035]" -> claim c1 '
