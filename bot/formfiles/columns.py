@@ -48,6 +48,7 @@ KINDS: dict[str, str] = {
     "timezone": "their timezone (Europe/Berlin, UTC+1)",
     "availability": "weekly windows (mon 18:00-21:00; weekday evenings)",
     "disagreement": "appetite for disagreement: seek, neutral or avoid",
+    "looking_for": "what they want: dialogue, debate, be interviewed, interview someone",
     "wants": "people they'd like to talk with, by name or e-mail",
     "blocks": "people they must not be paired with, by name or e-mail",
     "priority": "a whole number >= 0 that raises their claim to a partner",
@@ -280,6 +281,12 @@ _HEADER_RULES: tuple[tuple[str, str, str], ...] = (
         r"|\bwho would you like to\b",
         "the header asks whom they would like to meet",
     ),
+    (
+        "looking_for",
+        r"\blooking for\b|\bwhat (?:kind|sort) of (?:conversation|dialogue|exchange)"
+        r"|\binterlocutor\b|\binterview",
+        "the header asks what they are looking for",
+    ),
     ("email", r"\be ?mail\b", "the header asks for an e-mail address"),
     (
         "name",
@@ -424,21 +431,28 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
     rules: dict[int, Rule] = dict(fixed)
     values = {i: _nonblank(table.column(i)) for i in range(len(table.header))}
 
-    # 1. The tool's own columns, our own names, claim: columns and header keywords.
+    # 1. The tool's own columns, our own names, claim: columns.
     for index, header in enumerate(table.header):
-        if index in rules:
-            continue
-        rule = _by_header(index, header, keys[index], values[index], layout)
-        if rule is not None:
-            rules[index] = rule
+        if index not in rules:
+            rule = _by_name(index, header, keys[index], values[index], layout)
+            if rule is not None:
+                rules[index] = rule
 
-    # 2. Typeform writes one column per option of a multiple-choice question.
+    # 2. Typeform writes one column per option of a multiple-choice question; its
+    # headers are the options ("Be interviewed"), not questions for keywords.
     _option_groups(table, keys, values, rules)
 
-    # 3. Google grids: "Question [Row]".
+    # 3. Keywords of the question.
+    for index, header in enumerate(table.header):
+        if index not in rules and not _GRID.match(header):
+            rule = _by_keywords(index, header, keys[index], values[index], layout)
+            if rule is not None:
+                rules[index] = rule
+
+    # 4. Google grids: "Question [Row]".
     _grids(table, values, rules)
 
-    # 4. The answers decide the rest.
+    # 5. The answers decide the rest.
     people = _people(table, rules)
     for index, header in enumerate(table.header):
         if index not in rules:
@@ -451,7 +465,7 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
     return Guess(ordered, layout)
 
 
-def _by_header(index: int, header: str, key: str, values: list[str], layout: str) -> Rule | None:
+def _by_name(index: int, header: str, key: str, values: list[str], layout: str) -> Rule | None:
     if values and all(cells.words(v) == "anonymous" for v in values):
         # Microsoft Forms writes "anonymous" in Email and Name when it records neither.
         return Rule(index, header, "ignore", "every answer is 'anonymous': not recorded")
@@ -468,6 +482,10 @@ def _by_header(index: int, header: str, key: str, values: list[str], layout: str
     kind = ALIAS_TO_KIND.get(key)
     if kind is not None and kind != "id":
         return Rule(index, header, kind, f'header: matchmaker\'s column name "{key}"')
+    return None
+
+
+def _by_keywords(index: int, header: str, key: str, values: list[str], layout: str) -> Rule | None:
     for kind, pattern, why in _HEADER_RULES:
         if not re.search(pattern, key):
             continue
@@ -479,8 +497,12 @@ def _by_header(index: int, header: str, key: str, values: list[str], layout: str
                 values, cells.list_separators(values, layout)
             ):
                 continue
+        sep = cells.list_separators(values, layout)
+        if kind == "looking_for" and not _parses(
+            values, lambda v, sep=sep: cells.parse_looking_for(v, sep)
+        ):
+            continue  # "Who are you looking for?" answered with names
         if kind in ("format", "disagreement", "availability", "timezone") and values:
-            sep = cells.list_separators(values, layout)
             parse = {
                 "format": lambda v, sep=sep: cells.parse_format_answer(v, sep),
                 "disagreement": lambda v: cells.parse_appetite(v, strict=False),
@@ -505,7 +527,9 @@ def _option_groups(
             labels = [table.header[i] for i in run]
             sides = [cells.format_side(label) for label in labels]
             kind = "format" if all(sides) else "topics"
-            what = "formats" if kind == "format" else "topics"
+            if _parses(labels, cells.parse_looking_for):
+                kind = "looking_for"
+            what = {"format": "formats", "topics": "topics", "looking_for": "what they want"}[kind]
             for i in run:
                 rules[i] = Rule(
                     i,

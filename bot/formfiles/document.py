@@ -255,7 +255,11 @@ class _Builder:
                 elif kind == "history":
                     history.extend((rule.header, o, n) for o, n in cells.parse_history(cell))
                 elif kind == "looking_for":
-                    looking_for.extend(cells.parse_looking_for(cell, self.separators[rule.index]))
+                    if rule.choice is None:
+                        wanted = cells.parse_looking_for(cell, self.separators[rule.index])
+                    else:
+                        wanted = cells.parse_looking_for(rule.choice) if _ticked(text) else []
+                    looking_for.extend(wanted)
                 else:  # pragma: no cover - KINDS and this method must agree
                     raise AssertionError(f"unhandled kind {kind}")
             except ValueError as exc:

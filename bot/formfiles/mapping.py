@@ -82,8 +82,8 @@ def _check(entry: dict[str, Any], line: int | None) -> None:
         raise bad(f"scale must be one of {', '.join(cells.SCALES)}")
     if "day" in entry and entry["day"] not in _DAYS:
         raise bad(f"day must be one of {', '.join(_DAYS)}")
-    if "choice" in entry and kind not in ("topics", "format"):
-        raise bad('choice applies to kind = "topics" or "format" only')
+    if "choice" in entry and kind not in ("topics", "format", "looking_for"):
+        raise bad('choice applies to kind = "topics", "format" or "looking_for" only')
 
 
 def rules_from_mapping(table: Table, columns: Iterable[dict[str, Any]]) -> dict[int, Rule]:

@@ -361,3 +361,26 @@ def test_google_forms_in_another_language_and_an_appetite_question() -> None:
     assert [r.kind for r in guess.rules] == ["submitted", "email", "disagreement"]
     document = load_document(text)
     assert [p["disagreement"] for p in document["participants"]] == ["seek", "avoid"]
+
+
+def test_what_they_are_looking_for_as_one_column_or_option_columns() -> None:
+    one = form(
+        ["Email", "What are you looking for?"],
+        ["a@x.org", "Debate, Be interviewed"],
+        ["b@x.org", "Interview someone"],
+    )
+    table = parse_table(one)
+    assert [r.kind for r in guess_columns(table).rules] == ["email", "looking_for"]
+    options = form(
+        ["#", "Email", "Dialogue", "Be interviewed", "Interview someone", "Submit Date (UTC)"],
+        ["t1", "a@x.org", "Dialogue", "Be interviewed", "", "2024-03-04 08:15:02"],
+        ["t2", "b@x.org", "", "", "Interview someone", "2024-03-04 08:16:02"],
+    )
+    rules = guess_columns(parse_table(options)).rules
+    assert [r.kind for r in rules[2:5]] == ["looking_for"] * 3
+    # The document itself waits for the engine's looking_for (built without validation).
+    from bot.formfiles.document import build_document
+
+    built = build_document(parse_table(options), guess_columns(parse_table(options)))
+    wanted = [p.get("looking_for") for p in built.document["participants"]]
+    assert wanted == [["dialogue", "interview_me"], ["interview_them"]]
