@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import matching
 from bot.formfiles import cells
 from bot.formfiles.errors import FormFileError
 from bot.formfiles.table import Table
@@ -461,6 +462,11 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
 
     _settle_topics(rules)
     _number_claims(rules)
+    if "looking_for" not in matching.PARTICIPANT_FIELDS:  # an engine before conversation kinds
+        for index, rule in rules.items():
+            if rule.kind == "looking_for":
+                why = f"{rule.why}; this engine does not take looking_for yet"
+                rules[index] = replace(rule, kind="ignore", why=why, choice=None)
     ordered = tuple(rules[i] for i in range(len(table.header)))
     return Guess(ordered, layout)
 

@@ -370,6 +370,12 @@ def test_what_they_are_looking_for_as_one_column_or_option_columns() -> None:
         ["b@x.org", "Interview someone"],
     )
     table = parse_table(one)
+    import matching
+
+    if "looking_for" not in matching.PARTICIPANT_FIELDS:  # until the engine's kinds land
+        [_, rule] = guess_columns(table).rules
+        assert rule.kind == "ignore" and "does not take looking_for yet" in rule.why
+        return
     assert [r.kind for r in guess_columns(table).rules] == ["email", "looking_for"]
     options = form(
         ["#", "Email", "Dialogue", "Be interviewed", "Interview someone", "Submit Date (UTC)"],
