@@ -330,6 +330,15 @@ class _Builder:
         ids: list[str] = []
         for column, written in refs:
             other = directory.find(written, exact_ids_only=self.strict)
+            several = [] if self.strict else directory.shared_first.get(cells.words(written), [])
+            if other is None and several:
+                raise FormFileError(
+                    f'"{written}" could be any of {", ".join(several)}; write the full name '
+                    "or the e-mail address",
+                    line=person.row.line,
+                    column=column,
+                    unit=self.unit,
+                )
             if other is None:
                 near = None if self.strict else directory.near(written)
                 if self.strict or near:
@@ -376,8 +385,12 @@ class _Directory:
                     self.by_key[cells.words(key)] = p.id
             if p.contact.name:
                 firsts.setdefault(cells.words(p.contact.name).split(" ")[0], set()).add(p.id)
+        self.shared_first: dict[str, list[str]] = {}
         for first, ids in firsts.items():
-            self.by_key.setdefault(first, next(iter(ids)) if len(ids) == 1 else None)
+            if len(ids) == 1:
+                self.by_key.setdefault(first, next(iter(ids)))
+            else:
+                self.shared_first[first] = sorted(ids)
 
     def find(self, written: str, *, exact_ids_only: bool) -> str | None:
         if written in self.ids:

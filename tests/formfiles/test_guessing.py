@@ -390,3 +390,12 @@ def test_what_they_are_looking_for_as_one_column_or_option_columns() -> None:
     built = build_document(parse_table(options), guess_columns(parse_table(options)))
     wanted = [p.get("looking_for") for p in built.document["participants"]]
     assert wanted == [["dialogue", "interview_me"], ["interview_them"]]
+
+
+def test_a_first_name_two_respondents_share_is_an_error() -> None:
+    header = ["Name", "Email", "Who would you like to talk with?"]
+    rows = [["Alex Ames", "a1@x.org", ""], ["Alex Burr", "a2@x.org", ""], ["Cy", "c@x.org", "Alex"]]
+    with pytest.raises(FormFileError) as caught:
+        read_form_file(form(header, *rows))
+    assert (caught.value.line, caught.value.column) == (4, "Who would you like to talk with?")
+    assert '"Alex" could be any of a1@x.org, a2@x.org' in caught.value.reason
