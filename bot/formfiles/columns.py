@@ -334,6 +334,7 @@ _GRID = re.compile(r"^(?P<question>.*?)\s*\[(?P<row>[^\[\]]+)\]$", re.DOTALL)
 # --------------------------------------------------------------------------
 # form tools: answers
 
+_COUNTING = re.compile(r"^(?:how (?:many|often|old|long)|age\b|year)|\bnumber of\b")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
@@ -638,6 +639,9 @@ def _by_values(index: int, header: str, values: list[str], people: set[str], sep
     if all(_EMAIL.match(v) for v in values):
         return Rule(index, header, "email", "every answer is an e-mail address")
     scale = _stance_scale(values, tolerant=True)
+    numeric = any(cells.stance_number(v) is not None for v in values)
+    if scale is not None and numeric and _COUNTING.search(header_key(header)):
+        scale = None  # "How many dialogues a month?" answered 1-3 is a count, not a stance
     if scale is not None:
         numeric = any(cells.stance_number(v) is not None for v in values)
         why = (

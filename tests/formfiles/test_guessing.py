@@ -399,3 +399,11 @@ def test_a_first_name_two_respondents_share_is_an_error() -> None:
         read_form_file(form(header, *rows))
     assert (caught.value.line, caught.value.column) == (4, "Who would you like to talk with?")
     assert '"Alex" could be any of a1@x.org, a2@x.org' in caught.value.reason
+
+
+def test_a_count_answered_in_small_numbers_is_not_a_claim() -> None:
+    text = form(["Email", "How many dialogues a month?"], ["a@x.org", "1"], ["b@x.org", "3"])
+    with pytest.raises(AmbiguousColumns) as caught:
+        read_form_file(text)
+    [rule] = caught.value.guess.ambiguous
+    assert rule.kind == "ignore"
