@@ -643,7 +643,6 @@ def _by_values(index: int, header: str, values: list[str], people: set[str], sep
     if scale is not None and numeric and _COUNTING.search(header_key(header)):
         scale = None  # "How many dialogues a month?" answered 1-3 is a count, not a stance
     if scale is not None:
-        numeric = any(cells.stance_number(v) is not None for v in values)
         why = (
             f"the answers are numbers on a {scale[0]} scale"
             if numeric
