@@ -115,7 +115,9 @@ def topic_id(label: str) -> str:
     form lets a topic cell, a ``--topics`` entry and a claim's topic list name the same
     topic.
     """
-    return re.sub(r"[\s_]+", "-", label.strip().lower()).strip("-")
+    # Punctuation that only separates words goes too ("War, peace (and law)" ->
+    # "war-peace-and-law"); signs that tell topics apart ("C++", "C#") stay.
+    return re.sub(r"[\s_,;:/()\[\]{}\"'.!?]+", "-", label.strip().lower()).strip("-")
 
 
 # --------------------------------------------------------------------------

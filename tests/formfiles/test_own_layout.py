@@ -188,6 +188,8 @@ def test_a_given_topic_list_is_kept_whole_and_enforced() -> None:
 def test_topic_ids_normalise_labels() -> None:
     assert topic_id("  AI  Timelines ") == "ai-timelines"
     assert topic_id("agent_foundations") == "agent-foundations"
+    assert topic_id("War, peace (and law)") == "war-peace-and-law"
+    assert topic_id("C++") != topic_id("C")
 
 
 @pytest.mark.parametrize(
