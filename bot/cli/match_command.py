@@ -227,7 +227,14 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     report = result.to_dict()
     claims = document.get("claims") or {}
     _print_report(
-        out, report, claims, size=size, elapsed=elapsed, limit=args.limit, names=_names(form)
+        out,
+        report,
+        claims,
+        size=size,
+        elapsed=elapsed,
+        limit=args.limit,
+        names=_names(form),
+        topic_names=form.topic_names,
     )
     if output is not None:
         try:
@@ -384,11 +391,13 @@ def _print_report(
     elapsed: float,
     limit: int,
     names: dict[str, str] | None = None,
+    topic_names: dict[str, str] | None = None,
 ) -> None:
     pairs = report.get("pairs", [])
     unmatched = report.get("unmatched", [])
     shown = pairs if limit == 0 else pairs[:limit]
     names = names or {}
+    topics = topic_names or {}
 
     def label(member: str) -> str:
         return names.get(member, member)
@@ -408,7 +417,7 @@ def _print_report(
             Text(str(number)),
             Text(" + ".join(label(m) for m in pair["members"])),
             Text(f"{pair['score']:.2f}"),
-            Text(", ".join(pair.get("shared_topics", [])) or "–"),
+            Text(", ".join(topics.get(t, t) for t in pair.get("shared_topics", [])) or "–"),
             Text(_disagreements_text(pair, claims, label) or "–"),
             Text(str(pair.get("format") or "–")),
             Text("yes" if pair.get("mutual_want") else ""),
