@@ -248,26 +248,63 @@ def parse_format_answer(cell: str, separators: str = ";,\n") -> dict[str, str]:
     return {side: ("great" if side in chosen else other) for side in ("sync", "async")}
 
 
-_LOOKING_FOR = (
+# "What are you looking for?" in the words people write. A debate is a dialogue with
+# disagreement appetite seek (MATCHING.md), not a kind of its own.
+DEBATE = "debate"
+_LOOKING_FOR_WORDS = {
+    "debate": DEBATE,
+    "a debate": DEBATE,
+    "dialogue": "dialogue",
+    "a dialogue": "dialogue",
+    "dialog": "dialogue",
+    "be interviewed": "interview_me",
+    "to be interviewed": "interview_me",
+    "being interviewed": "interview_me",
+    "getting interviewed": "interview_me",
+    "interview me": "interview_me",
+    "interviewee": "interview_me",
+    "interview_me": "interview_me",
+    "interview someone": "interview_them",
+    "to interview someone": "interview_them",
+    "interviewing someone": "interview_them",
+    "interview them": "interview_them",
+    "interviewer": "interview_them",
+    "interview_them": "interview_them",
+}
+# Forms phrase their options in sentences ("I'd like to interview someone"): the phrase
+# inside decides, interviewing before being interviewed ("interview someone" first).
+_LOOKING_FOR_PHRASES = (
     ("interview_them", ("interview someone", "interview others", "to interview", "interviewer")),
     ("interview_me", ("be interviewed", "get interviewed", "getting interviewed", "interviewee")),
-    ("dialogue", ("dialogue", "debate", "conversation", "discussion")),
+    (DEBATE, ("debate", "argue")),
+    ("dialogue", ("dialogue", "dialog", "conversation", "discussion")),
 )
 
 
-def parse_looking_for(cell: str, separators: str = ";,\n") -> list[str]:
-    """What a member wants from a conversation, as the engine's ``looking_for`` values."""
-    found: list[str] = []
+def parse_looking_for(
+    cell: str, separators: str = ";,\n", *, strict: bool = True
+) -> tuple[list[str], bool]:
+    """The engine's looking_for from a "looking for" cell ("Debate, be interviewed"), and
+    whether it asked for a debate (a dialogue seeking disagreement)."""
+    values: list[str] = []
+    debate = False
     for item in split_list(cell, separators):
         value = words(item)
-        kind = next((k for k, phrases in _LOOKING_FOR if any(p in value for p in phrases)), None)
-        if kind is None:
+        word = _LOOKING_FOR_WORDS.get(value)
+        if word is None and not strict:
+            word = next(
+                (k for k, phrases in _LOOKING_FOR_PHRASES if any(p in value for p in phrases)),
+                None,
+            )
+        if word is None:
             raise ValueError(
-                'expected "dialogue", "debate", "be interviewed" or "interview someone", '
+                'expected any of "debate", "dialogue", "be interviewed", "interview someone", '
                 f'got "{item}"'
             )
-        found.append(kind)
-    return list(dict.fromkeys(found))
+        if word == DEBATE:
+            debate, word = True, "dialogue"
+        values.append(word)
+    return list(dict.fromkeys(values)), debate
 
 
 _YES = {"yes", "y", "true", "1", "x", "checked"}

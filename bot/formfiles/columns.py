@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-import matching
 from bot.formfiles import cells
 from bot.formfiles.errors import FormFileError
 from bot.formfiles.table import Table
@@ -49,7 +48,8 @@ KINDS: dict[str, str] = {
     "timezone": "their timezone (Europe/Berlin, UTC+1)",
     "availability": "weekly windows (mon 18:00-21:00; weekday evenings)",
     "disagreement": "appetite for disagreement: seek, neutral or avoid",
-    "looking_for": "what they want: dialogue, debate, be interviewed, interview someone",
+    "looking_for": "what they want: dialogue, debate (seeks disagreement), be interviewed, "
+    "interview someone",
     "wants": "people they'd like to talk with, by name or e-mail",
     "blocks": "people they must not be paired with, by name or e-mail",
     "priority": "a whole number >= 0 that raises their claim to a partner",
@@ -113,6 +113,13 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "timezone": ("timezone", "time zone", "tz"),
     "availability": ("availability", "available", "availability windows"),
     "disagreement": ("disagreement", "disagreement appetite"),
+    "looking_for": (
+        "looking for",
+        "what are you looking for",
+        "what are you looking for?",
+        "conversation kind",
+        "kind",
+    ),
     "wants": ("wants", "want", "wants to talk with"),
     "blocks": ("blocks", "block", "blocked"),
     "priority": ("priority",),
@@ -463,11 +470,6 @@ def guess_columns(table: Table, *, fixed: dict[int, Rule] | None = None) -> Gues
 
     _settle_topics(rules)
     _number_claims(rules)
-    if "looking_for" not in matching.PARTICIPANT_FIELDS:  # an engine before conversation kinds
-        for index, rule in rules.items():
-            if rule.kind == "looking_for":
-                why = f"{rule.why}; this engine does not take looking_for yet"
-                rules[index] = replace(rule, kind="ignore", why=why, choice=None)
     ordered = tuple(rules[i] for i in range(len(table.header)))
     return Guess(ordered, layout)
 
@@ -506,7 +508,7 @@ def _by_keywords(index: int, header: str, key: str, values: list[str], layout: s
                 continue
         sep = cells.list_separators(values, layout)
         if kind == "looking_for" and not _parses(
-            values, lambda v, sep=sep: cells.parse_looking_for(v, sep)
+            values, lambda v, sep=sep: cells.parse_looking_for(v, sep, strict=False)
         ):
             continue  # "Who are you looking for?" answered with names
         if kind in ("format", "disagreement", "availability", "timezone") and values:
@@ -534,7 +536,7 @@ def _option_groups(
             labels = [table.header[i] for i in run]
             sides = [cells.format_side(label) for label in labels]
             kind = "format" if all(sides) else "topics"
-            if _parses(labels, cells.parse_looking_for):
+            if _parses(labels, lambda label: cells.parse_looking_for(label, strict=False)):
                 kind = "looking_for"
             what = {"format": "formats", "topics": "topics", "looking_for": "what they want"}[kind]
             for i in run:

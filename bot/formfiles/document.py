@@ -202,6 +202,7 @@ class _Builder:
         windows: list[dict[str, str]] = []
         topics: list[str] = []
         looking_for: list[str] = []
+        debate_column: str | None = None  # the column that said "debate"
         for rule in self.rules:
             cell = row.cells[rule.index]
             text = cell.strip()
@@ -255,11 +256,15 @@ class _Builder:
                 elif kind == "history":
                     history.extend((rule.header, o, n) for o, n in cells.parse_history(cell))
                 elif kind == "looking_for":
-                    if rule.choice is None:
-                        wanted = cells.parse_looking_for(cell, self.separators[rule.index])
-                    else:
-                        wanted = cells.parse_looking_for(rule.choice) if _ticked(text) else []
+                    if rule.choice is not None and not _ticked(text):
+                        continue
+                    wanted, debate = cells.parse_looking_for(
+                        rule.choice if rule.choice is not None else cell,
+                        self.separators[rule.index],
+                        strict=rule.strict,
+                    )
                     looking_for.extend(wanted)
+                    debate_column = rule.header if debate else debate_column
                 else:  # pragma: no cover - KINDS and this method must agree
                     raise AssertionError(f"unhandled kind {kind}")
             except ValueError as exc:
@@ -282,6 +287,17 @@ class _Builder:
             data["availability"] = windows
         if looking_for:
             data["looking_for"] = list(dict.fromkeys(looking_for))
+        if debate_column is not None:
+            # "debate" is a dialogue seeking disagreement: seek unless said otherwise, and
+            # saying otherwise contradicts it.
+            appetite = data.setdefault("disagreement", "seek")
+            if appetite != "seek":
+                raise FormFileError(
+                    f'"debate" means disagreement seek, but this row says "{appetite}"',
+                    line=row.line,
+                    column=debate_column,
+                    unit=self.unit,
+                )
         if data.get("paused") is False:
             del data["paused"]  # "no" is the engine's default; keep documents lean
         contact = Contact(" ".join(names), email, " ".join(about))

@@ -92,6 +92,9 @@ def intros_markdown(
                 for d in pair.get("disagreements", ())
             ],
             "format": pair.get("format"),
+            # An interview pair's roles make `dialogue_intro` say who interviews whom.
+            "kind": pair.get("kind") or "dialogue",
+            "roles": dict(pair.get("roles") or {}),
             "mutual_want": bool(pair.get("mutual_want")),
             "availability_overlap": availability_overlap(windows, now),  # type: ignore[arg-type]
         }

@@ -104,7 +104,8 @@ def test_each_tools_export_is_paired_with_its_mapping_printed(name: str, tmp_pat
         "Note: carol@example.org answered 2 times (lines 3, 7); kept line 7, the latest"
         in result.stdout
     )
-    assert "Alice Smith + Bob Jones" in result.stdout, "the terminal shows names"
+    assert "Alice Smith + Bob" in result.stdout, "the terminal shows names"
+    assert "alice@example.org +" not in result.stdout
 
     text = intros.read_text(encoding="utf-8")
     sections = text.split("\n## ")
@@ -352,3 +353,42 @@ def test_a_bad_cell_in_a_workbook_names_its_row(tmp_path: Path) -> None:
     result = match(source)
     assert result.returncode == 2
     assert 'row 3, column "Your timezone": expected an IANA timezone' in result.stderr
+
+
+def test_what_people_look_for_makes_interview_intros(tmp_path: Path) -> None:
+    source = tmp_path / "form.csv"
+    with source.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            [
+                "Timestamp",
+                "Email Address",
+                "Your name",
+                "Which topics?",
+                "What are you looking for?",
+            ]
+        )
+        writer.writerow(
+            ["2024/03/04 9:15:02 AM GMT+1", "ada@x.org", "Ada Ng", "Ethics", "Be interviewed"]
+        )
+        writer.writerow(["2024/03/04 9:16:02 AM GMT+1", "ben@x.org", "Ben Ox", "Ethics", "Debate"])
+        writer.writerow(
+            ["2024/03/04 9:17:02 AM GMT+1", "cy@x.org", "Cy Lee", "Ethics", "Interview someone"]
+        )
+        writer.writerow(
+            ["2024/03/04 9:18:02 AM GMT+1", "dee@x.org", "Dee Po", "Ethics", "Dialogue"]
+        )
+    intros = tmp_path / "intros.md"
+    result = match(source, "-o", intros, "--solver", "exact")
+    assert result.returncode == 0, result.stderr
+    assert '"What are you looking for?" -> looking_for' in result.stdout
+    assert "interview:" in result.stdout, "the terminal's kind column"
+    text = intros.read_text(encoding="utf-8")
+    assert (
+        "**Welcome, Ada Ng and Cy Lee!** You have been paired for an interview: "
+        "**Cy Lee interviews Ada Ng**."
+    ) in text or (
+        "**Welcome, Cy Lee and Ada Ng!** You have been paired for an interview: "
+        "**Cy Lee interviews Ada Ng**."
+    ) in text
+    assert "You have been paired for a dialogue." in text, "Ben and Dee"

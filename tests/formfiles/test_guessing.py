@@ -370,13 +370,11 @@ def test_what_they_are_looking_for_as_one_column_or_option_columns() -> None:
         ["b@x.org", "Interview someone"],
     )
     table = parse_table(one)
-    import matching
-
-    if "looking_for" not in matching.PARTICIPANT_FIELDS:  # until the engine's kinds land
-        [_, rule] = guess_columns(table).rules
-        assert rule.kind == "ignore" and "does not take looking_for yet" in rule.why
-        return
     assert [r.kind for r in guess_columns(table).rules] == ["email", "looking_for"]
+    document = load_document(one)
+    assert person(document, "a@x.org")["looking_for"] == ["dialogue", "interview_me"]
+    assert person(document, "a@x.org")["disagreement"] == "seek", "a debate seeks disagreement"
+    assert person(document, "b@x.org")["looking_for"] == ["interview_them"]
     options = form(
         ["#", "Email", "Dialogue", "Be interviewed", "Interview someone", "Submit Date (UTC)"],
         ["t1", "a@x.org", "Dialogue", "Be interviewed", "", "2024-03-04 08:15:02"],
@@ -384,12 +382,23 @@ def test_what_they_are_looking_for_as_one_column_or_option_columns() -> None:
     )
     rules = guess_columns(parse_table(options)).rules
     assert [r.kind for r in rules[2:5]] == ["looking_for"] * 3
-    # The document itself waits for the engine's looking_for (built without validation).
-    from bot.formfiles.document import build_document
-
-    built = build_document(parse_table(options), guess_columns(parse_table(options)))
-    wanted = [p.get("looking_for") for p in built.document["participants"]]
+    wanted = [p.get("looking_for") for p in load_document(options)["participants"]]
     assert wanted == [["dialogue", "interview_me"], ["interview_them"]]
+
+
+def test_a_form_sentence_about_what_they_look_for() -> None:
+    text = form(
+        ["Email", "What are you looking for?", "How much disagreement do you want?"],
+        ["a@x.org", "I'd like to interview someone", "Neutral"],
+        ["b@x.org", "A friendly debate", "I'd rather avoid it"],
+    )
+    assert person(load_document(text.replace("A friendly debate", "A dialogue")), "a@x.org")[
+        "looking_for"
+    ] == ["interview_them"]
+    with pytest.raises(FormFileError) as caught:
+        load_document(text)
+    assert (caught.value.line, caught.value.column) == (3, "What are you looking for?")
+    assert '"debate" means disagreement seek, but this row says "avoid"' in caught.value.reason
 
 
 def test_a_first_name_two_respondents_share_is_an_error() -> None:
