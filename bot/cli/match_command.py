@@ -1,10 +1,11 @@
 """`matchmaker match FILE`: offline matching of a form export.
 
-Reads a CSV form export or the engine's JSON document (``bot.form_export``),
-runs ``matching.solve`` and shows the pairs with their explanations; with
-``--output`` it also writes the result as the engine's JSON output document
-or as CSV. Bad input is reported on stderr with exit code 2, never as a
-traceback.
+Reads a form tool's CSV export, a CSV in matchmaker's own layout or the engine's JSON
+document (``bot.formfiles``), prints what it took each column to be, runs
+``matching.solve`` and shows the pairs with their explanations; with ``--output`` it also
+writes the result as the engine's JSON output document, as CSV, or as intros.md to send
+to the pairs. Bad input is reported on stderr with exit code 2, never as a traceback;
+columns it cannot place stop it with exit code 3 and a mapping file to edit.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from bot.form_export import FormExport, FormExportError, read_form_export
+from bot.formfiles import AmbiguousColumns, FormFile, FormFileError, Guess, read_form_file
+from bot.formfiles.mapping import column_tables, mapping_text
 
 __all__ = ["EXIT_BAD_INPUT", "add_parser", "build_parser", "main", "run"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_NEEDS_MAPPING = 3
 EXIT_INTERRUPTED = 130
 
 # Below this many participants a solve takes well under a second, and a bar
@@ -41,7 +44,7 @@ EXIT_INTERRUPTED = 130
 PROGRESS_THRESHOLD = 1_000
 # A terminal table of fifty thousand pairs helps nobody; the file has them all.
 DEFAULT_SHOWN_PAIRS = 200
-OUTPUT_SUFFIXES = (".csv", ".json")
+OUTPUT_SUFFIXES = (".csv", ".json", ".md")
 CSV_COLUMNS = (
     "member_1",
     "member_2",
@@ -69,14 +72,33 @@ class _BadInput(Exception):
 
 def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
-        "file", metavar="FILE", help="form export: .csv, or .json in the engine's format"
+        "file",
+        metavar="FILE",
+        help="form export (.csv from Google Forms, Microsoft Forms, Typeform, Tally, or "
+        "matchmaker's layout; Microsoft Forms' .xlsx), or .json in the engine's format",
     )
     parser.add_argument(
         "--output",
         "-o",
         metavar="OUT",
-        help="also write the result to OUT.json (engine output document) or OUT.csv "
-        "(one row per pair)",
+        help="also write the result to OUT.json (engine output document), OUT.csv "
+        "(one row per pair) or OUT.md (an introduction per pair, to send them)",
+    )
+    parser.add_argument(
+        "--mapping",
+        metavar="MAPPING.toml",
+        help="what each column is (written by a run that could not tell); wins over guessing",
+    )
+    parser.add_argument(
+        "--write-mapping",
+        metavar="MAPPING.toml",
+        help="write the mapping used (or proposed) to this file; default when a column is "
+        "ambiguous: FILE's name with .mapping.toml",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's encoding when it is not UTF-8 or UTF-16, e.g. cp1252",
     )
     parser.add_argument(
         "--solver",
@@ -160,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise _BadInput(f"--output must end in .csv or .json, got {str(output)!r}")
+        raise _BadInput(f"--output must end in .csv, .json or .md, got {str(output)!r}")
     if output is not None and not output.resolve().parent.is_dir():
         # Checked before solving: a large pool should not be matched for nothing.
         raise _BadInput(f"--output: no such directory {str(output.parent)!r}")
@@ -168,11 +190,26 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     topics = None
     if getattr(args, "topics", None):
         topics = [t.strip() for t in args.topics.replace(",", ";").split(";") if t.strip()]
+    mapping = getattr(args, "mapping", None)
     try:
-        export = read_form_export(Path(args.file), topics=topics)
-    except FormExportError as exc:
-        raise _BadInput(f"{args.file}: {exc}") from None
-    document = export.document
+        form = read_form_file(
+            Path(args.file),
+            topics=topics,
+            mapping=mapping,
+            encoding=getattr(args, "encoding", None),
+        )
+    except FormFileError as exc:
+        raise _BadInput(f"{exc.source or args.file}: {exc}") from None
+    except AmbiguousColumns as exc:
+        return _propose_mapping(args, exc.guess)
+    if form.guess is not None:
+        _print_mapping(out, form.guess, mapping)
+        if getattr(args, "write_mapping", None):
+            _write_mapping(args, form.guess, Path(args.write_mapping))
+            out.print(Text(f"Wrote the mapping to {args.write_mapping}"), soft_wrap=True)
+    for note in form.notes:
+        out.print(Text(f"Note: {note}"), soft_wrap=True)
+    document = form.document
     _apply_overrides(document, args)
 
     # Imported late so `--help` and file errors never pay for NumPy and the graph library.
@@ -181,7 +218,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         pool = matching.Pool.from_dict(document)
     except matching.InvalidInput as exc:
-        raise _BadInput(f"{args.file}: {_locate(export, str(exc))}") from None
+        raise _BadInput(f"{args.file}: {_locate(form, str(exc))}") from None
 
     size = len(document.get("participants") or ())
     started = time.perf_counter()
@@ -191,14 +228,111 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     report = result.to_dict()
     claims = document.get("claims") or {}
-    _print_report(out, report, claims, size=size, elapsed=elapsed, limit=args.limit)
+    _print_report(
+        out,
+        report,
+        claims,
+        size=size,
+        elapsed=elapsed,
+        limit=args.limit,
+        names=_names(form),
+        topic_names=form.topic_names,
+    )
     if output is not None:
         try:
-            _write_output(output, report)
+            _write_output(output, report, form, source=Path(args.file).name)
         except OSError as exc:
             raise _BadInput(f"cannot write {output}: {exc.strerror}") from None
         out.print(Text(f"Wrote {output}"))
     return EXIT_OK
+
+
+def _names(form: FormFile) -> dict[str, str]:
+    """What the terminal calls people: their names when every name is given and unique
+    (ids are e-mail addresses in most form exports), else their ids."""
+    names = {pid: contact.name for pid, contact in form.contacts.items()}
+    if not names or not all(names.values()) or len(set(names.values())) < len(names):
+        return {}
+    return names
+
+
+def _describe(rule: Any) -> str:
+    """One column's decided kind, as the printout and the proposal show it."""
+    if rule.kind == "claim":
+        scale = f", numbers {rule.scale}" if rule.scale and rule.scale != "-2..2" else ""
+        return f'claim {rule.claim} "{_shorten(rule.text or "", 60)}"{scale}'
+    if rule.choice is not None:
+        return f'{rule.kind}: option "{rule.choice}"'
+    if rule.day is not None:
+        return f"availability on {rule.day}"
+    return str(rule.kind)
+
+
+def _print_mapping(console: Console, guess: Guess, mapping: str | None) -> None:
+    """One line per column: what it was read as, and the rule that decided it."""
+    source = f"mapping {mapping} and guessing" if mapping else "guessing"
+    title = f"{guess.layout} export; by {source}"
+    if guess.layout == "matchmaker":
+        title = "matchmaker's own layout"
+    console.print(Text(f"Columns ({title}):"), soft_wrap=True)
+    kinds = [rule.kind for rule in guess.rules]
+    id_kind = next((k for k in ("id", "email", "name", "respondent") if k in kinds), None)
+    for rule in guess.rules:
+        what = _describe(rule) + (", the id" if rule.kind == id_kind else "")
+        console.print(
+            Text(f'  "{_shorten(rule.header, 70)}" -> {what}  ({rule.why})'), soft_wrap=True
+        )
+
+
+def _default_mapping_path(args: argparse.Namespace) -> Path:
+    source = Path(args.file)
+    return source.with_name(f"{source.stem}.mapping.toml")
+
+
+def _write_mapping(args: argparse.Namespace, guess: Guess, path: Path) -> None:
+    text = mapping_text(guess, source=str(args.file), mapping_path=str(path))
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise _BadInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _propose_mapping(args: argparse.Namespace, guess: Guess) -> int:
+    """Columns it cannot place: write the proposed mapping, say how to go on, exit 3."""
+    path = Path(args.write_mapping) if getattr(args, "write_mapping", None) else None
+    if path is None and getattr(args, "mapping", None):
+        # The organiser's mapping lacks columns guessing cannot place: show what to add.
+        print(
+            f"matchmaker match: {args.file}: these columns are not in {args.mapping} and "
+            f"cannot be guessed; add them to it (set each kind), then rerun:\n",
+            file=sys.stderr,
+        )
+        print(column_tables(guess.ambiguous), file=sys.stderr)
+        return EXIT_NEEDS_MAPPING
+    if path is None:
+        path = _default_mapping_path(args)
+        if path.exists():
+            # Never overwrite a mapping the organiser may have edited.
+            print(
+                f"matchmaker match: {args.file}: some columns are ambiguous, and {path} "
+                f"already exists (not overwritten). Rerun with --mapping {path}, or pass "
+                "--write-mapping NEW.toml for a fresh proposal.",
+                file=sys.stderr,
+            )
+            return EXIT_NEEDS_MAPPING
+    _write_mapping(args, guess, path)
+    err = sys.stderr
+    print(f"matchmaker match: {args.file}: cannot tell what every column is.", file=err)
+    print(f"Columns ({guess.layout} export):", file=err)
+    for rule in guess.rules:
+        mark = "?" if rule.ambiguous else " "
+        print(f' {mark} "{_shorten(rule.header, 70)}" -> {_describe(rule)}  ({rule.why})', file=err)
+    print(
+        f"Wrote the proposed mapping to {path}. Check the columns marked ?, edit the file "
+        f"if needed, then run:\n  matchmaker match {args.file} --mapping {path}",
+        file=err,
+    )
+    return EXIT_NEEDS_MAPPING
 
 
 def _apply_overrides(document: dict[str, Any], args: argparse.Namespace) -> None:
@@ -214,7 +348,7 @@ def _apply_overrides(document: dict[str, Any], args: argparse.Namespace) -> None
             config[key] = value
 
 
-def _locate(export: FormExport, message: str) -> str:
+def _locate(export: FormFile, message: str) -> str:
     """Prefix the engine's message with the line of the participant it names."""
     named = re.match(r'participant "([^"]+)"', message)
     line = export.line_of(named[1]) if named else None
@@ -258,10 +392,17 @@ def _print_report(
     size: int,
     elapsed: float,
     limit: int,
+    names: dict[str, str] | None = None,
+    topic_names: dict[str, str] | None = None,
 ) -> None:
     pairs = report.get("pairs", [])
     unmatched = report.get("unmatched", [])
     shown = pairs if limit == 0 else pairs[:limit]
+    names = names or {}
+    topics = topic_names or {}
+
+    def label(member: str) -> str:
+        return names.get(member, member)
 
     table = Table(title=f"Pairs ({len(pairs):,})", show_lines=True)
     table.add_column("#", justify="right")
@@ -277,12 +418,12 @@ def _print_report(
         # may contain "[...]" that rich would otherwise read as styling.
         table.add_row(
             Text(str(number)),
-            Text(" + ".join(pair["members"])),
+            Text(" + ".join(label(m) for m in pair["members"])),
             Text(f"{pair['score']:.2f}"),
-            Text(", ".join(pair.get("shared_topics", [])) or "–"),
-            Text(_disagreements_text(pair, claims) or "–"),
+            Text(", ".join(topics.get(t, t) for t in pair.get("shared_topics", [])) or "–"),
+            Text(_disagreements_text(pair, claims, label) or "–"),
             Text(str(pair.get("format") or "–")),
-            Text(_kind_text(pair)),
+            Text(_kind_text(pair, label)),
             Text("yes" if pair.get("mutual_want") else ""),
         )
     console.print(table)
@@ -296,7 +437,7 @@ def _print_report(
         waiting.add_column("member")
         waiting.add_column("reason")
         for entry in unmatched if limit == 0 else unmatched[:limit]:
-            waiting.add_row(Text(str(entry["id"])), Text(str(entry.get("reason", ""))))
+            waiting.add_row(Text(label(str(entry["id"]))), Text(str(entry.get("reason", ""))))
         console.print(waiting)
         if limit and len(unmatched) > limit:
             console.print(Text(f"… {len(unmatched) - limit:,} more unmatched not shown"))
@@ -320,7 +461,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _kind_text(pair: dict[str, Any]) -> str:
+def _kind_text(pair: dict[str, Any], name: Callable[[str], str] = str) -> str:
     """ "dialogue", or "interview: bob interviews alice"."""
     kind = str(pair.get("kind") or "dialogue")
     roles = pair.get("roles") or {}
@@ -329,19 +470,25 @@ def _kind_text(pair: dict[str, Any]) -> str:
     if kind != "interview" or not interviewers or not interviewees:
         return kind
     verb = "interviews" if len(interviewers) == 1 else "interview"
-    return f"interview: {' + '.join(interviewers)} {verb} {' + '.join(interviewees)}"
+    asker = " + ".join(name(m) for m in interviewers)
+    return f"interview: {asker} {verb} {' + '.join(name(m) for m in interviewees)}"
 
 
 def _roles_cell(pair: dict[str, Any]) -> str:
     return "; ".join(f"{m} {role}" for m, role in (pair.get("roles") or {}).items())
 
 
-def _disagreements_text(pair: dict[str, Any], claims: dict[str, Any], top: int = 3) -> str:
+def _disagreements_text(
+    pair: dict[str, Any],
+    claims: dict[str, Any],
+    name: Callable[[str], str] = str,
+    top: int = 3,
+) -> str:
     lines = []
     for item in pair.get("disagreements", [])[:top]:
         claim = item.get("claim")
         text = (claims.get(claim) or {}).get("text") if isinstance(claims, dict) else None
-        stances = ", ".join(f"{m} {_signed(v)}" for m, v in item.get("stances", {}).items())
+        stances = ", ".join(f"{name(m)} {_signed(v)}" for m, v in item.get("stances", {}).items())
         label = f"{claim} {_shorten(text)}" if text and text != claim else str(claim)
         lines.append(f"{label}: {stances}")
     return "\n".join(lines)
@@ -359,9 +506,14 @@ def _shorten(text: str, width: int = 40) -> str:
 # output files
 
 
-def _write_output(path: Path, report: dict[str, Any]) -> None:
-    if path.suffix.lower() == ".json":
+def _write_output(path: Path, report: dict[str, Any], form: FormFile, *, source: str) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         content = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    elif suffix == ".md":
+        from bot.formfiles.intros import intros_markdown
+
+        content = intros_markdown(report, form, source=source)
     else:
         content = _csv_text(report)
     _write_atomically(path, content)

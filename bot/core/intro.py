@@ -304,9 +304,14 @@ def _notes_line(lines: list[str], person: IntroPerson) -> None:
         lines.append(f"  For this dialogue: {notes}")
 
 
+def unmatched_reason(reason: str) -> str:
+    """Why the engine left someone out, in words addressed to them."""
+    return UNMATCHED_TEXT.get(reason, f"The matching left you out this round ({reason}).")
+
+
 def explain_unmatched(reason: str) -> str:
     """The direct message for a member a round left without a partner."""
-    why = UNMATCHED_TEXT.get(reason, f"The matching left you out this round ({reason}).")
+    why = unmatched_reason(reason)
     if reason in ("paused", "already in a dialogue"):  # not left out by the matching
         return why
     return f"No dialogue partner for you this round. {why} You will get priority next round."

@@ -6,23 +6,12 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def match(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.match_command", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.match_process import match
 
 
 def write_csv(path: Path, header: list[str], *rows: list[str]) -> Path:
@@ -246,8 +235,8 @@ def test_missing_file(tmp_path: Path) -> None:
     assert_bad_input(match(tmp_path / "nope.csv"), "no such file")
 
 
-def test_output_must_be_csv_or_json(couples_csv: Path, tmp_path: Path) -> None:
-    assert_bad_input(match(couples_csv, "-o", tmp_path / "out.xlsx"), ".csv or .json")
+def test_output_must_be_csv_json_or_md(couples_csv: Path, tmp_path: Path) -> None:
+    assert_bad_input(match(couples_csv, "-o", tmp_path / "out.xlsx"), ".csv, .json or .md")
 
 
 def test_output_directory_must_exist(couples_csv: Path, tmp_path: Path) -> None:

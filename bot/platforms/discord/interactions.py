@@ -24,7 +24,7 @@ from bot.core.actor import Actor, CommunityRef
 from bot.core.curation import TopicView
 from bot.core.forms import FormView
 from bot.core.stats import PoolStats
-from bot.form_export import _parse_availability as parse_availability
+from bot.formfiles.cells import parse_availability
 from bot.platforms.base import Button
 
 from . import components

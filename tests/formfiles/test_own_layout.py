@@ -1,4 +1,5 @@
-"""Reading form exports (CSV and the engine's JSON) into the engine's input document."""
+"""matchmaker's own CSV layout and the engine's JSON, read by bot.formfiles (the behaviour
+bot/form_export.py had, kept)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.form_export import FormExportError, load_document, read_form_export, topic_id
+from bot.formfiles import FormFileError, load_document, read_form_file, topic_id
 
 
 def csv_text(header: list[str], *rows: list[str], delimiter: str = ",") -> str:
@@ -19,8 +20,8 @@ def person(document: dict, member: str) -> dict:
     return next(p for p in document["participants"] if p["id"] == member)
 
 
-def bad(text: str, **kwargs: object) -> FormExportError:
-    with pytest.raises(FormExportError) as caught:
+def bad(text: str, **kwargs: object) -> FormFileError:
+    with pytest.raises(FormFileError) as caught:
         load_document(text, **kwargs)  # type: ignore[arg-type]
     return caught.value
 
@@ -187,6 +188,8 @@ def test_a_given_topic_list_is_kept_whole_and_enforced() -> None:
 def test_topic_ids_normalise_labels() -> None:
     assert topic_id("  AI  Timelines ") == "ai-timelines"
     assert topic_id("agent_foundations") == "agent-foundations"
+    assert topic_id("War, peace (and law)") == "war-peace-and-law"
+    assert topic_id("C++") != topic_id("C")
 
 
 @pytest.mark.parametrize(
@@ -257,7 +260,7 @@ def test_path_given_as_a_string_is_read(tmp_path: Path) -> None:
 
 
 def test_rows_record_their_lines_for_engine_errors() -> None:
-    export = read_form_export(csv_text(["id"], ["alice"], ["bob"]))
+    export = read_form_file(csv_text(["id"], ["alice"], ["bob"]))
     assert export.line_of("bob") == 3
     assert export.line_of("nobody") is None
 
@@ -276,7 +279,7 @@ def test_json_document_is_returned_as_parsed(tmp_path: Path) -> None:
 
 def test_json_records_where_each_participant_id_is() -> None:
     text = '{"participants": [\n  {"id": "alice"},\n  {"id": "bob"}\n]}'
-    assert read_form_export(text, "json").lines == {"alice": 2, "bob": 3}
+    assert read_form_file(text, "json").lines == {"alice": 2, "bob": 3}
 
 
 def test_kind_overrides_the_suffix(tmp_path: Path) -> None:
@@ -406,7 +409,7 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(FormExportError, match="no such file"):
+    with pytest.raises(FormFileError, match="no such file"):
         load_document(tmp_path / "nope.csv")
 
 
