@@ -72,6 +72,7 @@ def form_summary(view: FormView, claims: Sequence[ClaimView] = ()) -> str:
         lines.append(f"Notes for moderators: {view.private_notes}")
     lines.append(f"Willing to publish: {'yes' if view.publish_ok else 'no'}")
     lines.append(f"Participation: {'every round' if view.participation == 'every' else 'once'}")
+    lines.append(f"Show me in browse: {'yes' if view.show_in_browse else 'no'}")
     if view.missing:
         lines.append("Still needed before you can submit:")
         lines += _bullets(message for _, message in view.missing)

@@ -102,6 +102,7 @@ FORM_KEYS = frozenset(
         "private_notes",
         "publish_ok",
         "participation",
+        "show_in_browse",
         "step",
         "submit",
     }
@@ -710,5 +711,8 @@ def _save_answers(actor: Actor, answers: Mapping[str, Any]) -> tuple[forms.SaveA
         private_notes=_optional_text(answers, "private_notes"),
         participation=_optional_text(answers, "participation"),
         publish_ok=None if answers.get("publish_ok") is None else _bool(answers["publish_ok"]),
+        show_in_browse=None
+        if answers.get("show_in_browse") is None
+        else _bool(answers["show_in_browse"]),
     )
     return save, submit
