@@ -1,0 +1,269 @@
+"""`/dialogue browse`: the people in the pool a member could talk with, suggested partners first.
+
+The LessWrong dialogue-matching table, in chat. Who is listed: members of the actor's
+community who are in the pool (`load_pool`: a complete form, not removed; paused and busy
+members included, a pause or a dialogue ends), minus the actor, anyone hidden by their
+form's "show me in browse", and anyone blocked in either direction (so a block is never
+revealed: a blocker looks exactly like someone hidden or not signed up).
+
+Order: "suggested for you" first, the `SUGGESTIONS` partners the engine scores highest for
+the actor (`Pool.scores_for`, the same `score_block` a round maximises), then everyone else by
+name. The scoring pool is the round's pool with two changes, both about the actor:
+
+* ticks to or from the actor are left out. A tick towards the actor would add the one-way
+  bonus and lift its sender into the suggestions, telling the actor who wants them; and the
+  actor's own ticks would reorder the list while they tick their way through it, so paging
+  on after a tick could skip people. A tick is shown on its entry instead.
+* nobody is paused: a tick outlasts a pause, so a paused member still gets suggestions and
+  a paused partner is still scored on their merits.
+
+Everything else (rarity of topics, disagreement, format, availability, history, blocks) is
+exactly what a round would value. Only the page shown is explained, so a page of a
+10,000-member pool costs one row of scores, not 10,000 explanations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import or_, select
+
+import matching
+from bot.storage.models import Block, InterestForm, Want
+from matching.result import to_points
+
+from . import lookup
+from .actor import Actor
+from .app import Core
+from .curation import active_topics_by_slug
+from .errors import BadInput, Conflict, NotFound
+from .pool import PoolMember, PoolSnapshot, claim_id_of, load_pool
+
+PAGE_SIZE = 5  # five people with their text fit one chat message and its buttons
+SUGGESTIONS = 3
+MAX_DISAGREEMENTS = 2
+
+# Kinds of conversation, from the actor's side (MATCHING.md `looking_for`).
+KIND_DIALOGUE = "dialogue"
+KIND_YOU_INTERVIEW = "you_interview_them"
+KIND_THEY_INTERVIEW = "they_interview_you"
+
+
+@dataclass(frozen=True, slots=True)
+class Browse:
+    actor: Actor
+    topic: str | None = None  # slug or name of an active topic
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimGap:
+    """A claim both answered, with both stances (-2..2)."""
+
+    claim_id: int
+    text: str
+    mine: int
+    theirs: int
+
+    @property
+    def gap(self) -> int:
+        return abs(self.mine - self.theirs)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseEntry:
+    user_id: str
+    display_name: str
+    about: str  # their "what I'd like to talk about"; private notes are never read here
+    shared_topics: tuple[str, ...]  # topic names both picked
+    disagreements: tuple[ClaimGap, ...]  # where they stand furthest apart, largest gap first
+    claims_in_common: int  # claims both answered
+    kinds: tuple[str, ...]  # KIND_* both accept; empty when none
+    wanted: bool  # the actor has ticked them
+    suggested: bool
+    # The engine's score for the pair (what a round would value); None when a round could not
+    # pair them (no shared format, met recently).
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BrowsePage:
+    entries: tuple[BrowseEntry, ...]
+    page: int  # 1-based, clamped to the last page
+    pages: int  # at least 1
+    total: int  # people listed over all pages
+    topic: str | None  # the filter's slug
+    topic_name: str | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+# --- the engine's view -------------------------------------------------------------------------
+
+
+def scoring_document(document: Mapping[str, Any], user_id: str) -> dict[str, Any]:
+    """The round's input document as browse scores it for `user_id` (see the module doc):
+    no ticks to or from them, nobody paused. Participants are copied only where changed."""
+    participants = []
+    for entry in document["participants"]:
+        changed = dict(entry) if entry.get("paused") or entry["id"] == user_id else None
+        if user_id in entry.get("wants", ()):
+            changed = changed or dict(entry)
+            changed["wants"] = [w for w in entry["wants"] if w != user_id]
+        if changed is None:
+            participants.append(entry)
+            continue
+        changed.pop("paused", None)
+        if changed["id"] == user_id:
+            changed["wants"] = []
+        participants.append(changed)
+    return {**document, "participants": participants}
+
+
+def _kinds(mine: list[str], theirs: list[str]) -> tuple[str, ...]:
+    kinds = []
+    if KIND_DIALOGUE in mine and KIND_DIALOGUE in theirs:
+        kinds.append(KIND_DIALOGUE)
+    if "interview_them" in mine and "interview_me" in theirs:
+        kinds.append(KIND_YOU_INTERVIEW)
+    if "interview_me" in mine and "interview_them" in theirs:
+        kinds.append(KIND_THEY_INTERVIEW)
+    return tuple(kinds)
+
+
+def _disagreements(
+    snapshot: PoolSnapshot, me: PoolMember, them: PoolMember
+) -> tuple[tuple[ClaimGap, ...], int]:
+    common = sorted(set(me.stances) & set(them.stances), key=claim_id_of)
+    gaps = [
+        ClaimGap(claim_id_of(c), snapshot.claim_texts.get(c, c), me.stances[c], them.stances[c])
+        for c in common
+    ]
+    apart = sorted((g for g in gaps if g.gap > 0), key=lambda g: (-g.gap, g.claim_id))
+    return tuple(apart[:MAX_DISAGREEMENTS]), len(common)
+
+
+def _sort_name(member: PoolMember) -> tuple[str, str]:
+    return ((member.display_name or member.user_id).casefold(), member.user_id)
+
+
+# --- the service -------------------------------------------------------------------------------
+
+
+async def browse(core: Core, cmd: Browse) -> BrowsePage:
+    if isinstance(cmd.page, bool) or not isinstance(cmd.page, int) or cmd.page < 1:
+        raise BadInput("The page number starts at 1.", field="page")
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community = await lookup.get_community(session, cmd.actor.community)
+        me = await lookup.find_member(session, community, cmd.actor.user_id)
+        my_form = None if me is None else await session.get(InterestForm, me.id)
+        if me is None or my_form is None or my_form.status != "complete":
+            raise Conflict("Finish signing up (/dialogue signup) before browsing the pool.")
+        if me.status == "removed":
+            raise Conflict("A moderator has taken you out of the pool, so browsing is off.")
+        topic = None
+        if cmd.topic is not None:
+            try:
+                (topic,) = await active_topics_by_slug(
+                    session, community.id, [cmd.topic], field="topic"
+                )
+            except NotFound as error:
+                raise BadInput(error.message, field="topic") from None
+        snapshot = await load_pool(session, community, now, include_busy=True)
+        hidden = set(
+            await session.scalars(
+                select(InterestForm.member_id).where(
+                    InterestForm.community_id == community.id,
+                    InterestForm.show_in_browse.is_(False),
+                )
+            )
+        )
+        blocked = set()
+        for member_id, target_id in (
+            await session.execute(
+                select(Block.member_id, Block.target_id).where(
+                    Block.community_id == community.id,
+                    or_(Block.member_id == me.id, Block.target_id == me.id),
+                )
+            )
+        ).all():
+            blocked.add(target_id if member_id == me.id else member_id)
+        ticked = set(await session.scalars(select(Want.target_id).where(Want.member_id == me.id)))
+
+    listed = [
+        m
+        for m in snapshot.members.values()
+        if m.member_id != me.id
+        and m.member_id not in hidden
+        and m.member_id not in blocked
+        and (topic is None or topic.slug in m.topics)
+    ]
+    millis: dict[str, int] = {}
+    document = scoring_document(snapshot.document, cmd.actor.user_id)
+    mine = snapshot.members.get(cmd.actor.user_id)
+    if mine is not None:
+        pool = matching.Pool.from_dict(document)
+        row, allowed = pool.score_row_millis(cmd.actor.user_id)
+        ids = pool.ids
+        millis = {ids[k]: int(row[k]) for k in np.flatnonzero(allowed).tolist()}
+
+    by_score = sorted(
+        (m for m in listed if m.user_id in millis),
+        key=lambda m: (-millis[m.user_id], *_sort_name(m)),
+    )
+    suggested = by_score[:SUGGESTIONS]
+    chosen = {m.user_id for m in suggested}
+    ordered = suggested + sorted((m for m in listed if m.user_id not in chosen), key=_sort_name)
+
+    total = len(ordered)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(cmd.page, pages)
+    shown = ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    looking_for = {
+        p["id"]: list(p.get("looking_for", [KIND_DIALOGUE])) for p in document["participants"]
+    }
+    entries = []
+    for them in shown:
+        # `mine` is None only for a one-round member whose round is done: listed, unscored.
+        gaps, in_common = _disagreements(snapshot, mine, them) if mine else ((), 0)
+        shared = them.topics & mine.topics if mine else frozenset()
+        score = millis.get(them.user_id)
+        entries.append(
+            BrowseEntry(
+                user_id=them.user_id,
+                display_name=them.display_name or them.user_id,
+                about=them.about,
+                shared_topics=tuple(
+                    sorted((snapshot.topic_names.get(t, t) for t in shared), key=str.casefold)
+                ),
+                disagreements=gaps,
+                claims_in_common=in_common,
+                # Kinds: `looking_for` as load_pool passes it to the engine (conversation-kinds
+                # issue); without it everyone is looking for a dialogue, the engine's default.
+                kinds=_kinds(
+                    looking_for.get(cmd.actor.user_id, [KIND_DIALOGUE]),
+                    looking_for.get(them.user_id, [KIND_DIALOGUE]),
+                ),
+                wanted=them.member_id in ticked,
+                suggested=them.user_id in chosen,
+                score=None if score is None else to_points(score),
+            )
+        )
+    return BrowsePage(
+        entries=tuple(entries),
+        page=page,
+        pages=pages,
+        total=total,
+        topic=None if topic is None else topic.slug,
+        topic_name=None if topic is None else topic.name,
+    )
