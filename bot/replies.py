@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from bot.core import browse
+from bot.core.browse import BrowseEntry, BrowsePage
 from bot.core.community_config import ConfigView
 from bot.core.curation import ClaimView, TopicView
 from bot.core.dialogues import CloseResult, FeedbackResult, PairResult
@@ -23,6 +25,7 @@ from bot.core.rounds import PairView, PreviewResult, RoundResult, UnmatchedView
 from bot.core.stats import PoolStats
 from bot.core.status import MemberStatusView
 from bot.core.wants import INTAKE_FORMATS, IntakeResult, UnwantResult, WantResult
+from bot.platforms.base import Button
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -191,6 +194,92 @@ def left(result: LeaveResult) -> str:
 
 def feedback_saved(result: FeedbackResult) -> str:
     return f"Thanks: you rated dialogue #{result.dialogue_id} {result.rating}/5."
+
+
+# --- browse ----------------------------------------------------------------------------------
+
+BROWSE_ABOUT_CHARS = 160  # a page of five stays within one chat message (Discord: 2,000)
+BROWSE_CLAIM_CHARS = 80
+BUTTON_LABEL_CHARS = 80  # Discord's limit; Slack allows 75 in a button's text, adapters trim
+KIND_WORDS = {
+    browse.KIND_DIALOGUE: "a dialogue",
+    browse.KIND_YOU_INTERVIEW: "you interview them",
+    browse.KIND_THEY_INTERVIEW: "they interview you",
+}
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _browse_entry(number: int, entry: BrowseEntry) -> list[str]:
+    head = f"{number}. {entry.display_name}"
+    if entry.about:
+        head += f": “{_clip(entry.about, BROWSE_ABOUT_CHARS)}”"
+    lines = [head]
+    if entry.shared_topics:
+        lines.append(f"   Topics you share: {', '.join(entry.shared_topics)}")
+    if entry.disagreements:
+        gaps = "; ".join(
+            f"“{_clip(g.text, BROWSE_CLAIM_CHARS)}” (you {stance_words(g.mine)}, "
+            f"they {stance_words(g.theirs)})"
+            for g in entry.disagreements
+        )
+        lines.append(f"   Furthest apart: {gaps}")
+    if entry.claims_in_common:
+        plural = "claim" if entry.claims_in_common == 1 else "claims"
+        lines.append(f"   You both answered {entry.claims_in_common} {plural}.")
+    kinds = ", ".join(KIND_WORDS.get(k, k) for k in entry.kinds) or "none in common"
+    lines.append(f"   Conversation: {kinds}")
+    if entry.wanted:
+        lines.append("   ✓ You ticked them (only you can see this)")
+    return lines
+
+
+def browse_page(page: BrowsePage) -> str:
+    """One page of `/dialogue browse`: suggestions first, then everyone else by name."""
+    where = f" interested in {page.topic_name}" if page.topic_name else ""
+    if not page.total:
+        return (
+            f"Nobody{where} to show yet: people appear here once they have signed up "
+            "(and unless they chose not to be listed)."
+        )
+    lines = [
+        f"People{where} you could talk with: page {page.page} of {page.pages} "
+        f"({page.total} in all)."
+    ]
+    first = (page.page - 1) * browse.PAGE_SIZE + 1
+    heading = None
+    for offset, entry in enumerate(page.entries):
+        wanted = "Suggested for you:" if entry.suggested else "Everyone else, by name:"
+        if wanted != heading:
+            heading = wanted
+            lines.append(heading)
+        lines += _browse_entry(first + offset, entry)
+    lines.append(
+        "Ticks are private: if someone you tick ticks you too, you both hear about it; "
+        "otherwise nobody ever learns of it."
+    )
+    return "\n".join(lines)
+
+
+def browse_toggle(user_id: str, wanted: bool, name: str | None = None) -> Button:
+    """The persistent toggle for one person: "I'd dialogue with them", or "Untick" once ticked."""
+    if wanted:
+        label, custom_id = (f"Untick {name}" if name else "Untick"), browse.unwant_custom_id
+    else:
+        label, custom_id = f"I'd dialogue with {name or 'them'}", browse.want_custom_id
+    return Button(custom_id(user_id), _clip(label, BUTTON_LABEL_CHARS))
+
+
+def browse_buttons(page: BrowsePage) -> tuple[Button, ...]:
+    buttons = [browse_toggle(e.user_id, e.wanted, e.display_name) for e in page.entries]
+    if page.has_previous:
+        buttons.append(Button(browse.page_custom_id(page.page - 1, page.topic), "◀ Previous"))
+    if page.has_next:
+        buttons.append(Button(browse.page_custom_id(page.page + 1, page.topic), "Next ▶"))
+    return tuple(buttons)
 
 
 def intake_form(dialogue_id: int, topics: Sequence[TopicView]) -> str:

@@ -52,6 +52,50 @@ KIND_YOU_INTERVIEW = "you_interview_them"
 KIND_THEY_INTERVIEW = "they_interview_you"
 
 
+# Persistent component ids (they work after a restart): a toggle per person, and paging.
+WANT_PREFIX = "browse:want:"
+UNWANT_PREFIX = "browse:unwant:"
+PAGE_PREFIX = "browse:page:"
+
+
+def want_custom_id(user_id: str) -> str:
+    return f"{WANT_PREFIX}{user_id}"
+
+
+def unwant_custom_id(user_id: str) -> str:
+    return f"{UNWANT_PREFIX}{user_id}"
+
+
+def page_custom_id(page: int, topic: str | None = None) -> str:
+    """`browse:page:2` or `browse:page:2:forecasting` (a topic slug never holds ':')."""
+    return f"{PAGE_PREFIX}{page}" + (f":{topic}" if topic else "")
+
+
+def _user_after(prefix: str, custom_id: str) -> str | None:
+    user_id = custom_id.removeprefix(prefix)
+    return user_id if user_id != custom_id and user_id else None
+
+
+def want_target(custom_id: str) -> str | None:
+    """The member a "I'd dialogue with them" button ticks, or None when it is not one."""
+    return _user_after(WANT_PREFIX, custom_id)
+
+
+def unwant_target(custom_id: str) -> str | None:
+    return _user_after(UNWANT_PREFIX, custom_id)
+
+
+def page_of(custom_id: str) -> tuple[int, str | None] | None:
+    """(page, topic slug or None) of a paging button, or None when it is not one."""
+    rest = custom_id.removeprefix(PAGE_PREFIX)
+    if rest == custom_id:
+        return None
+    number, _, topic = rest.partition(":")
+    if not number.isdigit() or int(number) < 1:
+        return None
+    return int(number), topic or None
+
+
 @dataclass(frozen=True, slots=True)
 class Browse:
     actor: Actor
