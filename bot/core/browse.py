@@ -10,10 +10,10 @@ Order: "suggested for you" first, the `SUGGESTIONS` partners the engine scores h
 the actor (`Pool.scores_for`, the same `score_block` a round maximises), then everyone else by
 name. The scoring pool is the round's pool with two changes, both about the actor:
 
-* ticks to or from the actor are left out. A tick towards the actor would add the one-way
-  bonus and lift its sender into the suggestions, telling the actor who wants them; and the
-  actor's own ticks would reorder the list while they tick their way through it, so paging
-  on after a tick could skip people. A tick is shown on its entry instead.
+* ticks are left out. A tick towards the actor would add the one-way bonus and lift its
+  sender into the suggestions, telling the actor who wants them; and the actor's own ticks
+  would reorder the list while they tick their way through it, so paging on after a tick
+  could skip people. The actor's own tick is shown on its entry instead.
 * nobody is paused: a tick outlasts a pause, so a paused member still gets suggestions and
   a paused partner is still scored on their merits.
 
@@ -154,22 +154,17 @@ class BrowsePage:
 # --- the engine's view -------------------------------------------------------------------------
 
 
-def scoring_document(document: Mapping[str, Any], user_id: str) -> dict[str, Any]:
-    """The round's input document as browse scores it for `user_id` (see the module doc):
-    no ticks to or from them, nobody paused. Participants are copied only where changed."""
+def scoring_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The round's input document as browse scores it (see the module doc): no ticks, nobody
+    paused. A member's row depends only on ticks between them and each other member, so
+    dropping every tick scores each actor exactly as dropping only theirs would, and one
+    document serves every member of the community."""
     participants = []
     for entry in document["participants"]:
-        changed = dict(entry) if entry.get("paused") or entry["id"] == user_id else None
-        if user_id in entry.get("wants", ()):
-            changed = changed or dict(entry)
-            changed["wants"] = [w for w in entry["wants"] if w != user_id]
-        if changed is None:
-            participants.append(entry)
-            continue
-        changed.pop("paused", None)
-        if changed["id"] == user_id:
-            changed["wants"] = []
-        participants.append(changed)
+        if entry.get("paused") or entry.get("wants"):
+            entry = {k: v for k, v in entry.items() if k != "paused"}
+            entry["wants"] = []
+        participants.append(entry)
     return {**document, "participants": participants}
 
 
@@ -253,7 +248,7 @@ async def browse(core: Core, cmd: Browse) -> BrowsePage:
         and (topic is None or topic.slug in m.topics)
     ]
     millis: dict[str, int] = {}
-    document = scoring_document(snapshot.document, cmd.actor.user_id)
+    document = scoring_document(snapshot.document)
     mine = snapshot.members.get(cmd.actor.user_id)
     if mine is not None:
         pool = matching.Pool.from_dict(document)

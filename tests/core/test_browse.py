@@ -46,7 +46,7 @@ async def _engine_pool(core: Core, who: str) -> matching.Pool:
         community = await session.scalar(select(Community).where(Community.external_id == "guild1"))
         assert community is not None
         snapshot = await load_pool(session, community, core.clock.now(), include_busy=True)
-    return matching.Pool.from_dict(browse.scoring_document(snapshot.document, who))
+    return matching.Pool.from_dict(browse.scoring_document(snapshot.document))
 
 
 async def test_browse_lists_the_pool_but_never_the_actor_hidden_blocked_or_removed(

@@ -1,0 +1,256 @@
+"""`/dialogue browse` on a large community: time per call, and where it goes.
+
+Builds a community of N members (default 10,000) in a fresh SQLite file from the synthetic
+pool of `bench/pools.py` (topics, claims, forms, stances, wants, blocks; no dialogue
+history), then times:
+
+* browse: `bot.core.browse.browse` end to end (read the pool, score, order, explain a page),
+  per call, for several different members;
+* its parts: `load_pool`, building `matching.Pool` from the document, and the scoring alone
+  (`Pool.score_row_millis`: one member against all N);
+* the reference: the same row scored with N scalar `pool.score` calls (timed on a sample and
+  scaled to N), so the vectorised figure comes with a same-run ratio.
+
+    .venv/bin/python bench/bench_browse.py                 # N = 10,000
+    .venv/bin/python bench/bench_browse.py --members 2000 --calls 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+# Run as a script, Python puts bench/ first on the path; the repository must come first so
+# `bench.pools` and this checkout's `bot` and `matching` are the ones measured.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import matching
+from bench.pools import generate_pool
+from bot.clock import FixedClock
+from bot.core import browse, curation
+from bot.core.actor import Actor, CommunityRef
+from bot.core.app import Core
+from bot.core.pool import load_pool
+from bot.platforms.local import LocalPlatform
+from bot.storage.database import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import (
+    Block,
+    Community,
+    FormTopic,
+    InterestForm,
+    Member,
+    Stance,
+    Want,
+)
+
+NOW = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
+REF = CommunityRef("local", "bench")
+MOD = Actor(REF, "mod", "Mod", is_moderator=True)
+
+
+async def build(core: Core, n: int, seed: int) -> list[str]:
+    """The synthetic pool as rows of one community; returns the member user ids."""
+    doc = generate_pool(n, seed)
+    await curation.setup_community(core, REF, "Bench community")
+    topic_id: dict[str, int] = {}
+    for slug in doc["topics"]:
+        topic = await curation.add_topic(core, curation.AddTopic(MOD, slug))
+        topic_id[slug] = topic.id
+    claim_id: dict[str, int] = {}
+    for key, claim in doc["claims"].items():
+        made = await curation.add_claim(
+            core, curation.AddClaim(MOD, claim["text"], tuple(claim["topics"]))
+        )
+        claim_id[key] = made.id
+    people = doc["participants"]
+    async with core.db.transaction() as session:
+        community = await session.scalar(select(Community).where(Community.external_id == "bench"))
+        assert community is not None
+        cid = community.id
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "community_id": cid,
+                    "external_id": p["id"],
+                    "display_name": f"Member {p['id'][1:]}",
+                    "status": "active",
+                    "priority": int(p.get("priority", 0)),
+                    "created_at": NOW,
+                }
+                for p in people
+            ],
+        )
+        member_id = dict(
+            (
+                await session.execute(
+                    select(Member.external_id, Member.id).where(Member.community_id == cid)
+                )
+            ).all()
+        )
+        forms: list[dict[str, Any]] = []
+        topics: list[dict[str, Any]] = []
+        stances: list[dict[str, Any]] = []
+        wants: list[dict[str, Any]] = []
+        blocks: list[dict[str, Any]] = []
+        for k, p in enumerate(people):
+            mid = member_id[p["id"]]
+            forms.append(
+                {
+                    "member_id": mid,
+                    "community_id": cid,
+                    "status": "complete",
+                    "step": "review",
+                    "format_sync": p["format"]["sync"],
+                    "format_async": p["format"]["async"],
+                    "timezone": p["timezone"],
+                    "availability": p.get("availability", []),
+                    "appetite": p["disagreement"],
+                    "about": f"Synthetic member {k}: happy to talk about " + ", ".join(p["topics"]),
+                    "private_notes": "",
+                    "publish_ok": False,
+                    "participation": "every",
+                    "show_in_browse": k % 20 != 0,  # one in twenty hides
+                    "updated_at": NOW,
+                }
+            )
+            topics += [
+                {"community_id": cid, "member_id": mid, "topic_id": topic_id[t]}
+                for t in p["topics"]
+            ]
+            stances += [
+                {"community_id": cid, "member_id": mid, "claim_id": claim_id[c], "value": v}
+                for c, v in p["stances"].items()
+            ]
+            for kind, rows in (("wants", wants), ("blocks", blocks)):
+                rows += [
+                    {
+                        "community_id": cid,
+                        "member_id": mid,
+                        "target_id": member_id[other],
+                        "created_at": NOW,
+                    }
+                    for other in p.get(kind, ())
+                ]
+        for model, rows in (
+            (InterestForm, forms),
+            (FormTopic, topics),
+            (Stance, stances),
+            (Want, wants),
+            (Block, blocks),
+        ):
+            for start in range(0, len(rows), 5000):
+                await session.execute(insert(model), rows[start : start + 5000])
+    return [p["id"] for p in people]
+
+
+async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = await call()
+    return time.perf_counter() - start, result
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f} ms"
+
+
+async def run(n: int, calls: int, seed: int, sample: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        await upgrade(db)
+        core = Core(db, FixedClock(NOW), {"local": LocalPlatform()})
+        t0 = time.perf_counter()
+        ids = await build(core, n, seed)
+        print(
+            f"community of {n:,} members built in {time.perf_counter() - t0:.1f} s", file=sys.stderr
+        )
+
+        actors = [ids[(k * 7919 + 1) % n] for k in range(calls)]
+        browse_times = []
+        for user in actors:
+            seconds, page = await timed(
+                lambda u=user: browse.browse(core, browse.Browse(Actor(REF, u)))
+            )
+            browse_times.append(seconds)
+        filtered_times = []
+        for user in actors:
+            seconds, _ = await timed(
+                lambda u=user: browse.browse(
+                    core, browse.Browse(Actor(REF, u), topic="t000", page=3)
+                )
+            )
+            filtered_times.append(seconds)
+
+        load_times, build_times, score_times = [], [], []
+        async with db.transaction() as session:
+            community = await session.scalar(
+                select(Community).where(Community.external_id == "bench")
+            )
+            assert community is not None
+            for _ in range(calls):
+                t = time.perf_counter()
+                snapshot = await load_pool(session, community, NOW, include_busy=True)
+                load_times.append(time.perf_counter() - t)
+        for _ in actors:
+            t = time.perf_counter()
+            pool = matching.Pool.from_dict(browse.scoring_document(snapshot.document))
+            build_times.append(time.perf_counter() - t)
+        for user in actors * 5:
+            t = time.perf_counter()
+            millis, allowed = pool.score_row_millis(user)
+            score_times.append(time.perf_counter() - t)
+
+        # The reference: the same row as scalar pool.score calls, on a sample scaled to N.
+        user = actors[0]
+        others = ids[:sample]
+        t = time.perf_counter()
+        scalar = [pool.score_millis(user, other) for other in others]
+        scalar_row = (time.perf_counter() - t) / len(others) * n
+        index = {pid: k for k, pid in enumerate(pool.ids)}
+        millis, allowed = pool.score_row_millis(user)
+        for other, expected in zip(others, scalar, strict=True):
+            k = index[other]
+            got = int(millis[k]) if allowed[k] else None
+            assert got == expected, (user, other, got, expected)
+        await db.dispose()
+
+    med = statistics.median
+    print(f"browse on a {n:,}-member community (SQLite file; the machine was shared)")
+    print(f"  page 1, per call (median of {calls})        {ms(med(browse_times))}"
+          f"   min {ms(min(browse_times))}")  # fmt: skip
+    print(f"  topic filter, page 3 (median of {calls})    {ms(med(filtered_times))}")
+    print(f"  listed on page 1: {page.total:,} people, {page.pages:,} pages")
+    print("where a call goes:")
+    print(f"  load_pool (read the community)            {ms(med(load_times))}")
+    print(f"  matching.Pool from the document           {ms(med(build_times))}")
+    print(f"  scoring alone: 1 x {n:,} (score_row_millis) {ms(med(score_times))}")
+    print("reference, same run:")
+    print(f"  {n:,} scalar pool.score calls (est. from {sample:,}) {ms(scalar_row)}")
+    print(f"  vectorised row / scalar calls: 1 : {scalar_row / med(score_times):,.0f}")
+    print(f"  scores checked equal to pool.score on {sample:,} pairs")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--calls", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sample", type=int, default=1000, help="scalar pool.score calls timed")
+    args = parser.parse_args(argv)
+    asyncio.run(run(args.members, args.calls, args.seed, min(args.sample, args.members)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
