@@ -156,3 +156,11 @@ def test_demo_runs_on_postgresql_without_printing_the_password(database_url: str
     report = out.getvalue()
     assert "s3cret-pw" not in report and ":***@" in report
     assert "Pair 1: " in report
+
+
+def test_the_demo_browses_and_a_tick_from_browse_completes_a_mutual_want(report: str) -> None:
+    section = report[report.index("Browse: ") :]
+    assert section.index("Suggested for you:") < section.index("Everyone else, by name:")
+    assert "[I'd dialogue with " in section and "[Next ▶]" in section
+    assert "It's mutual" in section
+    assert section.count("both said you would like a dialogue with each other") == 2
