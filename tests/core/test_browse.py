@@ -253,3 +253,19 @@ async def test_browse_needs_a_complete_form_and_no_removal(core: Core) -> None:
     await membership.remove(core, membership.RemoveMember(moderator(), "alice"))
     with pytest.raises(Conflict):
         await browse.browse(core, Browse(ALICE))
+
+
+async def test_scores_follow_a_changed_form_at_once(core: Core) -> None:
+    c = await _seed(core)
+    await signed_up(core, "alice", stances={c[0]: 2})
+    await signed_up(core, "bob", stances={c[0]: 2})
+    await signed_up(core, "carol", stances={c[0]: 1})
+    first = {e.user_id: e.score for e in await _everyone(core)}
+    again = {e.user_id: e.score for e in await _everyone(core)}
+    assert again == first  # the same pool, built once
+    # Bob moves to the other end of the claim: browse scores the new form straight away.
+    await forms.save_answers(core, forms.SaveAnswers(actor(user="bob"), stances={c[0]: -2}))
+    after = {e.user_id: e.score for e in await _everyone(core)}
+    pool = await _engine_pool(core, "alice")
+    assert after == {u: pool.score("alice", u) for u in ("bob", "carol")}
+    assert (after["bob"] or 0) > (first["bob"] or 0)
