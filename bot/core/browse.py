@@ -1,14 +1,14 @@
 """`/dialogue browse`: the people in the pool a member could talk with, suggested partners first.
 
 The LessWrong dialogue-matching table, in chat. Who is listed: members of the actor's
-community who are in the pool (`load_pool`: a complete form, not removed; paused and busy
-members included, a pause or a dialogue ends), minus the actor, anyone hidden by their
-form's "show me in browse", and anyone blocked in either direction (so a block is never
-revealed: a blocker looks exactly like someone hidden or not signed up).
+community who are in the pool (`load_pool`: a complete form, not removed; members who are
+paused or in a dialogue are included, since a tick outlasts both), minus the actor, anyone
+hidden by their form's "show me in browse", and anyone blocked in either direction (so a
+block is never revealed: a blocker looks exactly like someone hidden or not signed up).
 
 Order: "suggested for you" first, the `SUGGESTIONS` partners the engine scores highest for
-the actor (`Pool.scores_for`, the same `score_block` a round maximises), then everyone else by
-name. The scoring pool is the round's pool with two changes, both about the actor:
+the actor (`Pool.score_row_millis`, one row of the `score_block` a round maximises), then
+everyone else by name. The scoring pool is the round's pool with two changes:
 
 * ticks are left out. A tick towards the actor would add the one-way bonus and lift its
   sender into the suggestions, telling the actor who wants them; and the actor's own ticks
@@ -295,8 +295,11 @@ async def browse(core: Core, cmd: Browse) -> BrowsePage:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(cmd.page, pages)
     shown = ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    wanted_ids = {cmd.actor.user_id, *(m.user_id for m in shown)}
     looking_for = {
-        p["id"]: list(p.get("looking_for", [KIND_DIALOGUE])) for p in document["participants"]
+        p["id"]: list(p.get("looking_for", [KIND_DIALOGUE]))
+        for p in document["participants"]
+        if p["id"] in wanted_ids
     }
     entries = []
     for them in shown:
