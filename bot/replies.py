@@ -198,11 +198,15 @@ def feedback_saved(result: FeedbackResult) -> str:
 
 # --- browse ----------------------------------------------------------------------------------
 
-BROWSE_ABOUT_CHARS = 160  # a page of five stays within one chat message (Discord: 2,000)
-BROWSE_CLAIM_CHARS = 80
-BUTTON_LABEL_CHARS = 80  # Discord's limit; Slack allows 75 in a button's text, adapters trim
+# A page must fit one chat message (Discord allows 2,000 characters): entries are clipped,
+# and clipped harder until the page fits.
+BROWSE_TEXT_CHARS = 1900
+# (about, claim text, shared topics shown), loosest first; the last drops the details.
+BROWSE_DETAIL = ((160, 80, 6), (100, 50, 4), (60, 35, 3), (0, 0, 0))
+BROWSE_NAME_CHARS = 60
+BUTTON_LABEL_CHARS = 80  # Discord's limit
 KIND_WORDS = {
-    browse.KIND_DIALOGUE: "a dialogue",
+    browse.KIND_DIALOGUE: "dialogue",
     browse.KIND_YOU_INTERVIEW: "you interview them",
     browse.KIND_THEY_INTERVIEW: "they interview you",
 }
@@ -213,25 +217,29 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _browse_entry(number: int, entry: BrowseEntry) -> list[str]:
-    head = f"{number}. {entry.display_name}"
-    if entry.about:
-        head += f": “{_clip(entry.about, BROWSE_ABOUT_CHARS)}”"
+def _browse_entry(number: int, entry: BrowseEntry, detail: tuple[int, int, int]) -> list[str]:
+    about_chars, claim_chars, topic_count = detail
+    kinds = " or ".join(KIND_WORDS.get(k, k) for k in entry.kinds) or "no kind in common"
+    head = f"{number}. {_clip(entry.display_name, BROWSE_NAME_CHARS)} ({kinds})"
+    if entry.about and about_chars:
+        head += f": “{_clip(entry.about, about_chars)}”"
     lines = [head]
-    if entry.shared_topics:
-        lines.append(f"   Topics you share: {', '.join(entry.shared_topics)}")
-    if entry.disagreements:
-        gaps = "; ".join(
-            f"“{_clip(g.text, BROWSE_CLAIM_CHARS)}” (you {stance_words(g.mine)}, "
-            f"they {stance_words(g.theirs)})"
-            for g in entry.disagreements
+    if entry.shared_topics and topic_count:
+        shown = list(entry.shared_topics[:topic_count])
+        more = len(entry.shared_topics) - len(shown)
+        lines.append(
+            f"   Shared topics: {', '.join(shown)}" + (f" and {more} more" if more else "")
         )
-        lines.append(f"   Furthest apart: {gaps}")
-    if entry.claims_in_common:
+    if entry.claims_in_common and claim_chars:
         plural = "claim" if entry.claims_in_common == 1 else "claims"
-        lines.append(f"   You both answered {entry.claims_in_common} {plural}.")
-    kinds = ", ".join(KIND_WORDS.get(k, k) for k in entry.kinds) or "none in common"
-    lines.append(f"   Conversation: {kinds}")
+        line = f"   {entry.claims_in_common} {plural} you both answered"
+        if entry.disagreements:
+            line += "; furthest apart: " + "; ".join(
+                f"“{_clip(g.text, claim_chars)}” (you {stance_words(g.mine)}, "
+                f"they {stance_words(g.theirs)})"
+                for g in entry.disagreements
+            )
+        lines.append(line)
     if entry.wanted:
         lines.append("   ✓ You ticked them (only you can see this)")
     return lines
@@ -245,6 +253,15 @@ def browse_page(page: BrowsePage) -> str:
             f"Nobody{where} to show yet: people appear here once they have signed up "
             "(and unless they chose not to be listed)."
         )
+    text = ""
+    for detail in BROWSE_DETAIL:
+        text = _browse_text(page, where, detail)
+        if len(text) <= BROWSE_TEXT_CHARS:
+            break
+    return text
+
+
+def _browse_text(page: BrowsePage, where: str, detail: tuple[int, int, int]) -> str:
     lines = [
         f"People{where} you could talk with: page {page.page} of {page.pages} "
         f"({page.total} in all)."
@@ -256,7 +273,7 @@ def browse_page(page: BrowsePage) -> str:
         if wanted != heading:
             heading = wanted
             lines.append(heading)
-        lines += _browse_entry(first + offset, entry)
+        lines += _browse_entry(first + offset, entry, detail)
     lines.append(
         "Ticks are private: if someone you tick ticks you too, you both hear about it; "
         "otherwise nobody ever learns of it."
