@@ -228,7 +228,7 @@ def _browse_entry(number: int, entry: BrowseEntry, detail: tuple[int, int, int])
         shown = list(entry.shared_topics[:topic_count])
         more = len(entry.shared_topics) - len(shown)
         lines.append(
-            f"   Shared topics: {', '.join(shown)}" + (f" and {more} more" if more else "")
+            f"   Topics you share: {', '.join(shown)}" + (f" and {more} more" if more else "")
         )
     if entry.claims_in_common and claim_chars:
         plural = "claim" if entry.claims_in_common == 1 else "claims"

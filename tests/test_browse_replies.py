@@ -45,7 +45,7 @@ def test_a_page_of_the_longest_answers_still_fits_one_message() -> None:
 
 def test_a_page_of_ordinary_answers_keeps_every_detail() -> None:
     text = replies.browse_page(_page(long=False))
-    assert "Short about" in text and "Shared topics: Forecasting0, Forecasting1" in text
+    assert "Short about" in text and "Topics you share: Forecasting0, Forecasting1" in text
     assert "“Theory wins” (you strongly agree, they strongly disagree)" in text
     assert "20 claims you both answered" in text
     assert text.count("✓ You ticked them") == 3
