@@ -192,7 +192,7 @@ class _BuiltPools:
         return pool
 
 
-_pools = _BuiltPools(size=8)
+_pools = _BuiltPools(size=4)
 
 
 def _kinds(mine: list[str], theirs: list[str]) -> tuple[str, ...]:
