@@ -195,7 +195,10 @@ class _BuiltPools:
 _pools = _BuiltPools(size=4)
 
 
-def _kinds(mine: list[str], theirs: list[str]) -> tuple[str, ...]:
+def kinds_both_accept(mine: list[str], theirs: list[str]) -> tuple[str, ...]:
+    """The kinds of conversation two members' `looking_for` lists both accept (MATCHING.md):
+    a dialogue when both list it; an interview when one wants to be interviewed and the
+    other to interview. Named from the side of the first."""
     kinds = []
     if KIND_DIALOGUE in mine and KIND_DIALOGUE in theirs:
         kinds.append(KIND_DIALOGUE)
@@ -317,9 +320,10 @@ async def browse(core: Core, cmd: Browse) -> BrowsePage:
                 ),
                 disagreements=gaps,
                 claims_in_common=in_common,
-                # Kinds: `looking_for` as load_pool passes it to the engine (conversation-kinds
-                # issue); without it everyone is looking for a dialogue, the engine's default.
-                kinds=_kinds(
+                # KINDS (conversation-kinds issue): read from `looking_for` in the engine's
+                # document, where load_pool puts it once that issue lands; until then everyone
+                # is looking for a dialogue, the engine's default.
+                kinds=kinds_both_accept(
                     looking_for.get(cmd.actor.user_id, [KIND_DIALOGUE]),
                     looking_for.get(them.user_id, [KIND_DIALOGUE]),
                 ),

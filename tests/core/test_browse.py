@@ -269,3 +269,11 @@ async def test_scores_follow_a_changed_form_at_once(core: Core) -> None:
     pool = await _engine_pool(core, "alice")
     assert after == {u: pool.score("alice", u) for u in ("bob", "carol")}
     assert (after["bob"] or 0) > (first["bob"] or 0)
+
+
+def test_kinds_both_accept_follow_the_engines_looking_for() -> None:
+    both = browse.kinds_both_accept
+    assert both(["dialogue"], ["dialogue"]) == (browse.KIND_DIALOGUE,)
+    assert both(["interview_them"], ["interview_me", "dialogue"]) == (browse.KIND_YOU_INTERVIEW,)
+    assert both(["interview_me", "dialogue"], ["interview_them"]) == (browse.KIND_THEY_INTERVIEW,)
+    assert both(["interview_me"], ["interview_me"]) == ()
