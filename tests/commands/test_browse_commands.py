@@ -53,7 +53,7 @@ async def test_browse_page_lists_suggestions_with_a_toggle_each_and_a_next_butto
         await signed_up(core, f"m{n}", name=f"Member {n}", stances={claim: 2})
 
     reply = await commands.text(ALICE, "/dialogue browse")
-    assert reply.ok
+    assert reply.ok and reply.ephemeral  # it shows one's own ticks: for the actor's eyes only
     page = reply.view
     assert isinstance(page, BrowsePage) and page.pages == 2
     assert page.entries[0].user_id == "bob"  # furthest apart on the claim: suggested first
@@ -82,7 +82,7 @@ async def test_a_toggle_is_a_want_and_the_second_press_an_unwant(
     assert toggle.custom_id == "browse:want:bob"
 
     ticked = await commands.press(ALICE, toggle.custom_id)
-    assert ticked.ok and "Noted, privately" in ticked.text
+    assert ticked.ok and ticked.ephemeral and "Noted, privately" in ticked.text
     assert await _count(core, Want) == 1
     (untick,) = ticked.buttons
     assert (untick.custom_id, untick.label) == ("browse:unwant:bob", "Untick")
