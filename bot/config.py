@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    # None: the default for the backend (bot.storage.database.DEFAULT_POOL_SIZE).
+    database_pool_size: int | None = None
     discord_token: str | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
@@ -38,6 +40,20 @@ class Settings(BaseSettings):
                 "must be an async SQLAlchemy URL starting with "
                 "'sqlite+aiosqlite://' or 'postgresql+asyncpg://'"
             )
+        return value
+
+    @field_validator("database_pool_size", mode="before")
+    @classmethod
+    def _pool_size(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None  # an empty `DATABASE_POOL_SIZE=` line means "the default"
+        return value
+
+    @field_validator("database_pool_size")
+    @classmethod
+    def _positive_pool(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("must be a whole number of connections, 1 or more")
         return value
 
     @field_validator("log_level")

@@ -31,3 +31,14 @@ def test_socket_mode_needs_both_slack_tokens() -> None:
 def test_sync_database_driver_is_rejected_with_the_variable_named() -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL: must be an async SQLAlchemy URL"):
         load_settings(database_url="sqlite:///x.db")
+
+
+def test_database_pool_size_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "12")
+    assert load_settings().database_pool_size == 12
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "")  # an empty line in .env: the default
+    assert load_settings().database_pool_size is None
+    for bad in ("0", "-3", "many"):
+        monkeypatch.setenv("DATABASE_POOL_SIZE", bad)
+        with pytest.raises(ConfigError, match="DATABASE_POOL_SIZE"):
+            load_settings()

@@ -232,7 +232,9 @@ async def browse(core: Core, cmd: Browse) -> BrowsePage:
     if isinstance(cmd.page, bool) or not isinstance(cmd.page, int) or cmd.page < 1:
         raise BadInput("The page number starts at 1.", field="page")
     now = core.clock.now()
-    async with core.db.transaction() as session:
+    # Browse only reads: a read transaction runs beside the writer (SQLite) instead of taking
+    # a write turn for the seconds a large pool takes to read.
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         me = await lookup.find_member(session, community, cmd.actor.user_id)
         my_form = None if me is None else await session.get(InterestForm, me.id)
