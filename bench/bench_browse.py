@@ -7,7 +7,8 @@ history), then times:
 * browse: `bot.core.browse.browse` end to end (read the pool, score, order, explain a page),
   per call, for several different members: the first call builds `matching.Pool`, later
   ones reuse it while the community's scoring document is unchanged;
-* its parts: `load_pool`, building `matching.Pool` from the document, and the scoring alone
+* its parts, run bare as a round runs them (the garbage collector on, which browse holds
+  off): `load_pool`, building `matching.Pool` from the document, and the scoring alone
   (`Pool.score_row_millis`: one member against all N);
 * the reference: the same row scored with N scalar `pool.score` calls (timed on a sample and
   scaled to N), so the vectorised figure comes with a same-run ratio.
@@ -24,7 +25,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -156,14 +158,25 @@ async def build(core: Core, n: int, seed: int) -> list[str]:
     return [p["id"] for p in people]
 
 
-async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = await call()
-    return time.perf_counter() - start, result
+class Timings:
+    """Wall and CPU seconds (this process) of repeated calls. On a shared machine wall time
+    moves with everyone else's load; CPU time is the work the call itself did."""
 
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.cpu.append(time.process_time() - cpu)
+        self.wall.append(time.perf_counter() - wall)
+
+    def show(self, label: str, part: slice = slice(None)) -> str:
+        wall, cpu = self.wall[part], self.cpu[part]
+        med = statistics.median
+        return f"  {label:<46} {med(wall) * 1000:9.1f} ms wall {med(cpu) * 1000:9.1f} ms cpu"
 
 
 async def run(n: int, calls: int, seed: int, sample: int) -> None:
@@ -178,47 +191,39 @@ async def run(n: int, calls: int, seed: int, sample: int) -> None:
         )
 
         actors = [ids[(k * 7919 + 1) % n] for k in range(calls)]
-        browse_times = []
+        first_page, filtered = Timings(), Timings()
         for user in actors:
-            seconds, page = await timed(
-                lambda u=user: browse.browse(core, browse.Browse(Actor(REF, u)))
-            )
-            browse_times.append(seconds)
-        filtered_times = []
+            with first_page.measure():
+                page = await browse.browse(core, browse.Browse(Actor(REF, user)))
         for user in actors:
-            seconds, _ = await timed(
-                lambda u=user: browse.browse(
-                    core, browse.Browse(Actor(REF, u), topic="t000", page=3)
-                )
-            )
-            filtered_times.append(seconds)
+            with filtered.measure():
+                await browse.browse(core, browse.Browse(Actor(REF, user), topic="t000", page=3))
 
-        load_times, build_times, score_times = [], [], []
+        loading, building, scoring, scalar_calls = Timings(), Timings(), Timings(), Timings()
         for _ in actors:
             # A transaction of its own each time, as browse has: no warm identity map.
-            async with db.transaction() as session:
+            async with db.read() as session:
                 community = await session.scalar(
                     select(Community).where(Community.external_id == "bench")
                 )
                 assert community is not None
-                t = time.perf_counter()
-                snapshot = await load_pool(session, community, NOW, include_busy=True)
-                load_times.append(time.perf_counter() - t)
+                with loading.measure():
+                    snapshot = await load_pool(session, community, NOW, include_busy=True)
         for _ in actors:
-            t = time.perf_counter()
-            pool = matching.Pool.from_dict(browse.scoring_document(snapshot.document))
-            build_times.append(time.perf_counter() - t)
+            with building.measure():
+                pool = matching.Pool.from_dict(browse.scoring_document(snapshot.document))
         for user in actors * 5:
-            t = time.perf_counter()
-            millis, allowed = pool.score_row_millis(user)
-            score_times.append(time.perf_counter() - t)
+            with scoring.measure():
+                millis, allowed = pool.score_row_millis(user)
 
         # The reference: the same row as scalar pool.score calls, on a sample scaled to N.
         user = actors[0]
         others = ids[:sample]
-        t = time.perf_counter()
-        scalar = [pool.score_millis(user, other) for other in others]
-        scalar_row = (time.perf_counter() - t) / len(others) * n
+        with scalar_calls.measure():
+            scalar = [pool.score_millis(user, other) for other in others]
+        scale = n / len(others)
+        scalar_calls.wall[0] *= scale
+        scalar_calls.cpu[0] *= scale
         index = {pid: k for k, pid in enumerate(pool.ids)}
         millis, allowed = pool.score_row_millis(user)
         for other, expected in zip(others, scalar, strict=True):
@@ -227,21 +232,24 @@ async def run(n: int, calls: int, seed: int, sample: int) -> None:
             assert got == expected, (user, other, got, expected)
         await db.dispose()
 
-    med = statistics.median
+    later = slice(1, None)
     print(f"browse on a {n:,}-member community (SQLite file; the machine was shared)")
-    print(f"  page 1, first call (builds the pool)      {ms(browse_times[0])}")
+    print(first_page.show("page 1, first call (builds the pool)", slice(0, 1)))
     # Later calls reuse the built pool while the community's scoring document is unchanged.
-    print(f"  page 1, later calls (median of {calls - 1})      {ms(med(browse_times[1:]))}")
-    print(f"  topic filter, page 3 (median of {calls})    {ms(med(filtered_times))}")
+    print(first_page.show(f"page 1, later calls (median of {calls - 1})", later))
+    print(filtered.show(f"topic filter, page 3 (median of {calls})"))
     print(f"  listed on page 1: {page.total:,} people, {page.pages:,} pages")
     print("where a call goes:")
-    print(f"  load_pool (read the community)            {ms(med(load_times))}")
-    print(f"  matching.Pool from the document           {ms(med(build_times))}")
-    print(f"  scoring alone: 1 x {n:,} (score_row_millis) {ms(med(score_times))}")
+    print(loading.show("load_pool (read the community)"))
+    print(building.show("matching.Pool from the document"))
+    print(scoring.show(f"scoring alone: 1 x {n:,} (score_row_millis)"))
     print("reference, same run:")
-    print(f"  {n:,} scalar pool.score calls (est. from {sample:,}) {ms(scalar_row)}")
-    print(f"  vectorised row / scalar calls: 1 : {scalar_row / med(score_times):,.0f}")
+    print(scalar_calls.show(f"{n:,} scalar pool.score calls (from {sample:,})"))
+    ratio = scalar_calls.cpu[0] / statistics.median(scoring.cpu)
+    print(f"  vectorised row / scalar calls (cpu): 1 : {ratio:,.0f}")
     print(f"  scores checked equal to pool.score on {sample:,} pairs")
+    bare = statistics.median(loading.cpu) + statistics.median(building.cpu)
+    print(f"  browse later call / bare load_pool + build (cpu): {first_page.cpu[1] / bare:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:

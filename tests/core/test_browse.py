@@ -277,3 +277,39 @@ def test_kinds_both_accept_follow_the_engines_looking_for() -> None:
     assert both(["interview_them"], ["interview_me", "dialogue"]) == (browse.KIND_YOU_INTERVIEW,)
     assert both(["interview_me", "dialogue"], ["interview_them"]) == (browse.KIND_THEY_INTERVIEW,)
     assert both(["interview_me"], ["interview_me"]) == ()
+
+
+async def test_the_garbage_collector_is_back_after_browse_even_when_it_fails(core: Core) -> None:
+    import gc
+
+    await _seed(core)
+    await signed_up(core, "alice")
+    await signed_up(core, "bob")
+    assert gc.isenabled()
+    await browse.browse(core, Browse(ALICE))
+    assert gc.isenabled()
+    with pytest.raises(BadInput):
+        await browse.browse(core, Browse(ALICE, topic="astrology"))
+    assert gc.isenabled()
+    gc.disable()  # someone else's choice is left alone
+    try:
+        await browse.browse(core, Browse(ALICE))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_overlapping_browses_turn_the_collector_back_on_once_both_are_done(
+    core: Core,
+) -> None:
+    import asyncio
+    import gc
+
+    await _seed(core)
+    for user in ("alice", "bob", "carol"):
+        await signed_up(core, user)
+    pages = await asyncio.gather(
+        browse.browse(core, Browse(ALICE)), browse.browse(core, Browse(actor(user="bob")))
+    )
+    assert [p.total for p in pages] == [2, 2]
+    assert gc.isenabled()
