@@ -42,3 +42,22 @@ def test_database_pool_size_from_the_environment(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv("DATABASE_POOL_SIZE", bad)
         with pytest.raises(ConfigError, match="DATABASE_POOL_SIZE"):
             load_settings()
+
+
+def test_discord_shards_need_a_count_and_must_fit_it() -> None:
+    settings = load_settings(discord_shard_ids="0, 2", discord_shard_count=4)
+    assert settings.discord_shards == [0, 2]
+    assert load_settings().discord_shards is None
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):
+        load_settings(discord_shard_ids="1")
+    with pytest.raises(ConfigError, match="ids from 0 to 3"):
+        load_settings(discord_shard_ids="4", discord_shard_count=4)
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS: must be whole numbers"):
+        load_settings(discord_shard_ids="zero", discord_shard_count=4)
+
+
+def test_discord_moderator_roles_are_a_list_of_ids() -> None:
+    assert load_settings(discord_moderator_role_ids="12, 34").discord_moderator_roles == {12, 34}
+    assert (
+        load_settings(discord_shard_count="", discord_dev_guild_id="").discord_shard_count is None
+    )
