@@ -293,9 +293,9 @@ def browse_toggle(user_id: str, wanted: bool, name: str | None = None) -> Button
 def browse_buttons(page: BrowsePage) -> tuple[Button, ...]:
     buttons = [browse_toggle(e.user_id, e.wanted, e.display_name) for e in page.entries]
     if page.has_previous:
-        buttons.append(Button(browse.page_custom_id(page.page - 1, page.topic), "◀ Previous"))
+        buttons.append(Button(browse.page_custom_id(page.page - 1, page.topic_id), "◀ Previous"))
     if page.has_next:
-        buttons.append(Button(browse.page_custom_id(page.page + 1, page.topic), "Next ▶"))
+        buttons.append(Button(browse.page_custom_id(page.page + 1, page.topic_id), "Next ▶"))
     return tuple(buttons)
 
 

@@ -94,7 +94,8 @@ async def browse_unwant(
 
 @route("browse-page", browse.page_of)
 async def browse_page(
-    ctx: Context, actor: Actor, where: tuple[int, str | None], values: Mapping[str, Any] | None
+    ctx: Context, actor: Actor, where: tuple[int, int | None], values: Mapping[str, Any] | None
 ) -> Reply:
-    page, topic = where
-    return browse_reply(await browse.browse(ctx.core, browse.Browse(actor, topic, page)))
+    page, topic_id = where
+    found = await browse.browse(ctx.core, browse.Browse(actor, page=page, topic_id=topic_id))
+    return browse_reply(found)

@@ -224,7 +224,7 @@ def _parse_browse(args: Args, usage: str) -> dict[str, Any]:
 # Slow: it reads and scores the whole pool (about 3 s at 10,000 members, bench/bench_browse.py).
 @command(MEMBER, "browse", "/dialogue browse [topic] [page]", parse=_parse_browse, slow=True)
 async def browse_pool(ctx: Context, actor: Actor, topic: str | None = None, page: int = 1) -> Reply:
-    return browse_reply(await browse.browse(ctx.core, browse.Browse(actor, topic, page)))
+    return browse_reply(await browse.browse(ctx.core, browse.Browse(actor, topic=topic, page=page)))
 
 
 def browse_reply(page: browse.BrowsePage) -> Reply:

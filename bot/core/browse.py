@@ -27,14 +27,14 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import numpy as np
 from sqlalchemy import or_, select
 
 import matching
-from bot.storage.models import Block, InterestForm, Want
+from bot.storage.models import Block, InterestForm, Topic, Want
 from matching.result import to_points
 
 from . import lookup
@@ -68,9 +68,10 @@ def unwant_custom_id(user_id: str) -> str:
     return f"{UNWANT_PREFIX}{user_id}"
 
 
-def page_custom_id(page: int, topic: str | None = None) -> str:
-    """`browse:page:2` or `browse:page:2:forecasting` (a topic slug never holds ':')."""
-    return f"{PAGE_PREFIX}{page}" + (f":{topic}" if topic else "")
+def page_custom_id(page: int, topic_id: int | None = None) -> str:
+    """`browse:page:2`, or `browse:page:2:17` for topic #17: the topic's id, not its slug (up
+    to 64 characters), keeps the id within Discord's 100 with the adapter's own prefix."""
+    return f"{PAGE_PREFIX}{page}" + ("" if topic_id is None else f":{topic_id}")
 
 
 def _user_after(prefix: str, custom_id: str) -> str | None:
@@ -88,20 +89,22 @@ def unwant_target(custom_id: str) -> str | None:
 
 
 def page_of(custom_id: str) -> tuple[int, str | None] | None:
-    """(page, topic slug or None) of a paging button, or None when it is not one."""
+    """(page, topic id or None) of a paging button, or None when it is not one."""
     rest = custom_id.removeprefix(PAGE_PREFIX)
     if rest == custom_id:
         return None
-    number, _, topic = rest.partition(":")
-    if not number.isdigit() or int(number) < 1:
+    number, colon, topic = rest.partition(":")
+    if not number.isdigit() or int(number) < 1 or (colon and not topic.isdigit()):
         return None
-    return int(number), topic or None
+    return int(number), int(topic) if colon else None
 
 
 @dataclass(frozen=True, slots=True)
 class Browse:
     actor: Actor
+    _: KW_ONLY  # the filters by name: a topic slug and a topic id are easy to swap
     topic: str | None = None  # slug or name of an active topic
+    topic_id: int | None = None  # or its id (paging buttons carry it)
     page: int = 1
 
 
@@ -143,6 +146,7 @@ class BrowsePage:
     total: int  # people listed over all pages
     topic: str | None  # the filter's slug
     topic_name: str | None
+    topic_id: int | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -280,7 +284,11 @@ async def _browse(core: Core, cmd: Browse) -> BrowsePage:
         if me.status == "removed":
             raise Conflict("A moderator has taken you out of the pool, so browsing is off.")
         topic = None
-        if cmd.topic is not None:
+        if cmd.topic_id is not None:
+            topic = await session.get(Topic, cmd.topic_id)
+            if topic is None or topic.community_id != community.id or topic.status != "active":
+                raise BadInput("That topic is no longer offered here.", field="topic")
+        elif cmd.topic is not None:
             try:
                 (topic,) = await active_topics_by_slug(
                     session, community.id, [cmd.topic], field="topic"
@@ -378,4 +386,5 @@ async def _browse(core: Core, cmd: Browse) -> BrowsePage:
         total=total,
         topic=None if topic is None else topic.slug,
         topic_name=None if topic is None else topic.name,
+        topic_id=None if topic is None else topic.id,
     )

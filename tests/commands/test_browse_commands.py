@@ -136,16 +136,39 @@ async def test_typed_options_and_a_topic_filter_reach_the_same_page(
     assert [e.user_id for e in multi_word.view.entries] == ["carol"]
 
 
-async def test_paging_buttons_keep_the_topic(core: Core, commands: Commands) -> None:
+async def test_paging_buttons_keep_the_topic(
+    core: Core, commands: Commands, seeded: Seeded
+) -> None:
     await signed_up(core, "alice", name="Alice", topics=["forecasting"])
     for n in range(PAGE_SIZE + 2):
         await signed_up(core, f"m{n}", name=f"M{n}", topics=["forecasting"])
     await signed_up(core, "zed", name="Zed", topics=["ai-timelines"])
     first = await commands.run(ALICE, MEMBER, "browse", topic="forecasting")
-    assert _ids(first.buttons)[-1] == "browse:page:2:forecasting"
-    second = await commands.press(ALICE, "browse:page:2:forecasting")
+    topic_id = seeded.topics["forecasting"]
+    # The topic's id, not its slug (up to 64 characters), so the id fits Discord's 100.
+    assert _ids(first.buttons)[-1] == f"browse:page:2:{topic_id}"
+    second = await commands.press(ALICE, f"browse:page:2:{topic_id}")
     assert second.view.topic == "forecasting" and second.view.page == 2
     assert "zed" not in [e.user_id for e in second.view.entries]
+    assert f"browse:page:1:{topic_id}" in _ids(second.buttons)
+
+
+async def test_a_paging_button_for_a_removed_or_foreign_topic_is_answered(
+    core: Core, commands: Commands, seeded: Seeded
+) -> None:
+    await signed_up(core, "alice", name="Alice")
+    other = await seed_community(core, community="guild2")
+    foreign = await commands.press(ALICE, f"browse:page:1:{other.topics['forecasting']}")
+    assert not foreign.ok and foreign.field == "topic"
+    await commands.run(
+        Actor(GUILD, "mod", "Mod", is_moderator=True),
+        "dialogue-admin",
+        "topics",
+        action="remove",
+        name="forecasting",
+    )
+    removed = await commands.press(ALICE, f"browse:page:1:{seeded.topics['forecasting']}")
+    assert not removed.ok and "no longer offered" in removed.text
 
 
 async def test_bad_browse_requests_are_answered_clearly(core: Core, commands: Commands) -> None:
