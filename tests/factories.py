@@ -87,6 +87,7 @@ async def signed_up(
     publish_ok: bool = False,
     participation: str = "every",
     name: str = "",
+    looking_for: Sequence[str] | None = None,
     show_in_browse: bool = True,
 ) -> forms.FormView:
     """A member with a complete interest form (the community must exist: seed_community)."""
@@ -106,6 +107,7 @@ async def signed_up(
             about=about,
             publish_ok=publish_ok,
             participation=participation,
+            looking_for=None if looking_for is None else tuple(looking_for),
             show_in_browse=show_in_browse,
         ),
     )

@@ -367,9 +367,8 @@ async def _browse(core: Core, cmd: Browse) -> BrowsePage:
                 ),
                 disagreements=gaps,
                 claims_in_common=in_common,
-                # KINDS (conversation-kinds issue): read from `looking_for` in the engine's
-                # document, where load_pool puts it once that issue lands; until then everyone
-                # is looking for a dialogue, the engine's default.
+                # Kinds from `looking_for` in the engine's document (load_pool passes each
+                # form's answer; a form from before the question reads as a dialogue).
                 kinds=kinds_both_accept(
                     looking_for.get(cmd.actor.user_id, [KIND_DIALOGUE]),
                     looking_for.get(them.user_id, [KIND_DIALOGUE]),

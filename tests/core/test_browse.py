@@ -313,3 +313,21 @@ async def test_overlapping_browses_turn_the_collector_back_on_once_both_are_done
     )
     assert [p.total for p in pages] == [2, 2]
     assert gc.isenabled()
+
+
+async def test_entries_show_the_kinds_both_accept_and_no_kind_is_never_suggested(
+    core: Core,
+) -> None:
+    await _seed(core)
+    await signed_up(core, "alice", looking_for=["interview_them"])
+    await signed_up(core, "bob", looking_for=["interview_me", "dialogue"])
+    await signed_up(core, "carol", looking_for=["dialogue"])
+    entries = {e.user_id: e for e in await _everyone(core)}
+    assert entries["bob"].kinds == (browse.KIND_YOU_INTERVIEW,)
+    assert entries["bob"].suggested and entries["bob"].score is not None
+    # Nothing both are looking for: listed (a tick is still theirs to give), never suggested.
+    assert entries["carol"].kinds == () and entries["carol"].score is None
+    assert not entries["carol"].suggested
+    bobs = {e.user_id: e for e in await _everyone(core, "bob")}
+    assert bobs["alice"].kinds == (browse.KIND_THEY_INTERVIEW,)
+    assert bobs["carol"].kinds == (browse.KIND_DIALOGUE,)
