@@ -28,7 +28,18 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FixedClock
-from bot.core import blocks, curation, dialogues, forms, membership, rounds, stats, wants
+from bot.commands import Commands
+from bot.core import (
+    blocks,
+    browse,
+    curation,
+    dialogues,
+    forms,
+    membership,
+    rounds,
+    stats,
+    wants,
+)
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.core.intro import STANCE_WORDS, explain_unmatched, roles_of, speaker_label
@@ -434,6 +445,7 @@ async def demo(database_url: str | None = None, out: TextIO = sys.stdout, fast: 
         render_header(console, sample, seeded, url)
         render_round(console, report, names)
         await render_pool_summary(core, console)
+        await show_browse(core, console, platform, sample)
         await play_prompts(core, console, clock, fast=fast)
     finally:
         await db.dispose()
@@ -566,6 +578,95 @@ async def render_pool_summary(core: Core, console: Console) -> None:
         f"  Dialogues: {outcomes.open} open, {outcomes.talked} talked, "
         f"{outcomes.did_not} did not, {outcomes.ghosted} ghosted; completion {rate}"
     )
+
+
+async def _one_way_ticks(core: Core, sample: SampleCommunity) -> list[tuple[str, str]]:
+    """(ticker, target): one-way ticks between two members who could still become a mutual
+    want now (no block, no dialogue of theirs pending or open)."""
+    found = []
+    blocked = {frozenset(pair) for pair in sample.blocked_pairs()}
+    async with core.db.transaction() as session:
+        community = await _demo_community(session)
+        for member in sample.members:
+            for target in member.wants:
+                if member.id in sample.member(target).wants:
+                    continue
+                if frozenset((member.id, target)) in blocked:
+                    continue
+                a = await session.scalar(
+                    select(Member.id).where(
+                        Member.community_id == community.id, Member.external_id == member.id
+                    )
+                )
+                b = await session.scalar(
+                    select(Member.id).where(
+                        Member.community_id == community.id, Member.external_id == target
+                    )
+                )
+                assert a is not None and b is not None
+                if not await wants.dialogues_between(
+                    session, community.id, a, b, states=("pending", "open")
+                ):
+                    found.append((member.id, target))
+    return found
+
+
+async def _listed(core: Core, who: Actor) -> set[str]:
+    """Everyone on every page of `who`'s browse."""
+    listed: set[str] = set()
+    number, pages = 1, 1
+    while number <= pages:
+        page = await browse.browse(core, browse.Browse(who, page=number))
+        listed |= {e.user_id for e in page.entries}
+        number, pages = number + 1, page.pages
+    return listed
+
+
+async def show_browse(
+    core: Core, console: Console, platform: LocalPlatform, sample: SampleCommunity
+) -> None:
+    """One member's `/dialogue browse` (suggested partners first), then a tick from it that
+    completes a mutual want: through the shared command layer, as a chat adapter calls it."""
+    # A one-way tick the target can see in browse (a one-round member whose round is done
+    # has left the pool, so is not listed).
+    pick = None
+    for candidate in await _one_way_ticks(core, sample):
+        if candidate[0] in await _listed(core, member_actor(sample.member(candidate[1]))):
+            pick = candidate
+            break
+    if pick is None:
+        return
+    ticker, viewer = sample.member(pick[0]), sample.member(pick[1])
+    commands = Commands(core)
+    who = member_actor(viewer)
+    console.print()
+    console.print(
+        f"[bold]Browse[/bold]: {escape(viewer.display_name)} types /dialogue browse "
+        "(ticks are private; suggestions are the engine's highest scores for them)"
+    )
+    reply = await commands.text(who, "/dialogue browse")
+    console.print(escape(_indent(reply.text)))
+    console.print("    buttons: " + escape(" · ".join(f"[{b.label}]" for b in reply.buttons)))
+    # Page on (with the page's own "Next" button) to the person they would like to talk with.
+    toggle = f"browse:want:{ticker.id}"
+    while toggle not in [b.custom_id for b in reply.buttons]:
+        following = [b for b in reply.buttons if b.label.startswith("Next")]
+        if not following:
+            return
+        reply = await commands.press(who, following[0].custom_id)
+    page = reply.view
+    console.print(
+        f"  On page {getattr(page, 'page', '?')} {escape(viewer.display_name)} presses "
+        f"“I'd dialogue with {escape(ticker.display_name)}”; "
+        f"{escape(ticker.display_name)} had already ticked them, privately:"
+    )
+    ticked = await commands.press(who, toggle)
+    console.print(escape(_indent(ticked.text)))
+    for person in (viewer, ticker):
+        messages = platform.direct.get((DEMO_COMMUNITY.external_id, person.id), [])
+        if messages:
+            console.print(f"  DM to {escape(person.display_name)}:")
+            console.print(escape(_indent(messages[-1].text)))
 
 
 async def play_prompts(core: Core, console: Console, clock: FixedClock, *, fast: bool) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from bot.core import browse
+from bot.core.browse import BrowseEntry, BrowsePage
 from bot.core.community_config import ConfigView
 from bot.core.curation import ClaimView, TopicView
 from bot.core.dialogues import CloseResult, FeedbackResult, PairResult
@@ -29,6 +31,7 @@ from bot.core.rounds import PairView, PreviewResult, RoundResult, UnmatchedView
 from bot.core.stats import PoolStats
 from bot.core.status import MemberStatusView
 from bot.core.wants import INTAKE_FORMATS, IntakeResult, UnwantResult, WantResult
+from bot.platforms.base import Button
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -101,6 +104,7 @@ def form_summary(view: FormView, claims: Sequence[ClaimView] = ()) -> str:
         lines.append(f"Notes for moderators: {view.private_notes}")
     lines.append(f"Willing to publish: {'yes' if view.publish_ok else 'no'}")
     lines.append(f"Participation: {'every round' if view.participation == 'every' else 'once'}")
+    lines.append(f"Show me in browse: {'yes' if view.show_in_browse else 'no'}")
     if view.missing:
         lines.append("Still needed before you can submit:")
         lines += _bullets(message for _, message in view.missing)
@@ -226,6 +230,109 @@ def left(result: LeaveResult) -> str:
 
 def feedback_saved(result: FeedbackResult) -> str:
     return f"Thanks: you rated dialogue #{result.dialogue_id} {result.rating}/5."
+
+
+# --- browse ----------------------------------------------------------------------------------
+
+# A page must fit one chat message (Discord allows 2,000 characters): entries are clipped,
+# and clipped harder until the page fits.
+BROWSE_TEXT_CHARS = 1900
+# (about, claim text, shared topics shown), loosest first; the last drops the details.
+BROWSE_DETAIL = ((160, 80, 6), (100, 50, 4), (60, 35, 3), (0, 0, 0))
+BROWSE_NAME_CHARS = 60
+BUTTON_LABEL_CHARS = 80  # Discord's limit
+KIND_WORDS = {
+    browse.KIND_DIALOGUE: "dialogue",
+    browse.KIND_YOU_INTERVIEW: "you interview them",
+    browse.KIND_THEY_INTERVIEW: "they interview you",
+}
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _browse_entry(number: int, entry: BrowseEntry, detail: tuple[int, int, int]) -> list[str]:
+    about_chars, claim_chars, topic_count = detail
+    kinds = " or ".join(KIND_WORDS.get(k, k) for k in entry.kinds) or "no kind in common"
+    head = f"{number}. {_clip(entry.display_name, BROWSE_NAME_CHARS)} ({kinds})"
+    if entry.about and about_chars:
+        head += f": “{_clip(entry.about, about_chars)}”"
+    lines = [head]
+    if entry.shared_topics and topic_count:
+        shown = list(entry.shared_topics[:topic_count])
+        more = len(entry.shared_topics) - len(shown)
+        lines.append(
+            f"   Topics you share: {', '.join(shown)}" + (f" and {more} more" if more else "")
+        )
+    if entry.claims_in_common and claim_chars:
+        plural = "claim" if entry.claims_in_common == 1 else "claims"
+        line = f"   {entry.claims_in_common} {plural} you both answered"
+        if entry.disagreements:
+            line += "; furthest apart: " + "; ".join(
+                f"“{_clip(g.text, claim_chars)}” (you {stance_words(g.mine)}, "
+                f"they {stance_words(g.theirs)})"
+                for g in entry.disagreements
+            )
+        lines.append(line)
+    if entry.wanted:
+        lines.append("   ✓ You ticked them (only you can see this)")
+    return lines
+
+
+def browse_page(page: BrowsePage) -> str:
+    """One page of `/dialogue browse`: suggestions first, then everyone else by name."""
+    where = f" interested in {page.topic_name}" if page.topic_name else ""
+    if not page.total:
+        return (
+            f"Nobody{where} to show yet: people appear here once they have signed up "
+            "(and unless they chose not to be listed)."
+        )
+    text = ""
+    for detail in BROWSE_DETAIL:
+        text = _browse_text(page, where, detail)
+        if len(text) <= BROWSE_TEXT_CHARS:
+            break
+    return text
+
+
+def _browse_text(page: BrowsePage, where: str, detail: tuple[int, int, int]) -> str:
+    lines = [
+        f"People{where} you could talk with: page {page.page} of {page.pages} "
+        f"({page.total} in all)."
+    ]
+    first = (page.page - 1) * browse.PAGE_SIZE + 1
+    heading = None
+    for offset, entry in enumerate(page.entries):
+        wanted = "Suggested for you:" if entry.suggested else "Everyone else, by name:"
+        if wanted != heading:
+            heading = wanted
+            lines.append(heading)
+        lines += _browse_entry(first + offset, entry, detail)
+    lines.append(
+        "Ticks are private: if someone you tick ticks you too, you both hear about it; "
+        "otherwise nobody ever learns of it."
+    )
+    return "\n".join(lines)
+
+
+def browse_toggle(user_id: str, wanted: bool, name: str | None = None) -> Button:
+    """The persistent toggle for one person: "I'd dialogue with them", or "Untick" once ticked."""
+    if wanted:
+        label, custom_id = (f"Untick {name}" if name else "Untick"), browse.unwant_custom_id
+    else:
+        label, custom_id = f"I'd dialogue with {name or 'them'}", browse.want_custom_id
+    return Button(custom_id(user_id), _clip(label, BUTTON_LABEL_CHARS))
+
+
+def browse_buttons(page: BrowsePage) -> tuple[Button, ...]:
+    buttons = [browse_toggle(e.user_id, e.wanted, e.display_name) for e in page.entries]
+    if page.has_previous:
+        buttons.append(Button(browse.page_custom_id(page.page - 1, page.topic_id), "◀ Previous"))
+    if page.has_next:
+        buttons.append(Button(browse.page_custom_id(page.page + 1, page.topic_id), "Next ▶"))
+    return tuple(buttons)
 
 
 def intake_form(dialogue_id: int, topics: Sequence[TopicView]) -> str:

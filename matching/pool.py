@@ -59,6 +59,22 @@ class Pool:
         millis = self.score_millis(a, b)
         return None if millis is None else to_points(millis)
 
+    def score_row_millis(self, member: str) -> tuple[np.ndarray, np.ndarray]:
+        """`member` against every participant in one vectorised block: (millis, allowed),
+        arrays aligned with `ids`; millis[k] == score_millis(member, ids[k]) where allowed[k].
+
+        The same `score_block` as `score` and the solvers, so the values are bit-identical.
+        """
+        i = self._index(member)
+        block = score_block(self.features, np.array([i]), np.arange(self.features.n))
+        return block.millis[0].astype(np.int64), block.allowed[0].copy()
+
+    def scores_for(self, member: str) -> dict[str, float]:
+        """{other: score(member, other)} for every other whose score is not None (allowed)."""
+        millis, allowed = self.score_row_millis(member)
+        ids = self.features.ids
+        return {ids[k]: to_points(int(millis[k])) for k in np.flatnonzero(allowed).tolist()}
+
     def allowed_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every allowed pair with a positive score: the graph `solve(solver="exact")`
         maximises over, scored in row blocks.

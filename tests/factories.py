@@ -88,6 +88,7 @@ async def signed_up(
     participation: str = "every",
     name: str = "",
     looking_for: Sequence[str] | None = None,
+    show_in_browse: bool = True,
 ) -> forms.FormView:
     """A member with a complete interest form (the community must exist: seed_community)."""
     who = actor(community, user, platform=platform, name=name)
@@ -107,6 +108,7 @@ async def signed_up(
             publish_ok=publish_ok,
             participation=participation,
             looking_for=None if looking_for is None else tuple(looking_for),
+            show_in_browse=show_in_browse,
         ),
     )
     return await forms.submit(core, forms.SubmitForm(who))

@@ -180,3 +180,11 @@ def test_an_interview_pair_shows_its_roles_and_opening(
         assert opening in report
         assert f"{names[interviewer]}, open with a question for {names[interviewee]}" in report
     assert "pairs by kind: " in report
+
+
+def test_the_demo_browses_and_a_tick_from_browse_completes_a_mutual_want(report: str) -> None:
+    section = report[report.index("Browse: ") :]
+    assert section.index("Suggested for you:") < section.index("Everyone else, by name:")
+    assert "[I'd dialogue with " in section and "[Next ▶]" in section
+    assert "It's mutual" in section
+    assert section.count("both said you would like a dialogue with each other") == 2

@@ -27,6 +27,7 @@ FORM_KEYS = frozenset(
         "private_notes",
         "publish_ok",
         "participation",
+        "show_in_browse",
         "step",
         "submit",
     }
@@ -157,6 +158,9 @@ def save_answers(actor: Actor, answers: Mapping[str, Any]) -> tuple[forms.SaveAn
         private_notes=optional_text(answers, "private_notes"),
         participation=optional_text(answers, "participation"),
         publish_ok=None if answers.get("publish_ok") is None else yes_no(answers["publish_ok"]),
+        show_in_browse=None
+        if answers.get("show_in_browse") is None
+        else yes_no(answers["show_in_browse"]),
     )
     return save, submit
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import replies
-from bot.core import curation, wants
+from bot.core import browse, curation, wants
 from bot.core.actor import Actor
 
 from . import answers
 from .reply import Reply
-from .table import Context
+from .table import Context, browse_reply
 
 PressHandler = Callable[[Context, Actor, Any, Mapping[str, Any] | None], Awaitable[Reply]]
 
@@ -60,3 +60,42 @@ async def intake(
         return Reply(True, replies.intake_form(dialogue_id, active), view=tuple(active))
     result = await wants.submit_intake(ctx.core, answers.submit_intake(actor, dialogue_id, values))
     return Reply(True, replies.intake_saved(result))
+
+
+# --- browse: the toggles go through the same core want/unwant as `/dialogue want` ----------
+
+
+@route("browse-want", browse.want_target)
+async def browse_want(
+    ctx: Context, actor: Actor, user_id: str, values: Mapping[str, Any] | None
+) -> Reply:
+    # A mutual tick starts the mutual-want flow inside wants.want, exactly as typed.
+    result = await wants.want(ctx.core, wants.WantMember(actor, user_id))
+    return Reply(
+        True,
+        replies.want_result(result, ctx.mention(user_id)),
+        buttons=(replies.browse_toggle(user_id, wanted=True),),
+        view=result,
+    )
+
+
+@route("browse-unwant", browse.unwant_target)
+async def browse_unwant(
+    ctx: Context, actor: Actor, user_id: str, values: Mapping[str, Any] | None
+) -> Reply:
+    result = await wants.unwant(ctx.core, wants.UnwantMember(actor, user_id))
+    return Reply(
+        True,
+        replies.unwant_result(result, ctx.mention(user_id)),
+        buttons=(replies.browse_toggle(user_id, wanted=False),),
+        view=result,
+    )
+
+
+@route("browse-page", browse.page_of)
+async def browse_page(
+    ctx: Context, actor: Actor, where: tuple[int, int | None], values: Mapping[str, Any] | None
+) -> Reply:
+    page, topic_id = where
+    found = await browse.browse(ctx.core, browse.Browse(actor, page=page, topic_id=topic_id))
+    return browse_reply(found)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import replies
 from bot.core import (
     blocks,
+    browse,
     community_config,
     curation,
     dialogues,
@@ -208,6 +209,29 @@ async def feedback(ctx: Context, actor: Actor, rating: int, comment: str = "") -
 async def leave(ctx: Context, actor: Actor) -> Reply:
     result = await membership.leave(ctx.core, membership.Leave(actor))
     return Reply(True, replies.left(result))
+
+
+def _parse_browse(args: Args, usage: str) -> dict[str, Any]:
+    """`[topic] [page]`: the topic may be several words ("AI timelines"); a last word that is
+    a number is the page."""
+    words = [w.value for w in args.words]
+    page = 1
+    if words and words[-1].isdigit():
+        page = int(words.pop())
+    topic = " ".join(words).strip() or None
+    return {"topic": topic, "page": page}
+
+
+# Slow: it reads and scores the whole pool (about 3 s at 10,000 members, bench/bench_browse.py).
+@command(MEMBER, "browse", "/dialogue browse [topic] [page]", parse=_parse_browse, slow=True)
+async def browse_pool(ctx: Context, actor: Actor, topic: str | None = None, page: int = 1) -> Reply:
+    return browse_reply(await browse.browse(ctx.core, browse.Browse(actor, topic=topic, page=page)))
+
+
+def browse_reply(page: browse.BrowsePage) -> Reply:
+    """A page of browse: the text, a toggle per person and the paging buttons. The paging
+    button answers with this same reply, for its page."""
+    return Reply(True, replies.browse_page(page), buttons=replies.browse_buttons(page), view=page)
 
 
 # --- moderator commands ----------------------------------------------------------------------

@@ -7,8 +7,8 @@ Locked answers: while a round is `opening` its dialogues are being opened from t
 the engine read. A member *in that round* (a `DialogueMember` row of one of its dialogues, or
 a `RoundUnmatched` row) may not change what matching used (topics, stances, formats,
 timezone, availability, looking for, appetite) until it is committed. Members outside that
-round, and fields matching does not read (about, notes, publishing, participation), stay
-editable; a save that resends unchanged values is fine.
+round, and fields matching does not read (about, notes, publishing, participation, browse
+visibility), stay editable; a save that resends unchanged values is fine.
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ class SaveAnswers:
     private_notes: str | None = None
     participation: str | None = None
     publish_ok: bool | None = None
+    show_in_browse: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,7 @@ class FormView:
     private_notes: str
     participation: str
     publish_ok: bool
+    show_in_browse: bool
     updated_at: datetime
     # What submit still needs, as (field, message for the person); empty when ready.
     missing: tuple[tuple[str, str], ...] = field(default=())
@@ -447,6 +449,7 @@ async def _view(
         private_notes=form.private_notes,
         participation=form.participation,
         publish_ok=form.publish_ok,
+        show_in_browse=form.show_in_browse,
         updated_at=form.updated_at,
         missing=tuple(missing_for_submit(form, len(topics))),
     )
@@ -473,6 +476,7 @@ async def _ensure_form(
             private_notes="",
             publish_ok=False,
             participation="every",
+            show_in_browse=True,
             updated_at=now,
         )
         session.add(form)
@@ -656,6 +660,10 @@ async def _apply(
         if not isinstance(cmd.publish_ok, bool):
             raise BadInput("Answer yes or no to publishing.", field="publish_ok")
         form.publish_ok = cmd.publish_ok
+    if cmd.show_in_browse is not None:
+        if not isinstance(cmd.show_in_browse, bool):
+            raise BadInput("Answer yes or no to showing you in browse.", field="show_in_browse")
+        form.show_in_browse = cmd.show_in_browse
     if cmd.topics is not None:
         await _set_topics(session, community, member, cmd.topics)
     if cmd.suggested_topics is not None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -229,6 +230,9 @@ class InterestForm(Base):
     private_notes: Mapped[str] = mapped_column(Text, default="")
     publish_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     participation: Mapped[str] = mapped_column(String(5), default="every")
+    # Listed in other members' `/dialogue browse`; a hidden member can still be ticked by
+    # handle and matched in rounds. The server default fills forms made before the column.
+    show_in_browse: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime]
 
     member: Mapped[Member] = relationship(back_populates="form")

@@ -384,3 +384,19 @@ async def test_form_rows_belong_to_the_actors_community(core: Core) -> None:
     assert (await forms.profile(core, forms.ShowProfile(actor("B", "alice")))).topics == (
         "forecasting",
     )
+
+
+async def test_show_in_browse_defaults_to_yes_and_can_be_turned_off(core: Core) -> None:
+    await _seed(core)
+    view = await forms.start_or_resume(core, forms.StartOrResume(ALICE))
+    assert view.show_in_browse is True
+    view = await forms.save_answers(core, SaveAnswers(ALICE, show_in_browse=False))
+    assert view.show_in_browse is False
+    assert (await forms.profile(core, forms.ShowProfile(ALICE))).show_in_browse is False
+
+
+async def test_show_in_browse_must_be_yes_or_no(core: Core) -> None:
+    await _seed(core)
+    with pytest.raises(BadInput) as caught:
+        await forms.save_answers(core, SaveAnswers(ALICE, show_in_browse="maybe"))  # type: ignore[arg-type]
+    assert caught.value.field == "show_in_browse"

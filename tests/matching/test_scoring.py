@@ -266,3 +266,27 @@ def test_allowed_pairs_are_every_positive_allowed_pair_with_its_score() -> None:
             if score is not None and score > 0:
                 expected[(a, b)] = score
     assert got == expected
+
+
+def test_scores_for_is_pool_score_of_every_other_member_bit_for_bit() -> None:
+    from tests.matching.factories import random_document
+
+    pool = matching.Pool.from_dict(random_document(150, seed=7, paused=0.1))
+    for member in pool.ids[:12]:
+        row = pool.scores_for(member)
+        expected = {
+            other: score for other in pool.ids if (score := pool.score(member, other)) is not None
+        }
+        assert row == expected
+        millis, allowed = pool.score_row_millis(member)
+        for k, other in enumerate(pool.ids):
+            assert bool(allowed[k]) == (pool.score_millis(member, other) is not None)
+            if allowed[k]:
+                assert int(millis[k]) == pool.score_millis(member, other)
+
+
+def test_scores_for_leaves_out_self_blocked_and_paused() -> None:
+    pool = pool_of(person("a", blocks=["b"]), person("b"), person("c", paused=True), person("d"))
+    assert set(pool.scores_for("a")) == {"d"}
+    assert set(pool.scores_for("b")) == {"d"}
+    assert pool.scores_for("c") == {}
