@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands.grammar import tokens, user_id_of
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
 from bot.core.wants import intake_custom_id
 from bot.platforms.local import LocalChat, LocalPlatform, Reply
-from bot.platforms.local.chat import tokens, user_id_of
 from bot.storage.models import Block, Dialogue, InterestForm, Member, Stance, Want
 from tests.factories import Seeded, row_counts, seed_community, signed_up
 
