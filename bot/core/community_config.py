@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.storage.models import Community
 
-from . import lookup
+from . import cadence, lookup
 from .actor import Actor
 from .app import Core
 from .errors import BadInput
@@ -251,6 +251,8 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
         if cmd.weights is not KEEP:
             c.weights = _merge_weights(c.weights or {}, cmd.weights)
         await session.flush()
+        # The next slot's round and reminder jobs follow the cadence just set.
+        await cadence.plan(session, c, core.clock.now())
         return _view(c)
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
-from bot.platforms.base import Message, PlatformError
+from bot.platforms.base import Message
+from bot.scheduler.jobs import add_job
 from bot.storage.models import Community, Dialogue, DialogueMember, Member, Round, RoundUnmatched
 
 from . import lookup
@@ -314,16 +315,18 @@ async def _finish(core: Core, round_id: int, created: bool) -> RoundResult:
         if opened.error is not None:
             failed.append(OpenFailure(dialogue_id, opened.error))
 
+    now = core.clock.now()
     async with core.db.transaction() as session:
         flipped = await session.execute(
             update(Round)
             .where(Round.id == round_id, Round.status == "opening")
-            .values(status="committed", committed_at=core.clock.now())
+            .values(status="committed", committed_at=now)
         )
-        committed_now = cast(CursorResult[Any], flipped).rowcount == 1
-    if committed_now:
-        # Only the call that committed the round tells people: a re-run never repeats it.
-        await _notify_unmatched(core, round_id)
+        if cast(CursorResult[Any], flipped).rowcount == 1:
+            # Only the call that committed the round tells people, and through jobs written in
+            # the same transaction: a crash right after the commit loses no DM, a re-run
+            # repeats none.
+            await _queue_unmatched_notices(session, round_id, now)
     return await _round_result(core, round_id, created, tuple(failed))
 
 
@@ -338,21 +341,35 @@ async def _unmatched_of(session: AsyncSession, round_id: int) -> list[tuple[str,
     return [(uid, reason) for uid, reason in rows.all()]
 
 
-async def _notify_unmatched(core: Core, round_id: int) -> None:
-    async with core.db.transaction() as session:
-        round_ = await session.get_one(Round, round_id)
-        community = await session.get_one(Community, round_.community_id)
-        rows = await _unmatched_of(session, round_id)
-    platform = core.platform(community.platform)
-    for user_id, reason in rows:
+async def _queue_unmatched_notices(session: AsyncSession, round_id: int, now: datetime) -> None:
+    round_ = await session.get_one(Round, round_id)
+    for user_id, reason in await _unmatched_of(session, round_id):
         if reason in (matching.PAUSED, BUSY):  # asked for quiet / already talking
             continue
-        try:
-            await platform.send_direct(
-                community.external_id, user_id, Message(explain_unmatched(reason))
-            )
-        except PlatformError as error:
-            log.info("cannot tell %s why they were not matched: %s", user_id, error)
+        await add_job(
+            session,
+            kind="unmatched_dm",
+            run_at=now,
+            dedupe_key=f"unmatched:{round_id}:{user_id}",
+            community_id=round_.community_id,
+            payload={"user_id": user_id, "reason": reason, "round_id": round_id},
+            now=now,
+        )
+
+
+async def notify_unmatched(
+    core: Core, community_id: int, user_id: str, reason: str, key: str
+) -> bool:
+    """Handler of an `unmatched_dm` job: tell the member why; False when they have left."""
+    async with core.db.transaction() as session:
+        community = await session.get_one(Community, community_id)
+        member = await lookup.find_member(session, community, user_id)
+    if member is None or member.status == "removed":
+        return False
+    await core.platform(community.platform).send_direct(
+        community.external_id, user_id, Message(explain_unmatched(reason)), idempotency_key=key
+    )
+    return True
 
 
 async def _round_result(

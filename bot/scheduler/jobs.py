@@ -45,7 +45,7 @@ async def add_job(
     )
     added = bool(getattr(result, "rowcount", 0))
     if added:
-        signals.jobs_added(session.sync_session)
+        await signals.jobs_added(session)
     return added
 
 

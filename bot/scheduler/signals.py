@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from bot.storage.models import Job
@@ -27,25 +28,26 @@ _NOTIFIED = "scheduler.notified"
 _wakers: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def jobs_added(session: Session) -> None:
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
+
+async def jobs_added(session: AsyncSession) -> None:
     """Say that this transaction added (or moved earlier) a job, for code that writes jobs with
     a Core `insert`/`update` statement the ORM events cannot see."""
-    session.info[_FLAG] = True
-    _notify_postgres(session)
-
-
-def _notify_postgres(session: Session) -> None:
-    if session.info.get(_NOTIFIED):
-        return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-        session.info[_NOTIFIED] = True
+    info = session.sync_session.info
+    info[_FLAG] = True
+    if not info.get(_NOTIFIED) and session.get_bind().dialect.name == "postgresql":
+        await session.execute(_NOTIFY, {"channel": CHANNEL})
+        info[_NOTIFIED] = True
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    # Runs inside the ORM flush (in SQLAlchemy's greenlet), so synchronous execute is allowed.
     if any(isinstance(obj, Job) for obj in session.new):
-        jobs_added(session)
+        session.info[_FLAG] = True
+        if not session.info.get(_NOTIFIED) and session.get_bind().dialect.name == "postgresql":
+            session.connection().execute(_NOTIFY, {"channel": CHANNEL})
+            session.info[_NOTIFIED] = True
 
 
 def _after_commit(session: Session) -> None:
