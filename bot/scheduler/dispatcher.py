@@ -78,6 +78,18 @@ class Settings:
     max_sleep: timedelta = timedelta(minutes=5)
 
 
+def _sequences(claimed: list[JobContext]) -> list[list[JobContext]]:
+    """The batch split into groups that run one after the other: one dialogue's late prompts
+    in their order (nudge before wrap-up), everything else alone and concurrently."""
+    groups: dict[object, list[JobContext]] = {}
+    for ctx in claimed:  # claimed in run_at order
+        dialogue = ctx.payload.get("dialogue_id")
+        groups.setdefault(("dialogue", dialogue) if dialogue is not None else ctx.id, []).append(
+            ctx
+        )
+    return list(groups.values())
+
+
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -95,6 +107,8 @@ class Dispatcher:
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set while the loop sleeps with nothing due
+        self._passes = 0  # loop passes begun
+        self._idle_pass = -1  # the pass that last went to sleep
         self._task: asyncio.Task[None] | None = None
         self._listener: signals.PostgresListener | None = None
         signals.register(self)
@@ -125,25 +139,30 @@ class Dispatcher:
             self._listener = None
 
     async def settled(self) -> None:
-        """Wake the loop and return once it has run everything due and sleeps again."""
+        """Wake the loop and return once a pass begun after this call has run everything due
+        and gone to sleep (tests and the demo move a fake clock, then call this)."""
         if self._task is None:
             raise RuntimeError("the dispatcher is not running")
-        self.idle.clear()
+        after = self._passes
         self.wake()
-        waiter = asyncio.ensure_future(self.idle.wait())
-        done, _ = await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task in done:
-            waiter.cancel()
-            self._task.result()  # the loop died: raise its error here
+        while not (self.idle.is_set() and self._idle_pass > after):
+            self.idle.clear()
+            waiter = asyncio.ensure_future(self.idle.wait())
+            done, _ = await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            if self._task in done:
+                waiter.cancel()
+                self._task.result()  # the loop died: raise its error here
 
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
+            self._passes += 1
             if self._listener is not None:
                 await self._listener.ensure()
             if await self.run_due():
                 continue
             next_at = await self.next_due()
+            self._idle_pass = self._passes
             self.idle.set()
             await self._sleep(next_at)
             self.idle.clear()
@@ -182,17 +201,18 @@ class Dispatcher:
         done: list[int] = []
         cancelled: list[tuple[int, str]] = []
 
-        async def one(ctx: JobContext) -> None:
+        async def in_order(group: list[JobContext]) -> None:
             async with limit:
-                outcome = await self._run_one(ctx)
-            if outcome is None:
-                done.append(ctx.id)
-            elif isinstance(outcome, Cancelled):
-                cancelled.append((ctx.id, outcome.reason))
+                for ctx in group:
+                    outcome = await self._run_one(ctx)
+                    if outcome is None:
+                        done.append(ctx.id)
+                    elif isinstance(outcome, Cancelled):
+                        cancelled.append((ctx.id, outcome.reason))
 
-        async with asyncio.TaskGroup() as group:
-            for ctx in claimed:
-                group.create_task(one(ctx))
+        async with asyncio.TaskGroup() as tasks:
+            for group in _sequences(claimed):
+                tasks.create_task(in_order(group))
         await self._finish(done, cancelled)
         return len(claimed)
 
