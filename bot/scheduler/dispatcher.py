@@ -103,6 +103,8 @@ class Dispatcher:
     rng: random.Random = field(default_factory=random.Random)
     # Called with (job context, started-at) when a handler starts: the bench's lag probe.
     on_start: Callable[[JobContext], None] | None = None
+    # Called each time the loop goes to sleep with nothing due (tests, the demo's report).
+    on_idle: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
@@ -164,6 +166,8 @@ class Dispatcher:
             next_at = await self.next_due()
             self._idle_pass = self._passes
             self.idle.set()
+            if self.on_idle is not None:
+                self.on_idle()
             await self._sleep(next_at)
             self.idle.clear()
 
