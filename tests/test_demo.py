@@ -156,3 +156,24 @@ def test_demo_runs_on_postgresql_without_printing_the_password(database_url: str
     report = out.getvalue()
     assert "s3cret-pw" not in report and ":***@" in report
     assert "Pair 1: " in report
+
+
+def test_the_schedule_plays_after_the_round(report: str) -> None:
+    schedule = report[report.index("The schedule, played on a fast clock") :]
+    for step in (
+        "nudge",
+        "mid-point crux prompt",
+        "did-you-meet check-in",
+        "wrap-up with buttons",
+        "closing note",
+        "stance re-asks sent privately",
+        "No dialogue partner for you this round",  # the round's unmatched DMs, as jobs
+    ):
+        assert step in schedule, step
+    moves = schedule[schedule.index("Stance re-asks at wrap-up") :]
+    assert moves.count("(you moved)") >= 2
+    transcript = schedule[schedule.index("Published transcript") :]
+    assert "│ ## " in transcript and "crux?" not in transcript.split("Closed dialogues")[0]
+    outcomes = schedule[schedule.index("Closed dialogues") :]
+    for outcome in ("talked", "did_not", "ghosted"):
+        assert f": {outcome}" in outcomes

@@ -73,6 +73,9 @@ class Settings:
     backoff_cap: timedelta = timedelta(hours=1)
     batch: int = 200
     concurrency: int = 20
+    # SQLite has one writer: concurrent jobs would only queue on its lock (and its busy
+    # handler sleeps), so one process runs them one at a time there.
+    sqlite_concurrency: int = 1
     # One look at the table this often even with no wake-up: covers a NOTIFY lost while the
     # LISTEN connection was down. Not polling: five minutes apart.
     max_sleep: timedelta = timedelta(minutes=5)
@@ -201,7 +204,11 @@ class Dispatcher:
         claimed = await self._claim()
         if not claimed:
             return 0
-        limit = asyncio.Semaphore(self.settings.concurrency)
+        limit = asyncio.Semaphore(
+            self.settings.sqlite_concurrency
+            if self.core.db.is_sqlite
+            else self.settings.concurrency
+        )
         done: list[int] = []
         cancelled: list[tuple[int, str]] = []
 
