@@ -237,40 +237,45 @@ class Dispatcher:
     # --- claiming and finishing -----------------------------------------------------------
 
     async def _claim(self) -> list[JobContext]:
+        """Lease up to `batch` due jobs to this process in one statement: the CTE picks rows
+        `FOR UPDATE SKIP LOCKED` (rows another process is claiming are skipped, not waited
+        for), the UPDATE leases them and RETURNING hands them over. SQLite runs the same
+        statement under its `BEGIN IMMEDIATE` write lock."""
         now = self.core.clock.now()
+        due = or_(
+            and_(Job.state == "pending", Job.run_at <= now),
+            # Its owner died mid-job (or hangs): the lease ran out, another process retries.
+            and_(Job.state == "running", Job.lease_until < now),
+        )
+        picked = (
+            select(Job.id)
+            .where(due)
+            .order_by(Job.run_at, Job.id)
+            .limit(self.settings.batch)
+            .with_for_update(skip_locked=True)
+            .cte("picked")
+        )
+        claim = (
+            update(Job)
+            .where(Job.id == picked.c.id)
+            .values(
+                state="running",
+                claimed_by=self.owner,
+                claimed_at=now,
+                lease_until=now + self.settings.lease,
+                attempts=Job.attempts + 1,
+            )
+            .returning(Job.id, Job.kind, Job.community_id, Job.payload, Job.run_at, Job.attempts)
+        )
         async with self.core.db.transaction() as session:
-            due = or_(
-                and_(Job.state == "pending", Job.run_at <= now),
-                and_(Job.state == "running", Job.lease_until < now),
-            )
-            jobs = list(
-                await session.scalars(
-                    select(Job)
-                    .where(due)
-                    .order_by(Job.run_at, Job.id)
-                    .limit(self.settings.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            for job in jobs:
-                if job.state == "running":
-                    log.warning(
-                        "job %s (%s): the lease of %s ran out; retrying it",
-                        job.id,
-                        job.kind,
-                        job.claimed_by,
-                    )
-                job.state = "running"
-                job.claimed_by = self.owner
-                job.claimed_at = now
-                job.lease_until = now + self.settings.lease
-                job.attempts += 1
-            return [
-                JobContext(
-                    self.core, j.id, j.kind, j.community_id, dict(j.payload), j.run_at, j.attempts
-                )
-                for j in jobs
-            ]
+            rows = (await session.execute(claim)).all()
+        claimed = sorted(
+            (JobContext(self.core, *row) for row in rows), key=lambda c: (c.run_at, c.id)
+        )
+        retried = [c.id for c in claimed if c.attempts > 1]
+        if retried:
+            log.info("retrying jobs %s (failed before, or their process died)", retried[:20])
+        return claimed
 
     async def _run_one(self, ctx: JobContext) -> Cancelled | Exception | None:
         handler = self.handlers.get(ctx.kind)
