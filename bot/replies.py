@@ -256,6 +256,7 @@ def config_view(view: ConfigView) -> str:
     lines = [
         f"Settings for {view.name}:",
         f"• dialogue channel: {view.dialogue_channel_id or 'not set'}",
+        f"• moderator channel (scheduler notices): {view.moderator_channel_id or 'not set'}",
         f"• rounds: {cadence}",
         f"• signup window: {window}",
         f"• cooldown: {view.cooldown} rounds",

@@ -53,6 +53,8 @@ SIGNED_WEIGHTS = ("disagreement",)
 class Configure:
     actor: Actor
     dialogue_channel_id: str | Keep | None = KEEP
+    # Where the scheduler tells moderators about jobs it gave up on.
+    moderator_channel_id: str | Keep | None = KEEP
     cadence_weekday: int | Keep | None = KEEP  # 0 = Monday; None (with time None) = manual
     cadence_time: str | Keep | None = KEEP  # "HH:MM" in cadence_timezone
     cadence_timezone: str | Keep = KEEP
@@ -81,6 +83,7 @@ class ConfigView:
     odd_policy: str
     prompt_schedule: dict[str, Any] = field(default_factory=dict)  # flat keys, overrides only
     weights: dict[str, Any] = field(default_factory=dict)  # overrides only
+    moderator_channel_id: str | None = None
 
 
 def _view(c: Community) -> ConfigView:
@@ -96,6 +99,7 @@ def _view(c: Community) -> ConfigView:
         c.odd_policy,
         flat_prompt_schedule(c.prompt_schedule or {}),
         dict(c.weights),
+        c.moderator_channel_id,
     )
 
 
@@ -194,6 +198,11 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
             if channel is not None and len(channel) > 64:
                 raise BadInput("That channel id is too long.", field="dialogue_channel_id")
             c.dialogue_channel_id = channel
+        if cmd.moderator_channel_id is not KEEP:
+            channel = (cmd.moderator_channel_id or "").strip() or None
+            if channel is not None and len(channel) > 64:
+                raise BadInput("That channel id is too long.", field="moderator_channel_id")
+            c.moderator_channel_id = channel
         if cmd.cadence_weekday is not KEEP:
             if cmd.cadence_weekday is not None and (
                 not _whole(cmd.cadence_weekday) or not 0 <= cmd.cadence_weekday <= 6
