@@ -38,6 +38,7 @@ from bot.storage.models import Job  # noqa: E402
 
 PENDING = 100_000
 BURST = 5_000
+LEAD_SECONDS = 3.0
 
 
 async def _insert(db: Database, rows: list[dict[str, object]]) -> None:
@@ -102,11 +103,18 @@ async def bench(url: str, idle_seconds: float) -> dict[str, float]:
     await asyncio.sleep(idle_seconds)
     idle_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
-    burst_at = clock.now()
+    # Written ahead and due together a few seconds later, as a round's prompts are: the lag is
+    # the dispatcher's (waking at the due time, claiming, running), not the insert's.
+    burst_at = clock.now() + timedelta(seconds=LEAD_SECONDS)
     await _insert(db, _rows("burst", BURST, burst_at, timedelta(0)))
-    t1 = time.perf_counter()
+    written = clock.now()
+    if written > burst_at:
+        print(
+            "  (writing the burst overran its due time by "
+            f"{(written - burst_at).total_seconds():.2f} s)"
+        )
     await asyncio.wait_for(all_started.wait(), 600)
-    drained = time.perf_counter() - t1
+    drained = (clock.now() - max(burst_at, written)).total_seconds()
     await dispatcher.settled()
     await dispatcher.stop()
     await db.dispose()
@@ -129,8 +137,9 @@ def report(name: str, r: dict[str, float]) -> None:
         f"max {r['max'] * 1000:7.0f} ms   (target p99 <= 1000 ms)"
     )
     print(
-        f"  burst drained in {r['drain']:.2f} s; reference {BURST:,} empty transactions "
-        f"{r['reference']:.2f} s; ratio {r['drain'] / r['reference']:.2f}"
+        f"  burst all started {r['drain']:.2f} s after its due time; reference "
+        f"{BURST:,} empty transactions {r['reference']:.2f} s; "
+        f"ratio {r['drain'] / r['reference']:.2f}"
     )
     print(f"  idle CPU {r['idle_cpu'] * 100:.3f} % of one core (target < 1 %)")
     print(f"  messages posted {int(r['messages']):,} (each job once)")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 
 from bot.core.app import Core
 from bot.storage.models import Job
@@ -71,11 +71,14 @@ class Settings:
     max_attempts: int = 5
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
-    batch: int = 200
+    batch: int = 500
     concurrency: int = 20
     # SQLite has one writer: concurrent jobs would only queue on its lock (and its busy
     # handler sleeps), so one process runs them one at a time there.
     sqlite_concurrency: int = 1
+    # Batches claimed and run side by side on PostgreSQL (SKIP LOCKED keeps them apart): a
+    # burst is bound by row updates, and two transactions in flight use the server better.
+    lanes: int = 2
     # One look at the table this often even with no wake-up: covers a NOTIFY lost while the
     # LISTEN connection was down. Not polling: five minutes apart.
     max_sleep: timedelta = timedelta(minutes=5)
@@ -164,7 +167,8 @@ class Dispatcher:
             self._passes += 1
             if self._listener is not None:
                 await self._listener.ensure()
-            if await self.run_due():
+            lanes = 1 if self.core.db.is_sqlite else self.settings.lanes
+            if sum(await asyncio.gather(*(self.run_due() for _ in range(lanes)))):
                 continue
             next_at = await self.next_due()
             self._idle_pass = self._passes
@@ -221,9 +225,13 @@ class Dispatcher:
                     elif isinstance(outcome, Cancelled):
                         cancelled.append((ctx.id, outcome.reason))
 
-        async with asyncio.TaskGroup() as tasks:
-            for group in _sequences(claimed):
-                tasks.create_task(in_order(group))
+        renew = asyncio.create_task(self._renew_leases([c.id for c in claimed]))
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                for group in _sequences(claimed):
+                    tasks.create_task(in_order(group))
+        finally:
+            renew.cancel()
         await self._finish(done, cancelled)
         return len(claimed)
 
@@ -242,33 +250,54 @@ class Dispatcher:
         for), the UPDATE leases them and RETURNING hands them over. SQLite runs the same
         statement under its `BEGIN IMMEDIATE` write lock."""
         now = self.core.clock.now()
-        due = or_(
-            and_(Job.state == "pending", Job.run_at <= now),
-            # Its owner died mid-job (or hangs): the lease ran out, another process retries.
-            and_(Job.state == "running", Job.lease_until < now),
-        )
-        picked = (
-            select(Job.id)
-            .where(due)
-            .order_by(Job.run_at, Job.id)
-            .limit(self.settings.batch)
-            .with_for_update(skip_locked=True)
-            .cte("picked")
-        )
-        claim = (
-            update(Job)
-            .where(Job.id == picked.c.id)
-            .values(
-                state="running",
-                claimed_by=self.owner,
-                claimed_at=now,
-                lease_until=now + self.settings.lease,
-                attempts=Job.attempts + 1,
+        lease = {
+            "state": "running",
+            "claimed_by": self.owner,
+            "claimed_at": now,
+            "lease_until": now + self.settings.lease,
+            "attempts": Job.attempts + 1,
+        }
+        returned = (Job.id, Job.kind, Job.community_id, Job.payload, Job.run_at, Job.attempts)
+
+        def claim(*due: Any, limit: int) -> Any:
+            # Two statements rather than one OR, so each walks the (state, run_at) index.
+            picked = (
+                select(Job.id)
+                .where(*due)
+                .order_by(Job.run_at, Job.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .cte("picked")
             )
-            .returning(Job.id, Job.kind, Job.community_id, Job.payload, Job.run_at, Job.attempts)
-        )
+            # `id IN (picked)`, not UPDATE … FROM: SQLite then looks rows up by key instead of
+            # scanning the table for the join.
+            return (
+                update(Job)
+                .where(Job.id.in_(select(picked.c.id)))
+                .values(**lease)
+                .returning(*returned)
+            )
+
         async with self.core.db.transaction() as session:
-            rows = (await session.execute(claim)).all()
+            # Jobs whose owner died mid-job (or hangs): the lease ran out, retry them here.
+            rows = (
+                await session.execute(
+                    claim(
+                        Job.state == "running",
+                        Job.lease_until < now,
+                        limit=self.settings.batch,
+                    )
+                )
+            ).all()
+            rows += (
+                await session.execute(
+                    claim(
+                        Job.state == "pending",
+                        Job.run_at <= now,
+                        limit=self.settings.batch - len(rows),
+                    )
+                )
+            ).all()
         claimed = sorted(
             (JobContext(self.core, *row) for row in rows), key=lambda c: (c.run_at, c.id)
         )
@@ -281,7 +310,6 @@ class Dispatcher:
         handler = self.handlers.get(ctx.kind)
         if self.on_start is not None:
             self.on_start(ctx)
-        renew = asyncio.create_task(self._renew_lease(ctx.id))
         try:
             if handler is None:
                 raise LookupError(f"no handler for jobs of kind {ctx.kind!r}")
@@ -292,18 +320,17 @@ class Dispatcher:
             )
             await self._failed(ctx, error)
             return error
-        finally:
-            renew.cancel()
 
-    async def _renew_lease(self, job_id: int) -> None:
-        """Keep the lease while a long job (a round) runs; a dead process stops renewing."""
+    async def _renew_leases(self, ids: list[int]) -> None:
+        """Keep the batch's leases while it runs (a round can take a while); a dead process
+        stops renewing, and its jobs become claimable when the lease runs out."""
         every = self.settings.lease.total_seconds() / 3
         while True:
             await asyncio.sleep(every)
             async with self.core.db.transaction() as session:
                 await session.execute(
                     update(Job)
-                    .where(Job.id == job_id, Job.claimed_by == self.owner, Job.state == "running")
+                    .where(self._mine(ids))
                     .values(lease_until=self.core.clock.now() + self.settings.lease)
                 )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Sequence
 
 from bot.core import cadence, rounds
 from bot.core.app import Core
@@ -25,3 +27,13 @@ async def start(core: Core, settings: Settings | None = None) -> Dispatcher:
     dispatcher = Dispatcher(core, HANDLERS, settings=settings or Settings())
     await dispatcher.start()
     return dispatcher
+
+
+async def serve(core: Core, platforms: Sequence[Awaitable[None]]) -> None:
+    """`matchmaker run`: the dispatcher beside the platform adapters, until they stop (or one
+    fails); the dispatcher stops with them."""
+    dispatcher = await start(core)
+    try:
+        await asyncio.gather(*platforms)
+    finally:
+        await dispatcher.stop()

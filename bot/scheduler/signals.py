@@ -113,6 +113,7 @@ class PostgresListener:
 
     async def stop(self) -> None:
         if self._conn is not None:
+            self._conn.remove_termination_listener(self._terminated)
             try:
                 await self._conn.close()
             except Exception as error:  # closing a dead connection: nothing left to do
