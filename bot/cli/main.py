@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import runner
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrate
 from bot.storage.database import Database, DatabaseUnavailable
@@ -56,25 +57,21 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    wanted = {
-        "Discord": settings.discord_enabled,
-        "Slack (Socket Mode)": settings.slack_socket_mode_enabled,
-        "Slack (HTTP + OAuth)": settings.slack_http_enabled,
-    }
-    if not any(wanted.values()):
+    if not runner.wanted_platforms(settings):
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
     asyncio.run(_with_db(settings.database_url, "upgrade"))
-    # The adapters arrive in their own issues; say so plainly rather than pretend to run.
-    missing = [name for name, enabled in wanted.items() if enabled]
-    print(
-        "matchmaker run: credentials found for "
-        + ", ".join(missing)
-        + ", but these platform adapters are not built yet in this version. "
-        "Run `matchmaker demo` to see the product on the local platform.",
-        file=sys.stderr,
-    )
-    return 3
+    try:
+        asyncio.run(runner.serve(settings, runner.wanted_platforms(settings)))
+    except runner.NotBuilt as missing:
+        print(
+            f"matchmaker run: credentials found for {missing}, but that platform adapter is "
+            "not built yet in this version. "
+            "Run `matchmaker demo` to see the product on the local platform.",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
