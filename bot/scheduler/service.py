@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
 
+from bot.config import Settings as AppSettings
 from bot.core import cadence, rounds
 from bot.core.app import Core
 
@@ -13,6 +13,9 @@ from .dispatcher import Dispatcher, Settings
 from .handlers import HANDLERS
 
 log = logging.getLogger(__name__)
+
+PLATFORM_WAIT_STEP = 0.2  # seconds
+PLATFORM_WAIT_STEPS = 150  # at most 30 s at start-up
 
 
 async def start(core: Core, settings: Settings | None = None) -> Dispatcher:
@@ -29,11 +32,16 @@ async def start(core: Core, settings: Settings | None = None) -> Dispatcher:
     return dispatcher
 
 
-async def serve(core: Core, platforms: Sequence[Awaitable[None]]) -> None:
-    """`matchmaker run`: the dispatcher beside the platform adapters, until they stop (or one
-    fails); the dispatcher stops with them."""
+async def run(core: Core, settings: AppSettings, stop: asyncio.Event) -> None:
+    """The scheduler as a `bot.runner` service: beside the platforms until `stop` is set."""
+    # The adapters register their platform as they start; jobs due at start-up (missed while
+    # no process ran) would otherwise fail their first attempt on a platform not there yet.
+    for _ in range(PLATFORM_WAIT_STEPS):
+        if core.platforms or stop.is_set():
+            break
+        await asyncio.sleep(PLATFORM_WAIT_STEP)
     dispatcher = await start(core)
     try:
-        await asyncio.gather(*platforms)
+        await stop.wait()
     finally:
         await dispatcher.stop()
