@@ -148,6 +148,7 @@ class Seat:
     last_message_at: datetime | None
     wrapup_answer: str | None
     publish_consent: bool | None
+    removed: bool = False  # a moderator took them out of the pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,7 @@ async def load_state(session: AsyncSession, dialogue_id: int) -> DialogueState |
                 dm.last_message_at,
                 dm.wrapup_answer,
                 dm.publish_consent,
+                m.status == "removed",
             )
             for dm, m in rows
         ),

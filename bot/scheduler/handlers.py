@@ -53,6 +53,8 @@ async def prompt(ctx: JobContext) -> Cancelled | None:
     platform = ctx.core.platform(state.platform)
     if name == "close":
         return await _close(ctx, state)
+    if any(seat.removed for seat in state.seats):
+        return Cancelled("a member was removed from the pool")
     if name == "nudge":
         silent = [seat.name for seat in state.seats if seat.last_message_at is None]
         if not silent:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.core import lifecycle
+from bot.core import lifecycle, membership
 from bot.core.dialogues import RecordStanceChange, Unpair, record_stance_change, unpair
 from bot.core.errors import NotFound
 from bot.core.stats import ShowPoolStats, pool_stats
@@ -111,6 +111,18 @@ async def test_a_closed_dialogue_cancels_its_pending_prompts(
     assert {j.payload["prompt"] for j in prompts} == {"nudge", "midpoint", "checkin", "wrapup"}
     assert all(j.state == "done" and j.attempts == 0 for j in prompts)
     assert all(j.last_error == "cancelled: dialogue closed" for j in prompts)
+
+
+async def test_prompts_stop_for_a_dialogue_whose_member_was_removed(
+    core, seeded: Seeded, clock: FixedClock, dispatcher: Dispatcher
+) -> None:
+    made = await open_pair(core, seeded)
+    await membership.remove(core, membership.RemoveMember(MOD, "bob"))
+    clock.advance(hours=25)
+    await dispatcher.settled()
+    [nudge] = await jobs(core, Job.dedupe_key == f"prompt:{made.dialogue_id}:nudge")
+    assert nudge.last_error == "cancelled: a member was removed from the pool"
+    assert len(bot_texts(core, made.thread_id)) == 1
 
 
 async def test_nudge_is_cancelled_when_everyone_has_written(
