@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
 from bot.platforms.base import Message, PlatformError
+from bot.scheduler.jobs import add_job
 from bot.storage.models import (
     Block,
     Claim,
@@ -200,12 +201,14 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
         )
     except PlatformError as error:
         log.warning("dialogue %s stays pending: cannot open its thread: %s", dialogue_id, error)
+        await _retry_later(core, dialogue_id)
         return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
     try:
         await platform.post(thread_id, Message(plan.intro), idempotency_key=f"d{dialogue_id}:intro")
     except PlatformError as error:
         # The thread stays: the next attempt reuses it (same key) and posts the intro then.
         log.warning("dialogue %s stays pending: cannot post its intro: %s", dialogue_id, error)
+        await _retry_later(core, dialogue_id)
         return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
 
     now = core.clock.now()
@@ -233,6 +236,28 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
             await archive(core, plan.platform, thread_id)
         return OpenResult(dialogue_id, current.state, current.thread_id, opened_now=False)
     return OpenResult(dialogue_id, "open", thread_id, opened_now=True)
+
+
+OPEN_RETRY_AFTER = timedelta(minutes=10)
+
+
+async def _retry_later(core: Core, dialogue_id: int) -> None:
+    """A dialogue the platform refused to open stays pending; the scheduler tries again
+    (backing off, then telling the moderators) instead of leaving its members stuck."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community_id = await session.scalar(
+            select(Dialogue.community_id).where(Dialogue.id == dialogue_id)
+        )
+        await add_job(
+            session,
+            kind="open_dialogue",
+            run_at=now + OPEN_RETRY_AFTER,
+            dedupe_key=f"open:{dialogue_id}",
+            community_id=community_id,
+            payload={"dialogue_id": dialogue_id},
+            now=now,
+        )
 
 
 async def _intro_people(session: AsyncSession, dialogue_id: int) -> list[IntroPerson]:

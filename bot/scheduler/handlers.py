@@ -161,6 +161,16 @@ def transcript_title(people: list[IntroPerson], state: lifecycle.DialogueState) 
     return f"{names} on {topics[0]}" if topics and topics[0] else f"A dialogue: {names}"
 
 
+async def open_dialogue(ctx: JobContext) -> Cancelled | None:
+    """Retry opening a dialogue the platform refused (a member unreachable, a 5xx)."""
+    opened = await dialogues.try_open_dialogue(ctx.core, int(ctx.payload["dialogue_id"]))
+    if opened.state == "closed":
+        return Cancelled("the dialogue was closed")
+    if opened.error is not None:
+        raise PlatformError(f"cannot open dialogue {opened.dialogue_id}: {opened.error}")
+    return None
+
+
 async def mutual_want_timeout(ctx: JobContext) -> Cancelled | None:
     if not await wants.intake_timed_out(ctx.core, int(ctx.payload["dialogue_id"])):
         return Cancelled("the dialogue no longer waits for its intake")
@@ -288,6 +298,7 @@ async def moderator_notice(ctx: JobContext) -> Cancelled | None:
 HANDLERS: dict[str, Handler] = {
     "prompt": prompt,
     "publish": publish,
+    "open_dialogue": open_dialogue,
     "mutual_want_timeout": mutual_want_timeout,
     "unmatched_dm": unmatched_dm,
     "pause_end": pause_end,

@@ -115,3 +115,27 @@ async def test_unmatched_dms_are_jobs_committed_with_the_round(
     await later.drain()
     [dm] = local(core).direct[("guild1", "carol")]
     assert "No dialogue partner" in dm.text
+
+
+async def test_a_dialogue_the_platform_refused_is_opened_by_a_retry(
+    core: Core, seeded: Seeded, clock: FixedClock, dispatcher: Dispatcher
+) -> None:
+    from bot.core.dialogues import PairMembers, pair
+
+    await two_disagreeing(core, seeded)
+    local(core).unreachable.add("bob")
+    made = await pair(core, PairMembers(MOD, "alice", "bob"))
+    assert made.opened.state == "pending"
+    clock.advance(minutes=10)
+    await dispatcher.settled()  # bob still unreachable: retried later, with backoff
+    [retry] = await jobs(core, Job.kind == "open_dialogue")
+    assert (retry.state, retry.attempts) == ("pending", 1) and "bob" in (retry.last_error or "")
+
+    local(core).unreachable.clear()
+    clock.set(retry.run_at)
+    await dispatcher.settled()
+    async with core.db.transaction() as session:
+        assert (await session.get_one(Dialogue, made.dialogue_id)).state == "open"
+    [retry] = await jobs(core, Job.kind == "open_dialogue")
+    assert retry.state == "done"
+    assert len(await jobs(core, Job.kind == "prompt")) == 4
