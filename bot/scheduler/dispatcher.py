@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.core.app import Core
 from bot.storage.models import Job
@@ -76,9 +77,10 @@ class Settings:
     # SQLite has one writer: concurrent jobs would only queue on its lock (and its busy
     # handler sleeps), so one process runs them one at a time there.
     sqlite_concurrency: int = 1
-    # Batches claimed and run side by side on PostgreSQL (SKIP LOCKED keeps them apart): a
-    # burst is bound by row updates, and two transactions in flight use the server better.
-    lanes: int = 2
+    # Batches claimed and run side by side on PostgreSQL (SKIP LOCKED keeps them apart). One
+    # by default: two lanes may split one dialogue's late prompts and run them out of order.
+    lanes: int = 1
+    db_retry: timedelta = timedelta(seconds=5)
     # One look at the table this often even with no wake-up: covers a NOTIFY lost while the
     # LISTEN connection was down. Not polling: five minutes apart.
     max_sleep: timedelta = timedelta(minutes=5)
@@ -168,9 +170,20 @@ class Dispatcher:
             if self._listener is not None:
                 await self._listener.ensure()
             lanes = 1 if self.core.db.is_sqlite else self.settings.lanes
-            if sum(await asyncio.gather(*(self.run_due() for _ in range(lanes)))):
+            try:
+                if sum(await asyncio.gather(*(self.run_due() for _ in range(lanes)))):
+                    continue
+                next_at = await self.next_due()
+            except (DBAPIError, OSError) as error:
+                # A database restart or failover: wait and go on (leases taken meanwhile run
+                # out and are retried), rather than end the task and with it the process.
+                log.error(
+                    "scheduler: the database is unavailable (%s); retrying in %s",
+                    error,
+                    self.settings.db_retry,
+                )
+                await self.core.clock.sleep_until(self.core.clock.now() + self.settings.db_retry)
                 continue
-            next_at = await self.next_due()
             self._idle_pass = self._passes
             self.idle.set()
             if self.on_idle is not None:

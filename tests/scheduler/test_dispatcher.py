@@ -236,3 +236,31 @@ def test_the_transcript_leaves_out_the_bot_and_keeps_the_order() -> None:
     assert [part.split("\n")[0] for part in body] == ["Alice", "Bob", "Alice"]
     assert "Evals first.\n\nHere is my data.\n- [https://x/y.png](https://x/y.png)" in body[1]
     assert body[2].strip().endswith("My crux: tractability.")
+
+
+async def test_the_loop_survives_the_database_going_away_for_a_while(
+    core: Core, seeded: Seeded, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    made = await open_pair(core, seeded)
+    # db_retry 0: the test is about going on after the error, not about the wait before it.
+    settings = Settings(max_sleep=timedelta(days=30), db_retry=timedelta(0))
+    dispatcher = Dispatcher(core, HANDLERS, settings=settings)
+    real_run_due = dispatcher.run_due
+    outages = [OperationalError("SELECT", {}, ConnectionRefusedError("server restarting"))]
+
+    async def flaky_run_due() -> int:
+        if outages:
+            raise outages.pop()
+        return await real_run_due()
+
+    monkeypatch.setattr(dispatcher, "run_due", flaky_run_due)
+    clock.advance(hours=72)
+    await dispatcher.start()
+    try:
+        await dispatcher.settled()
+    finally:
+        await dispatcher.stop()
+    assert outages == []
+    assert "crux" in bot_texts(core, made.thread_id)[-1]
