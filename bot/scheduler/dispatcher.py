@@ -48,6 +48,15 @@ class Cancelled:
 
 
 @dataclass(frozen=True, slots=True)
+class Later:
+    """A handler's answer when its job must wait (an earlier step of the same dialogue has not
+    run yet): run again at `at`, without counting this as a failed attempt."""
+
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class JobContext:
     core: Core
     id: int
@@ -56,6 +65,7 @@ class JobContext:
     payload: Mapping[str, Any]
     run_at: datetime
     attempts: int  # this run included
+    owner: str = ""  # the process running it
 
     def key(self, part: str = "") -> str:
         """The idempotency key of one effect of this job; the same on every retry. Short, since
@@ -63,7 +73,7 @@ class JobContext:
         return f"j{self.id}:{part}" if part else f"j{self.id}"
 
 
-Handler = Callable[[JobContext], Awaitable[Cancelled | None]]
+Handler = Callable[[JobContext], Awaitable[Cancelled | Later | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +238,7 @@ class Dispatcher:
         )
         done: list[int] = []
         cancelled: list[tuple[int, str]] = []
+        later: list[tuple[int, datetime]] = []
 
         async def in_order(group: list[JobContext]) -> None:
             async with limit:
@@ -237,6 +248,8 @@ class Dispatcher:
                         done.append(ctx.id)
                     elif isinstance(outcome, Cancelled):
                         cancelled.append((ctx.id, outcome.reason))
+                    elif isinstance(outcome, Later):
+                        later.append((ctx.id, outcome.at))
 
         renew = asyncio.create_task(self._renew_leases([c.id for c in claimed]))
         try:
@@ -245,7 +258,7 @@ class Dispatcher:
                     tasks.create_task(in_order(group))
         finally:
             renew.cancel()
-        await self._finish(done, cancelled)
+        await self._finish(done, cancelled, later)
         return len(claimed)
 
     async def drain(self) -> int:
@@ -312,14 +325,15 @@ class Dispatcher:
                 )
             ).all()
         claimed = sorted(
-            (JobContext(self.core, *row) for row in rows), key=lambda c: (c.run_at, c.id)
+            (JobContext(self.core, *row, owner=self.owner) for row in rows),
+            key=lambda c: (c.run_at, c.id),
         )
         retried = [c.id for c in claimed if c.attempts > 1]
         if retried:
             log.info("retrying jobs %s (failed before, or their process died)", retried[:20])
         return claimed
 
-    async def _run_one(self, ctx: JobContext) -> Cancelled | Exception | None:
+    async def _run_one(self, ctx: JobContext) -> Cancelled | Later | Exception | None:
         handler = self.handlers.get(ctx.kind)
         if self.on_start is not None:
             self.on_start(ctx)
@@ -351,8 +365,14 @@ class Dispatcher:
         # A job whose lease ran out meanwhile belongs to whoever claimed it since.
         return and_(Job.id.in_(ids), Job.claimed_by == self.owner, Job.state == "running")
 
-    async def _finish(self, done: list[int], cancelled: list[tuple[int, str]]) -> None:
-        if not done and not cancelled:
+    async def _finish(
+        self,
+        done: list[int],
+        cancelled: list[tuple[int, str]],
+        later: list[tuple[int, datetime]] | None = None,
+    ) -> None:
+        later = later or []
+        if not done and not cancelled and not later:
             return
         now = self.core.clock.now()
         async with self.core.db.transaction() as session:
@@ -361,6 +381,12 @@ class Dispatcher:
                     update(Job)
                     .where(self._mine(done))
                     .values(state="done", done_at=now, lease_until=None, last_error=None)
+                )
+            for job_id, at in later:
+                await session.execute(
+                    update(Job)
+                    .where(self._mine([job_id]))
+                    .values(state="pending", run_at=at, lease_until=None, attempts=Job.attempts - 1)
                 )
             for job_id, reason in cancelled:
                 log.info("job %s cancelled: %s", job_id, reason)

@@ -8,10 +8,10 @@ retry after a crash between the call and the commit reconciles instead of repeat
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot.core import cadence, dialogues, lifecycle, membership, rounds, wants
 from bot.core.actor import CommunityRef
@@ -19,9 +19,9 @@ from bot.core.intro import IntroPerson
 from bot.core.pool import is_paused
 from bot.core.transcript import lesswrong_markdown
 from bot.platforms.base import Message, PlatformError
-from bot.storage.models import Community, InterestForm, Member
+from bot.storage.models import Community, InterestForm, Job, Member
 
-from .dispatcher import NOTICE_KIND, Cancelled, Handler, JobContext
+from .dispatcher import NOTICE_KIND, Cancelled, Handler, JobContext, Later
 from .jobs import add_job
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,39 @@ async def _state(ctx: JobContext) -> lifecycle.DialogueState | None:
         return await lifecycle.load_state(session, int(ctx.payload["dialogue_id"]))
 
 
-async def prompt(ctx: JobContext) -> Cancelled | None:
+AFTER_EARLIER_STEP = timedelta(seconds=5)
+
+
+async def _earlier_step_pending(ctx: JobContext) -> Later | None:
+    """A dialogue's steps run in order, also across processes: the wrap-up waits while the
+    nudge before it is still pending or running in another process. (The dispatcher runs one
+    dialogue's jobs of one batch in order, so its own running ones do not count.)"""
+    dialogue_id = int(ctx.payload["dialogue_id"])
+    async with ctx.core.db.transaction() as session:
+        earlier = await session.scalar(
+            select(Job.id)
+            .where(
+                Job.dedupe_key.like(f"prompt:{dialogue_id}:%"),
+                Job.id != ctx.id,
+                Job.run_at < ctx.run_at,
+                or_(
+                    Job.state == "pending",
+                    and_(Job.state == "running", Job.claimed_by != ctx.owner),
+                ),
+            )
+            .limit(1)
+        )
+    if earlier is None:
+        return None
+    return Later(ctx.core.clock.now() + AFTER_EARLIER_STEP, f"after job {earlier}")
+
+
+async def prompt(ctx: JobContext) -> Cancelled | Later | None:
     """nudge, midpoint, checkin, wrapup and close: the steps of an open dialogue."""
     name = str(ctx.payload["prompt"])
+    waiting = await _earlier_step_pending(ctx)
+    if waiting is not None:
+        return waiting
     state = await _state(ctx)
     gone = _dialogue_closed(state)
     if gone is not None or state is None:

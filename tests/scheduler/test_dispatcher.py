@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.core import cadence
@@ -263,4 +264,31 @@ async def test_the_loop_survives_the_database_going_away_for_a_while(
     finally:
         await dispatcher.stop()
     assert outages == []
+    assert "crux" in bot_texts(core, made.thread_id)[-1]
+
+
+async def test_a_dialogues_steps_run_in_order_across_processes(
+    core: Core, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = await open_pair(core, seeded)
+    clock.advance(hours=72)  # nudge and crux both due
+    async with core.db.transaction() as session:  # another process holds the nudge
+        nudge = await session.scalar(
+            select(Job).where(Job.dedupe_key == f"prompt:{made.dialogue_id}:nudge")
+        )
+        assert nudge is not None
+        nudge.state, nudge.claimed_by = "running", "other process"
+        nudge.lease_until = clock.now() + timedelta(seconds=60)
+    here = Dispatcher(core, HANDLERS, owner="here")
+    await here.drain()
+    [crux] = await jobs(core, Job.dedupe_key == f"prompt:{made.dialogue_id}:midpoint")
+    assert (crux.state, crux.attempts) == ("pending", 0)  # waits, not a failed attempt
+    assert crux.run_at == clock.now() + timedelta(seconds=5)
+    assert len(bot_texts(core, made.thread_id)) == 1
+
+    async with core.db.transaction() as session:  # the other process finishes its nudge
+        held = await session.get_one(Job, nudge.id)
+        held.state = "done"
+    clock.advance(seconds=5)
+    await here.drain()
     assert "crux" in bot_texts(core, made.thread_id)[-1]
