@@ -84,7 +84,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    core = Core(db=Database(settings.database_url))
+    core = Core(db=Database.from_settings(settings))
     try:
         tasks = [
             asyncio.create_task(run(core, settings, stop), name=name) for name, run in services

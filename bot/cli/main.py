@@ -33,8 +33,8 @@ def _settings() -> Settings:
     return settings
 
 
-async def _with_db(url: str, action: str) -> int:
-    db = Database(url)
+async def _with_db(settings: Settings, action: str) -> int:
+    db = Database.from_settings(settings)
     try:
         await db.check_connection()
         if action == "upgrade":
@@ -52,7 +52,7 @@ async def _with_db(url: str, action: str) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings()
-    return asyncio.run(_with_db(settings.database_url, args.action))
+    return asyncio.run(_with_db(settings, args.action))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not runner.wanted_platforms(settings):
         print(NO_CREDENTIALS, file=sys.stderr)
         return 2
-    asyncio.run(_with_db(settings.database_url, "upgrade"))
+    asyncio.run(_with_db(settings, "upgrade"))
     try:
         asyncio.run(runner.serve(settings, runner.wanted_platforms(settings)))
     except runner.NotBuilt as missing:

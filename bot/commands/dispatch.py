@@ -87,22 +87,22 @@ class Commands:
 
     async def submit_form(self, actor: Actor, form_answers: Mapping[str, Any]) -> Reply:
         """A form submission (Discord modal, Slack view): save the answers, submit if asked."""
-        core = self.ctx.core
         try:
             save, submit = answers.save_answers(actor, form_answers)
-            view = await forms.save_answers(core, save)
+            # One transaction: invalid answers store nothing (raised); valid ones are kept,
+            # as a draft, even when submit is refused (partial progress is kept by design).
+            result = await forms.submit_answers(self.ctx.core, forms.SubmitAnswers(save, submit))
         except DomainError as error:
-            # save_answers is one transaction: a refusal has stored nothing.
             return Reply(False, error.message, field=error.field)
-        if not submit:
-            return Reply(True, replies.answers_saved(view), view=view)
-        try:
-            view = await forms.submit(core, forms.SubmitForm(actor))
-        except DomainError as error:
-            # The answers themselves were valid and stay saved as a draft (partial progress
-            # is kept by design); only entering the pool is refused.
-            return Reply(False, f"Your answers are saved, but: {error.message}", field=error.field)
-        return Reply(True, replies.answers_saved(view), view=view)
+        if result.refused is not None:
+            refused = result.refused
+            return Reply(
+                False,
+                f"Your answers are saved, but: {refused.message}",
+                field=refused.field,
+                view=result.form,
+            )
+        return Reply(True, replies.answers_saved(result.form), view=result.form)
 
     async def press(
         self, actor: Actor, custom_id: str, values: Mapping[str, Any] | None = None

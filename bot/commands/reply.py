@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.curation import ClaimView, TopicView
-from bot.core.forms import FormView
+# The core's one-transaction signup result (forms.open_signup), under the name adapters use.
+from bot.core.forms import SignupView
 from bot.platforms.base import Button
+
+__all__ = ["File", "Reply", "SignupView"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,15 +20,6 @@ class File:
     name: str  # "pool.csv"
     content: bytes
     content_type: str  # "text/csv", "image/png"
-
-
-@dataclass(frozen=True, slots=True)
-class SignupView:
-    """Everything a signup form shows: the member's answers so far and the choices."""
-
-    form: FormView
-    topics: tuple[TopicView, ...]  # active topics only: suggestions are for moderators
-    claims: tuple[ClaimView, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from bot.core.app import Core
 from bot.core.errors import BadInput, NotFound
 
 from .grammar import Args, UsageError, unquote, user_id_of
-from .reply import File, Reply, SignupView
+from .reply import File, Reply
 
 MEMBER = "dialogue"
 ADMIN = "dialogue-admin"
@@ -112,16 +112,9 @@ def usages(group: str) -> list[str]:
 
 @command(MEMBER, "signup", "/dialogue signup")
 async def signup(ctx: Context, actor: Actor) -> Reply:
-    view = await forms.start_or_resume(ctx.core, forms.StartOrResume(actor))
-    topics = await curation.list_topics(ctx.core, curation.ListTopics(actor))
-    claims = await curation.list_claims(ctx.core, curation.ListClaims(actor))
-    # Suggestions are listed for moderators only; the form offers active topics.
-    active = tuple(t for t in topics if t.status == "active")
-    return Reply(
-        True,
-        replies.signup_form(view, active, claims),
-        view=SignupView(view, active, tuple(claims)),
-    )
+    # One transaction: the form (started on first use), the active topics and the claims.
+    signup = await forms.open_signup(ctx.core, forms.OpenSignup(actor))
+    return Reply(True, replies.signup_form(signup.form, signup.topics, signup.claims), view=signup)
 
 
 @command(MEMBER, "profile", "/dialogue profile")

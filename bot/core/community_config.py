@@ -267,5 +267,5 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
 
 async def get_config(core: Core, cmd: GetConfig) -> ConfigView:
     cmd.actor.require_moderator()
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         return _view(await lookup.get_community(session, cmd.actor.community))

@@ -241,16 +241,27 @@ async def remove_topic(core: Core, cmd: RemoveTopic) -> TopicView:
 
 async def list_topics(core: Core, cmd: ListTopics) -> list[TopicView]:
     """Active topics; moderators also see suggestions waiting for review (and who made them)."""
-    statuses = ["active", "suggested"] if cmd.actor.is_moderator else ["active"]
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
+        if not cmd.actor.is_moderator:
+            return await active_topic_views(session, community.id)
         rows = await session.execute(
             select(Topic, Member.external_id)
             .outerjoin(Member, Member.id == Topic.suggested_by_id)
-            .where(Topic.community_id == community.id, Topic.status.in_(statuses))
+            .where(Topic.community_id == community.id, Topic.status.in_(["active", "suggested"]))
             .order_by(Topic.status, Topic.name)
         )
-        return [_topic_view(topic, by if cmd.actor.is_moderator else None) for topic, by in rows]
+        return [_topic_view(topic, by) for topic, by in rows]
+
+
+async def active_topic_views(session: AsyncSession, community_id: int) -> list[TopicView]:
+    """The topics a member may choose, by name: what the signup form offers."""
+    topics = await session.scalars(
+        select(Topic)
+        .where(Topic.community_id == community_id, Topic.status == "active")
+        .order_by(Topic.name)
+    )
+    return [_topic_view(topic) for topic in topics]
 
 
 async def _suggested(session: AsyncSession, actor: Actor, ref: str) -> Topic:
@@ -345,13 +356,18 @@ async def remove_claim(core: Core, cmd: RemoveClaim) -> ClaimView:
 
 
 async def list_claims(core: Core, cmd: ListClaims) -> list[ClaimView]:
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
-        claims = list(
-            await session.scalars(
-                select(Claim)
-                .where(Claim.community_id == community.id, Claim.status == "active")
-                .order_by(Claim.id)
-            )
+        return await active_claim_views(session, community.id)
+
+
+async def active_claim_views(session: AsyncSession, community_id: int) -> list[ClaimView]:
+    """The claims members rate, in the order they were added."""
+    claims = list(
+        await session.scalars(
+            select(Claim)
+            .where(Claim.community_id == community_id, Claim.status == "active")
+            .order_by(Claim.id)
         )
-        return await _claim_views(session, claims)
+    )
+    return await _claim_views(session, claims)

@@ -31,3 +31,15 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """The request is valid but the current state refuses it (form locked, already paired…)."""
+
+
+BUSY_MESSAGE = "The bot is busy right now and could not save that; please try again in a moment."
+
+
+class Busy(DomainError):
+    """The database stayed in conflict with other requests after the unit of work's retries
+    (SQLite busy, PostgreSQL serialization failure or deadlock). Nothing of this request was
+    stored; sending it again is safe."""
+
+    def __init__(self, message: str = BUSY_MESSAGE) -> None:
+        super().__init__(message)

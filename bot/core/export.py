@@ -127,7 +127,7 @@ def _joined(items: Iterable[str]) -> str:
 
 async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
     cmd.actor.require_moderator()
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         cid = community.id
         slugs = dict(

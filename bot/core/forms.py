@@ -47,8 +47,16 @@ from bot.storage.models import (
 from . import lookup
 from .actor import Actor
 from .app import Core
-from .curation import active_topics_by_slug, clean_topic_name, find_topic
-from .errors import BadInput, Conflict, NotFound
+from .curation import (
+    ClaimView,
+    TopicView,
+    active_claim_views,
+    active_topic_views,
+    active_topics_by_slug,
+    clean_topic_name,
+    find_topic,
+)
+from .errors import BadInput, Conflict, DomainError, NotFound
 
 # The order of a guided (DM) signup; `step` says which one to show next.
 FORM_STEPS = (
@@ -134,6 +142,22 @@ class SubmitForm:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenSignup:
+    """`/dialogue signup`: the member's form (started on first use) and what it offers."""
+
+    actor: Actor
+    timezone_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitAnswers:
+    """A form submission (modal, Slack view): save `answers`, then enter the pool if `submit`."""
+
+    answers: SaveAnswers
+    submit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ShowProfile:
     actor: Actor
 
@@ -162,6 +186,26 @@ class FormView:
     updated_at: datetime
     # What submit still needs, as (field, message for the person); empty when ready.
     missing: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class SignupView:
+    """What a signup form shows: the member's saved answers, the active topics, the claims."""
+
+    form: FormView
+    topics: tuple[TopicView, ...]
+    claims: tuple[ClaimView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmission:
+    """What a form submission did. The answers are stored either way; when the member asked
+    to submit and the form is not ready, `refused` says why (with its field) and the form
+    stays a draft holding the answers."""
+
+    form: FormView
+    submitted: bool
+    refused: DomainError | None = None
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -314,15 +358,31 @@ async def _stances(session: AsyncSession, member_id: int) -> dict[int, int]:
     return {claim_id: value for claim_id, value in rows}
 
 
-async def _view(session: AsyncSession, member: Member, form: InterestForm) -> FormView:
-    topics = await _topic_slugs(session, member.id)
-    suggested = tuple(
-        await session.scalars(
-            select(Topic.name)
-            .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
-            .order_by(Topic.name)
+async def _view(
+    session: AsyncSession,
+    member: Member,
+    form: InterestForm,
+    *,
+    topics: list[str] | None = None,
+    fresh: bool = False,
+) -> FormView:
+    """The form as the member sees it. `topics`: the slugs, when the caller has just read
+    them; `fresh`: the form was created in this transaction, so nothing hangs off it yet."""
+    suggested: tuple[str, ...] = ()
+    stances: dict[int, int] = {}
+    if fresh:
+        topics = []
+    else:
+        if topics is None:
+            topics = await _topic_slugs(session, member.id)
+        suggested = tuple(
+            await session.scalars(
+                select(Topic.name)
+                .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
+                .order_by(Topic.name)
+            )
         )
-    )
+        stances = await _stances(session, member.id)
     return FormView(
         member_id=member.id,
         user_id=member.external_id,
@@ -330,7 +390,7 @@ async def _view(session: AsyncSession, member: Member, form: InterestForm) -> Fo
         step=form.step,
         topics=tuple(topics),
         suggested_topics=suggested,
-        stances=await _stances(session, member.id),
+        stances=stances,
         format_sync=form.format_sync,
         format_async=form.format_async,
         timezone=form.timezone,
@@ -347,7 +407,8 @@ async def _view(session: AsyncSession, member: Member, form: InterestForm) -> Fo
 
 async def _ensure_form(
     session: AsyncSession, community: Community, member: Member, now: datetime, tz: str | None
-) -> InterestForm:
+) -> tuple[InterestForm, bool]:
+    """The member's form, and whether it was created just now."""
     form = await session.get(InterestForm, member.id)
     if form is None:
         form = InterestForm(
@@ -368,7 +429,8 @@ async def _ensure_form(
         )
         session.add(form)
         await session.flush()
-    return form
+        return form, True
+    return form, False
 
 
 async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
@@ -382,14 +444,40 @@ async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, Intere
 # --- services --------------------------------------------------------------------------------
 
 
+async def _start(
+    session: AsyncSession, actor: Actor, now: datetime, timezone_hint: str | None
+) -> tuple[Community, FormView]:
+    community, member = await lookup.ensure_own_member(session, actor, now)
+    form, created = await _ensure_form(session, community, member, now, timezone_hint)
+    return community, await _view(session, member, form, fresh=created)
+
+
 async def start_or_resume(core: Core, cmd: StartOrResume) -> FormView:
     """The member's form (created as a draft on first use) with the step to resume at."""
     now = core.clock.now()
-    async with core.db.transaction() as session:
-        community = await lookup.get_community(session, cmd.actor.community)
-        member = await lookup.ensure_member(session, community, cmd.actor, now)
-        form = await _ensure_form(session, community, member, now, cmd.timezone_hint)
-        return await _view(session, member, form)
+
+    async def work(session: AsyncSession) -> FormView:
+        _, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
+        return view
+
+    return await core.db.write(work, name="forms.start_or_resume")
+
+
+async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
+    """`/dialogue signup` in one transaction: start or resume the form, and read the topics
+    and claims it offers (a crowd pressing the signup button at once costs one each)."""
+    now = core.clock.now()
+
+    async def work(session: AsyncSession) -> SignupView:
+        community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
+        return SignupView(
+            form=view,
+            # Suggestions are for moderators to review; the form offers active topics only.
+            topics=tuple(await active_topic_views(session, community.id)),
+            claims=tuple(await active_claim_views(session, community.id)),
+        )
+
+    return await core.db.write(work, name="forms.open_signup")
 
 
 async def _locked_snapshot(session: AsyncSession, member_id: int, form: InterestForm) -> Any:
@@ -413,29 +501,66 @@ async def _locked_snapshot(session: AsyncSession, member_id: int, form: Interest
 async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
     """Validate and store the given answers; on a complete form this is editing the profile."""
     now = core.clock.now()
-    async with core.db.transaction() as session:
-        community = await lookup.get_community(session, cmd.actor.community)
-        member = await lookup.ensure_member(session, community, cmd.actor, now)
-        form = await _ensure_form(session, community, member, now, None)
-        opening = await round_opening_for(session, member)
-        before = await _locked_snapshot(session, member.id, form) if opening else None
 
-        await _apply(session, community, member, form, cmd)
-        form.updated_at = now
-        await session.flush()
+    async def work(session: AsyncSession) -> FormView:
+        member, form, topics = await _save(session, cmd, now)
+        return await _view(session, member, form, topics=topics)
 
-        if opening is not None:
-            after = await _locked_snapshot(session, member.id, form)
-            if after != before:
-                raise Conflict(round_opening_message(opening))
-        if form.status == "complete":
-            # A complete form is in the pool: an edit may not leave it unmatchable.
-            topic_count = len(await _topic_slugs(session, member.id))
-            problems = missing_for_submit(form, topic_count)
-            if problems:
-                field_name, message = problems[0]
-                raise BadInput(message, field=field_name)
-        return await _view(session, member, form)
+    return await core.db.write(work, name="forms.save_answers")
+
+
+async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
+    """A form submission in one transaction: store the answers, then submit if asked.
+
+    Invalid answers store nothing (`BadInput`, `Conflict`… raised). Valid answers that leave
+    the form short of what submit needs are kept as a draft (partial progress is kept by
+    design) and the refusal comes back in `refused`, not raised: raising would roll the
+    answers back with it.
+    """
+    now = core.clock.now()
+
+    async def work(session: AsyncSession) -> FormSubmission:
+        member, form, topics = await _save(session, cmd.answers, now)
+        refused = None
+        if cmd.submit:
+            topics = topics if topics is not None else await _topic_slugs(session, member.id)
+            try:
+                await _submit(session, form, len(topics), now)
+            except BadInput as error:
+                refused = error
+        view = await _view(session, member, form, topics=topics)
+        return FormSubmission(view, submitted=cmd.submit and refused is None, refused=refused)
+
+    return await core.db.write(work, name="forms.submit_answers")
+
+
+async def _save(
+    session: AsyncSession, cmd: SaveAnswers, now: datetime
+) -> tuple[Member, InterestForm, list[str] | None]:
+    """Store the answers; also the topic slugs after the save when they had to be read."""
+    community, member = await lookup.ensure_own_member(session, cmd.actor, now)
+    form, _ = await _ensure_form(session, community, member, now, None)
+    opening = await round_opening_for(session, member)
+    before = await _locked_snapshot(session, member.id, form) if opening else None
+
+    # Before the answers: the first query in _apply flushes the form, in one UPDATE.
+    form.updated_at = now
+    await _apply(session, community, member, form, cmd)
+    await session.flush()
+
+    if opening is not None:
+        after = await _locked_snapshot(session, member.id, form)
+        if after != before:
+            raise Conflict(round_opening_message(opening))
+    topics = None
+    if form.status == "complete":
+        # A complete form is in the pool: an edit may not leave it unmatchable.
+        topics = await _topic_slugs(session, member.id)
+        problems = missing_for_submit(form, len(topics))
+        if problems:
+            field_name, message = problems[0]
+            raise BadInput(message, field=field_name)
+    return member, form, topics
 
 
 async def _apply(
@@ -603,22 +728,33 @@ async def _set_stances(
             row.value = value
 
 
+async def _submit(
+    session: AsyncSession, form: InterestForm, topic_count: int, now: datetime
+) -> None:
+    problems = missing_for_submit(form, topic_count)
+    if problems:
+        field_name, message = problems[0]
+        raise BadInput(message, field=field_name)
+    form.status = "complete"
+    form.step = "review"
+    form.updated_at = now
+    await session.flush()
+
+
 async def submit(core: Core, cmd: SubmitForm) -> FormView:
     """Mark the form complete (the member enters the pool) once the required parts are there."""
-    async with core.db.transaction() as session:
+    now = core.clock.now()
+
+    async def work(session: AsyncSession) -> FormView:
         member, form = await _own_form(session, cmd.actor)
-        problems = missing_for_submit(form, len(await _topic_slugs(session, member.id)))
-        if problems:
-            field_name, message = problems[0]
-            raise BadInput(message, field=field_name)
-        form.status = "complete"
-        form.step = "review"
-        form.updated_at = core.clock.now()
-        await session.flush()
-        return await _view(session, member, form)
+        topics = await _topic_slugs(session, member.id)
+        await _submit(session, form, len(topics), now)
+        return await _view(session, member, form, topics=topics)
+
+    return await core.db.write(work, name="forms.submit")
 
 
 async def profile(core: Core, cmd: ShowProfile) -> FormView:
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         member, form = await _own_form(session, cmd.actor)
         return await _view(session, member, form)

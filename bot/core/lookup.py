@@ -69,19 +69,50 @@ async def get_member(
     return member
 
 
+async def _community_and_member(
+    session: AsyncSession, actor: Actor
+) -> tuple[Community, Member | None]:
+    """The actor's community and their member row (None if they never came), in one query:
+    every member command starts here."""
+    row = (
+        await session.execute(
+            select(Community, Member)
+            .outerjoin(
+                Member,
+                (Member.community_id == Community.id) & (Member.external_id == actor.user_id),
+            )
+            .where(
+                Community.platform == actor.community.platform,
+                Community.external_id == actor.community.external_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+    return row[0], row[1]
+
+
 async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:
     """The acting member and their community, or NotFound telling them how to sign up."""
-    community = await get_community(session, actor.community)
-    member = await find_member(session, community, actor.user_id)
+    community, member = await _community_and_member(session, actor)
     if member is None:
         raise NotFound(NOT_SIGNED_UP)
     return community, member
 
 
+async def ensure_own_member(
+    session: AsyncSession, actor: Actor, now: datetime
+) -> tuple[Community, Member]:
+    """The acting member and their community; the member is created on first contact."""
+    community, member = await _community_and_member(session, actor)
+    return community, await _create_or_refresh(session, community, actor, now, member)
+
+
 async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
     """Lock two member rows in id order, so two commands about the same pair run one after
-    the other. On PostgreSQL this is the lock; on SQLite every transaction already begins
-    IMMEDIATE (bot.storage.database), which serialises them."""
+    the other. On PostgreSQL this is the lock; on SQLite write transactions already run one
+    at a time (bot.storage.database), which serialises them. Only in a write transaction:
+    PostgreSQL refuses FOR UPDATE inside `db.read()`."""
     await session.execute(
         select(Member.id).where(Member.id.in_(sorted((a, b)))).order_by(Member.id).with_for_update()
     )
@@ -90,8 +121,14 @@ async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
 async def ensure_member(
     session: AsyncSession, community: Community, actor: Actor, now: datetime
 ) -> Member:
-    member = await find_member(session, community, actor.user_id)
-    if member is None:
+    found = await find_member(session, community, actor.user_id)
+    return await _create_or_refresh(session, community, actor, now, found)
+
+
+async def _create_or_refresh(
+    session: AsyncSession, community: Community, actor: Actor, now: datetime, found: Member | None
+) -> Member:
+    if found is None:
         member = Member(
             community_id=community.id,
             external_id=actor.user_id,
@@ -102,6 +139,7 @@ async def ensure_member(
         )
         session.add(member)
         await session.flush()
-    elif actor.display_name and member.display_name != actor.display_name:
-        member.display_name = actor.display_name
-    return member
+        return member
+    if actor.display_name and found.display_name != actor.display_name:
+        found.display_name = actor.display_name
+    return found

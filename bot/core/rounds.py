@@ -143,7 +143,7 @@ async def preview(core: Core, cmd: PreviewRound) -> PreviewResult:
     """What a round run now would produce; nothing is stored."""
     cmd.actor.require_moderator()
     now = core.clock.now()
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         snapshot = await load_pool(session, community, now)
     # Solving can take a while on a big pool: no transaction held meanwhile.

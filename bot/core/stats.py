@@ -117,7 +117,7 @@ class ShowPoolStats:
 
 async def pool_stats(core: Core, cmd: ShowPoolStats) -> PoolStats:
     cmd.actor.require_moderator()
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
         cid = community.id
 

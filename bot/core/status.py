@@ -74,7 +74,7 @@ def next_round_at(community: Community, now: datetime) -> datetime | None:
 
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
-    async with core.db.transaction() as session:
+    async with core.db.read() as session:
         community, member = await lookup.get_own_member(session, cmd.actor)
         form_status = await session.scalar(
             select(InterestForm.status).where(InterestForm.member_id == member.id)

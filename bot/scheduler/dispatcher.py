@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.app import Core
+from bot.core.errors import Busy
 from bot.storage.models import Job
 
 from . import signals
@@ -184,7 +185,7 @@ class Dispatcher:
                 if sum(await asyncio.gather(*(self.run_due() for _ in range(lanes)))):
                     continue
                 next_at = await self.next_due()
-            except (DBAPIError, OSError) as error:
+            except (DBAPIError, OSError, Busy) as error:
                 # A database restart or failover: wait and go on (leases taken meanwhile run
                 # out and are retried), rather than end the task and with it the process.
                 log.error(
@@ -216,7 +217,7 @@ class Dispatcher:
 
     async def next_due(self) -> datetime | None:
         """When the next job becomes claimable: a pending one's time or a lease's end."""
-        async with self.core.db.sessions() as session:
+        async with self.core.db.read() as session:
             pending = await session.scalar(
                 select(func.min(Job.run_at)).where(Job.state == "pending")
             )

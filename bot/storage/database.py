@@ -1,13 +1,48 @@
-"""The one engine and session factory. Built when the app starts, never at import."""
+"""The engines and session factories. Built when the app starts, never at import.
+
+Three ways in, all one transaction each:
+
+* `transaction()`: read and write. Committed when the block ends, rolled back on any exception.
+* `read()`: read only. On SQLite it does not take the write lock, so it runs beside writes (WAL);
+  on PostgreSQL it is a `READ ONLY` transaction. A write inside it is an error, not a surprise.
+* `write(work)`: `work(session)` in a `transaction()`, run again (a bounded number of times)
+  when the database reports a transient conflict: SQLite busy, PostgreSQL serialization
+  failure or deadlock. `work` must only touch the session: it may run more than once.
+
+What still fails after the retries, or fails inside `transaction()` / `read()` (which cannot run
+their block twice), reaches the member as `Busy` ("try again in a moment"), logged, never as a
+crash.
+
+SQLite, the embedded default, under a crowd:
+
+* WAL journal: readers never wait for the writer, nor the writer for readers. Reads run on
+  their own pool of `query_only` connections (`read_engine`), the writer on one connection.
+* `synchronous=NORMAL`: a commit is written to the WAL without an fsync; the WAL is synced at
+  checkpoints. Trade-off: the database cannot be corrupted, and an application crash loses
+  nothing, but a power loss or OS crash may lose the last transactions committed before it.
+  PostgreSQL is the choice where that matters.
+* One writer at a time, queued in-process (an asyncio lock, first come first served), then
+  `BEGIN IMMEDIATE`: a writer waits for its turn however long the queue is, instead of
+  retrying SQLite's lock until `busy_timeout` runs out. `busy_timeout` only covers another
+  process (e.g. `matchmaker db upgrade` beside a running bot).
+* Statements run on the event loop's thread, not on aiosqlite's worker threads: see
+  `bot/storage/sqlite_connection.py` for why (and what still goes to a thread).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+import asyncio
+import logging
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,23 +50,29 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.core.errors import Busy
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # The driver would begin transactions itself, late (at the first write); `_begin_sqlite`
-    # does it instead. SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+from . import sqlite_connection
 
+if TYPE_CHECKING:
+    from bot.config import Settings
 
-def _begin_sqlite(connection: Any) -> None:
-    # IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions that
-    # read, then write (is there a dialogue for this pair? no: insert one) run one after the
-    # other: what the row locks (FOR UPDATE) give on PostgreSQL. A waiting one retries for
-    # busy_timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Pool sizes when DATABASE_POOL_SIZE is not set. SQLite has one writer at a time; the other
+# connections serve reads beside it.
+# PostgreSQL: enough for one busy bot process, well under the server's default
+# max_connections (100) with several processes.
+DEFAULT_POOL_SIZE = {"sqlite": 5, "postgresql": 10}
+# Attempts of one unit of work, and the first pause between two (doubled each time, jittered).
+MAX_ATTEMPTS = 5
+RETRY_DELAY = 0.02
+# PostgreSQL SQLSTATEs worth running the transaction again for.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# The pools (by id) whose admission queue the running task already passed.
+_admitted: ContextVar[frozenset[int]] = ContextVar("admitted", default=frozenset())
 
 
 class DatabaseUnavailable(Exception):
@@ -46,32 +87,253 @@ def shown_url(url: str) -> str:
         return repr(url)
 
 
-class Database:
-    """Owns the engine; `transaction()` is the unit of work every core service runs in."""
+def is_transient(error: BaseException) -> bool:
+    """A conflict with another transaction that running again can resolve."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+        message = str(orig).lower()
+        return "database is locked" in message or "database is busy" in message
+    # asyncpg errors as SQLAlchemy adapts them carry the SQLSTATE as `sqlstate`/`pgcode`.
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return sqlstate in TRANSIENT_SQLSTATES
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+
+def _begin_write(connection: Any) -> None:
+    # IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions that
+    # read, then write (is there a dialogue for this pair? no: insert one) run one after the
+    # other: what the row locks (FOR UPDATE) give on PostgreSQL. Only one in-process writer
+    # gets here at a time (Database._write_turn), so it never waits on busy_timeout for
+    # another of ours.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_read(connection: Any) -> None:
+    # A deferred BEGIN: a WAL snapshot at the first read, which neither waits for the writer
+    # nor holds it up. The connection is `query_only`, so a write in it fails loudly.
+    connection.exec_driver_sql("BEGIN")
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+class Database:
+    """Owns the engines; `transaction()`, `read()` and `write()` are the units of work.
+
+    `engine` is the read-write engine (migrations and `transaction()` use it). On a SQLite
+    file it holds one connection, the writer; `read_engine` holds the readers
+    (`DATABASE_POOL_SIZE` minus one, at least one), each `query_only`. On PostgreSQL both are
+    one pool, reads being `READ ONLY` transactions. An in-memory SQLite database is a single
+    connection, so there reads are ordinary transactions.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+        retry_delay: float = RETRY_DELAY,
+    ) -> None:
         self.url = url
+        self.max_attempts = max(1, max_attempts)
+        self.retry_delay = retry_delay
         try:
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+            parsed = make_url(url)
+            backend = parsed.get_backend_name()
+            size = pool_size or DEFAULT_POOL_SIZE.get(backend, 5)
+            if backend != "sqlite":
+                self.engine: AsyncEngine = create_async_engine(
+                    url, echo=echo, pool_size=size, max_overflow=0
+                )
+                self.read_engine = self.engine.execution_options(postgresql_readonly=True)
+            elif _is_memory_sqlite(parsed):
+                # One connection (StaticPool): reads share it, as transactions like any other.
+                self.engine = create_async_engine(
+                    url, echo=echo, async_creator=self._sqlite_creator(read_only=False)
+                )
+                self.read_engine = self.engine
+            else:
+                self.engine = create_async_engine(
+                    url,
+                    echo=echo,
+                    async_creator=self._sqlite_creator(read_only=False),
+                    pool_size=1,
+                    max_overflow=0,
+                )
+                self.read_engine = create_async_engine(
+                    url,
+                    echo=echo,
+                    async_creator=self._sqlite_creator(read_only=True),
+                    pool_size=max(1, size - 1),
+                    max_overflow=0,
+                )
+                event.listen(self.read_engine.sync_engine, "begin", _begin_read)
         except (ArgumentError, InvalidRequestError, ImportError) as exc:
             # A malformed URL, a sync driver, or asyncpg not installed.
             raise DatabaseUnavailable(
                 f"cannot use the database URL {shown_url(url)}: {exc}"
             ) from None
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _configure_sqlite_connection)
-            event.listen(self.engine.sync_engine, "begin", _begin_sqlite)
+            event.listen(self.engine.sync_engine, "begin", _begin_write)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._separate_readers = self.read_engine is not self.engine and self.is_sqlite
+        self._turn: asyncio.Lock | None = None
+        self._turn_loop: asyncio.AbstractEventLoop | None = None
+        self._turn_owner: asyncio.Task[Any] | None = None
+        self._gates: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(settings.database_url, pool_size=settings.database_pool_size)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def _sqlite_creator(self, *, read_only: bool) -> Callable[[], Awaitable[Any]]:
+        async def connect() -> Any:
+            args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+            return await sqlite_connection.connect(args, kwargs, read_only=read_only)
+
+        return connect
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, wait for this process's one writer slot; elsewhere, nothing to wait for."""
+        if not self.is_sqlite:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn_loop is not loop:
+            self._turn, self._turn_loop = asyncio.Lock(), loop
+        task = asyncio.current_task()
+        if self._turn_owner is not None and self._turn_owner is task:
+            raise RuntimeError(
+                "a write transaction inside a write transaction of the same task would wait "
+                "for itself; pass the session down, or use read() for the inner one"
+            )
+        async with self._turn:
+            self._turn_owner = task
+            try:
+                yield
+            finally:
+                self._turn_owner = None
+
+    def _admission(self, engine: AsyncEngine) -> asyncio.Semaphore | None:
+        """A first-come-first-served queue in front of `engine`'s pool, one place per
+        connection. SQLAlchemy's pool lets a newcomer take a connection that was just handed
+        back before the one waiting longest wakes up, so under a crowd some wait again and
+        again until the pool's 30 s timeout; in this queue nobody is overtaken, and nobody
+        times out. None where the write turn already queues every user of the pool."""
+        pool = engine.sync_engine.pool  # PostgreSQL's reads and writes share one pool
+        size = getattr(pool, "size", None)
+        if not callable(size) or (engine is self.engine and self.is_sqlite):
+            return None
+        loop = asyncio.get_running_loop()
+        found = self._gates.get(id(pool))
+        if found is None or found[0] is not loop:
+            found = (loop, asyncio.Semaphore(size()))
+            self._gates[id(pool)] = found
+        return found[1]
+
+    @asynccontextmanager
+    async def _begin(self, *, read_only: bool, turn: bool) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction; `turn`: hold this process's write turn through it."""
+        factory = self.read_sessions if read_only else self.sessions
+        engine = self.read_engine if read_only else self.engine
+        gate = self._admission(engine)
+        pool = id(engine.sync_engine.pool)
+        admitted = _admitted.get()
+        if pool in admitted:
+            # A session opened inside another on the same pool (a read inside a write, on
+            # PostgreSQL): waiting for a second place could wait for itself. The pool's own
+            # timeout bounds it instead.
+            gate = None
+        async with gate if gate is not None else nullcontext():
+            token = _admitted.set(admitted | {pool})
+            session = factory()
+            try:
+                async with self._write_turn() if turn else nullcontext(), session.begin():
+                    yield session
+            finally:
+                # After the commit, which gave the connection back, and outside the write
+                # turn: `async with session` would close in a task of its own (SQLAlchemy
+                # shields it), a few event loop turns the next writer would wait through.
+                await session.close()
+                _admitted.reset(token)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """One read-write transaction: committed when the block ends, rolled back on any
+        exception. A transient conflict becomes `Busy` (use `write()` to have it retried)."""
+        try:
+            async with self._begin(read_only=False, turn=True) as session:
+                yield session
+        except (DBAPIError, PoolTimeout) as exc:
+            if isinstance(exc, PoolTimeout) or is_transient(exc):
+                self._give_up("transaction", 1, exc)
+            raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One read-only transaction; on SQLite it runs beside the writer, never waits for it."""
+        try:
+            # An in-memory SQLite database has one connection: a read waits for the writer.
+            turn = self.is_sqlite and not self._separate_readers
+            async with self._begin(read_only=True, turn=turn) as session:
+                yield session
+        except (DBAPIError, PoolTimeout) as exc:
+            if isinstance(exc, PoolTimeout) or is_transient(exc):
+                self._give_up("read", 1, exc)
+            raise
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]], *, name: str = "") -> T:
+        """`work(session)` in one read-write transaction, run again on a transient conflict.
+
+        A `DomainError` raised by `work` rolls back and propagates at once (it is an answer,
+        not a conflict). `work` must not talk to platforms or keep state between attempts.
+        """
+        label = name or getattr(work, "__qualname__", "write")
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                async with self._begin(read_only=False, turn=True) as session:
+                    return await work(session)
+            except PoolTimeout as exc:
+                self._give_up(label, attempt, exc)
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt == self.max_attempts:
+                    self._give_up(label, attempt, exc)
+                delay = self.retry_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                log.info(
+                    "database conflict in %s (attempt %d of %d), running it again in %.0f ms: %s",
+                    label,
+                    attempt,
+                    self.max_attempts,
+                    delay * 1000,
+                    _reason(exc),
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _give_up(self, label: str, attempts: int, exc: BaseException) -> None:
+        log.warning(
+            "database busy: %s gave up after %d attempt(s); the member is asked to try again: %s",
+            label,
+            attempts,
+            _reason(exc),
+        )
+        raise Busy() from exc
 
     async def check_connection(self) -> None:
         """Connect once, so a wrong URL or a server that is down is one clear message."""
@@ -86,3 +348,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)

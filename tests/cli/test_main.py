@@ -78,9 +78,9 @@ def test_invalid_configuration_is_a_clear_message(
 
 def test_run_with_credentials_migrates_and_says_adapters_are_not_built(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    result = matchmaker(tmp_path, "run", DISCORD_TOKEN="x", DATABASE_URL=url)
+    result = matchmaker(tmp_path, "run", SLACK_BOT_TOKEN="x", SLACK_APP_TOKEN="y", DATABASE_URL=url)
     assert result.returncode != 0
-    assert "Discord" in result.stderr and "not built yet" in result.stderr
+    assert "Slack" in result.stderr and "not built yet" in result.stderr
     assert "up to date" in matchmaker(tmp_path, "db", "current", DATABASE_URL=url).stdout
 
 

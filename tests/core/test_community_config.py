@@ -73,10 +73,9 @@ async def test_prompt_schedule_is_stored_as_the_prompt_scheduler_reads_it(core: 
     await cc.configure(
         core, Configure(MOD, prompt_schedule={"nudge_hours": 6, "checkin_hours": 30})
     )
-    async with core.db.transaction() as session:
-        community = await session.get(
-            Community, (await cc.get_config(core, GetConfig(MOD))).community_id
-        )
+    community_id = (await cc.get_config(core, GetConfig(MOD))).community_id
+    async with core.db.read() as session:
+        community = await session.get(Community, community_id)
     assert community is not None
     hours = prompt_hours(community.prompt_schedule)
     assert (hours["nudge"], hours["checkin"]) == (6, 30)

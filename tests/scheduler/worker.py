@@ -64,7 +64,7 @@ async def main(url: str, platform_file: str, owner: str, mode: str, offset: floa
         while True:
             await idle.wait()
             idle.clear()
-            async with db.sessions() as session:
+            async with db.read() as session:
                 left = await session.scalar(
                     select(func.count()).select_from(Job).where(Job.state == "pending")
                 )
