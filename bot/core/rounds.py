@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
@@ -25,9 +25,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
-from bot.platforms.base import Message
-from bot.scheduler.jobs import add_job
-from bot.storage.models import Community, Dialogue, DialogueMember, Member, Round, RoundUnmatched
+from bot.platforms.base import Message, PlatformError
+from bot.scheduler.jobs import CANCELLED, add_job, job_key
+from bot.storage.models import (
+    Community,
+    Dialogue,
+    DialogueMember,
+    Job,
+    Member,
+    Round,
+    RoundUnmatched,
+)
 
 from . import lookup
 from .actor import Actor, CommunityRef
@@ -327,6 +335,11 @@ async def _finish(core: Core, round_id: int, created: bool) -> RoundResult:
             # the same transaction: a crash right after the commit loses no DM, a re-run
             # repeats none.
             await _queue_unmatched_notices(session, round_id, now)
+            committed_now = True
+        else:
+            committed_now = False
+    if committed_now:
+        await _tell_unmatched_now(core, round_id)
     return await _round_result(core, round_id, created, tuple(failed))
 
 
@@ -355,6 +368,49 @@ async def _queue_unmatched_notices(session: AsyncSession, round_id: int, now: da
             payload={"user_id": user_id, "reason": reason, "round_id": round_id},
             now=now,
         )
+
+
+INLINE_OWNER = "round run"
+INLINE_LEASE = timedelta(minutes=1)
+
+
+async def _tell_unmatched_now(core: Core, round_id: int) -> None:
+    """Run the round's unmatched-DM jobs at once, in this call (the moderator who ran the
+    round hears of an undeliverable DM with the answer, as the adapters report it). They are
+    leased like the dispatcher leases them and use the same keys: if this process dies
+    midway, the scheduler finishes them later without sending any twice."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        rows = (
+            await session.execute(
+                update(Job)
+                .where(Job.dedupe_key.like(f"unmatched:{round_id}:%"), Job.state == "pending")
+                .values(
+                    state="running",
+                    claimed_by=INLINE_OWNER,
+                    claimed_at=now,
+                    lease_until=now + INLINE_LEASE,
+                    attempts=Job.attempts + 1,
+                )
+                .returning(Job.id, Job.community_id, Job.payload)
+            )
+        ).all()
+    for job_id, community_id, payload in rows:
+        try:
+            told = await notify_unmatched(
+                core, community_id, payload["user_id"], payload["reason"], job_key(job_id)
+            )
+            note = None if told else CANCELLED + "the member left or was removed"
+        except PlatformError as error:
+            # Closed DMs and the like: the adapter tells the moderators; nothing to retry.
+            log.info("cannot tell %s why they were not matched: %s", payload["user_id"], error)
+            note = f"not delivered: {error}"
+        async with core.db.transaction() as session:
+            await session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == INLINE_OWNER, Job.state == "running")
+                .values(state="done", done_at=core.clock.now(), lease_until=None, last_error=note)
+            )
 
 
 async def notify_unmatched(

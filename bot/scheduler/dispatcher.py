@@ -34,7 +34,7 @@ from bot.core.errors import Busy
 from bot.storage.models import Job
 
 from . import signals
-from .jobs import CANCELLED, add_job
+from .jobs import CANCELLED, add_job, job_key
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,8 @@ class JobContext:
     owner: str = ""  # the process running it
 
     def key(self, part: str = "") -> str:
-        """The idempotency key of one effect of this job; the same on every retry. Short, since
-        Discord's nonce allows 25 characters."""
-        return f"j{self.id}:{part}" if part else f"j{self.id}"
+        """The idempotency key of one effect of this job; the same on every retry."""
+        return job_key(self.id, part)
 
 
 Handler = Callable[[JobContext], Awaitable[Cancelled | Later | None]]

@@ -17,6 +17,12 @@ from . import signals
 CANCELLED = "cancelled: "
 
 
+def job_key(job_id: int, part: str = "") -> str:
+    """The idempotency key of one effect of a job; the same on every retry. Short, since
+    Discord's nonce allows 25 characters."""
+    return f"j{job_id}:{part}" if part else f"j{job_id}"
+
+
 async def add_job(
     session: AsyncSession,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
@@ -12,6 +13,7 @@ from bot.core import blocks, membership, wants
 from bot.core.app import Core
 from bot.core.community_config import Configure, configure
 from bot.core.rounds import RunRound, run
+from bot.platforms.local import LocalPlatform
 from bot.scheduler import service
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import Dialogue, Job, Member, Round
@@ -100,6 +102,13 @@ async def test_a_pause_that_ends_flips_the_member_back_and_tells_them(
     assert len(local(core).direct[("guild1", "alice")]) == 1
 
 
+class DiesOnDirectMessage(LocalPlatform):
+    """The process dies (not a platform refusal) as it starts telling the unmatched."""
+
+    async def send_direct(self, *args: object, **kwargs: object) -> str:
+        raise RuntimeError("process killed")
+
+
 async def test_unmatched_dms_are_jobs_committed_with_the_round(
     core: Core, seeded: Seeded, clock: FixedClock
 ) -> None:
@@ -107,14 +116,36 @@ async def test_unmatched_dms_are_jobs_committed_with_the_round(
     await signed_up(core, "carol", name="Carol")
     await blocks.block(core, blocks.BlockMember(actor(user="carol"), "alice"))
     await blocks.block(core, blocks.BlockMember(actor(user="carol"), "bob"))
-    await run(core, RunRound(MOD, "slot"))  # the process "dies" here, before any DM
-    assert ("guild1", "carol") not in local(core).direct
+    survivor = local(core)
+    dying = DiesOnDirectMessage(clock)
+    dying.threads, dying._keyed = survivor.threads, survivor._keyed
+    core.platforms["local"] = dying
+    with pytest.raises(RuntimeError):
+        await run(core, RunRound(MOD, "slot"))  # dies right after the commit
+    assert ("guild1", "carol") not in survivor.direct
+    [job] = await jobs(core, Job.kind == "unmatched_dm")
+    assert (job.state, job.claimed_by) == ("running", "round run")
 
-    later = Dispatcher(core, {**service.HANDLERS}, owner="restarted")
-    await later.drain()
-    await later.drain()
-    [dm] = local(core).direct[("guild1", "carol")]
+    core.platforms["local"] = survivor  # restarted; the dead call's lease runs out
+    clock.advance(minutes=2)
+    await Dispatcher(core, {**service.HANDLERS}, owner="restarted").drain()
+    [dm] = survivor.direct[("guild1", "carol")]
     assert "No dialogue partner" in dm.text
+    [job] = await jobs(core, Job.kind == "unmatched_dm")
+    assert (job.state, job.claimed_by, job.attempts) == ("done", "restarted", 2)
+
+
+async def test_an_undeliverable_unmatched_dm_is_recorded_not_retried(
+    core: Core, seeded: Seeded, clock: FixedClock
+) -> None:
+    await two_disagreeing(core, seeded)
+    await signed_up(core, "carol", name="Carol")
+    await blocks.block(core, blocks.BlockMember(actor(user="carol"), "alice"))
+    await blocks.block(core, blocks.BlockMember(actor(user="carol"), "bob"))
+    local(core).unreachable.add("carol")
+    await run(core, RunRound(MOD, "slot"))
+    [job] = await jobs(core, Job.kind == "unmatched_dm")
+    assert job.state == "done" and "does not accept direct messages" in (job.last_error or "")
 
 
 async def test_a_dialogue_the_platform_refused_is_opened_by_a_retry(
