@@ -52,10 +52,25 @@ SLOTS = ((18, 21), (19, 22), (8, 11), (12, 14), (10, 16))
 WINDOWS_MAX = 3
 APPETITES = ("seek", "neutral", "avoid")
 APPETITE_P = (0.7, 0.2, 0.1)
+# looking_for of the members who want more than a plain dialogue (`kinds` share):
+# researchers to be interviewed, people who would interview them, and both kinds.
+LOOKING_FOR_CHOICES = (
+    ["interview_me"],
+    ["interview_them"],
+    ["dialogue", "interview_me"],
+    ["dialogue", "interview_them"],
+    ["dialogue", "interview_me", "interview_them"],
+)
 
 
-def generate_pool(n: int, seed: int = 0, *, cooldown: int = COOLDOWN) -> dict[str, Any]:
-    """The input document of a seeded synthetic pool of n participants."""
+def generate_pool(
+    n: int, seed: int = 0, *, cooldown: int = COOLDOWN, kinds: float = 0.0
+) -> dict[str, Any]:
+    """The input document of a seeded synthetic pool of n participants.
+
+    `kinds`: the share of members whose `looking_for` is other than the default
+    dialogue (drawn after everything else, so kinds=0 gives the same pools as before).
+    """
     if n < 2:
         raise ValueError("a pool needs at least two participants")
     rng = np.random.default_rng(seed)
@@ -95,6 +110,13 @@ def generate_pool(n: int, seed: int = 0, *, cooldown: int = COOLDOWN) -> dict[st
     met_u, met_v = _random_pairs(rng, n, int(n * RECENT_PARTNERS_PER_PERSON / 2))
     rounds_ago = rng.integers(0, cooldown, size=len(met_u))
 
+    if kinds:
+        looking = np.where(
+            rng.random(n) < kinds, rng.integers(0, len(LOOKING_FOR_CHOICES), size=n), -1
+        ).tolist()
+    else:
+        looking = [-1] * n
+
     ranked_l, counts_l = ranked.tolist(), counts.tolist()
     stances_l, answered_l = stances.tolist(), answered.tolist()
     sync_l, async_l = sync.tolist(), async_.tolist()
@@ -122,6 +144,8 @@ def generate_pool(n: int, seed: int = 0, *, cooldown: int = COOLDOWN) -> dict[st
             person["blocks"] = [ids[j] for j in blocks[i]]
         if priority_l[i]:
             person["priority"] = priority_l[i]
+        if looking[i] >= 0:
+            person["looking_for"] = list(LOOKING_FOR_CHOICES[looking[i]])
         participants.append(person)
 
     return {
@@ -192,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a seeded synthetic pool as JSON.")
     parser.add_argument("n", type=int, help="number of participants")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--kinds", type=float, default=0.0, help="share of members looking for interviews"
+    )
     args = parser.parse_args(argv)
-    json.dump(generate_pool(args.n, args.seed), sys.stdout)
+    json.dump(generate_pool(args.n, args.seed, kinds=args.kinds), sys.stdout)
     sys.stdout.write("\n")
     return 0
 

@@ -31,7 +31,7 @@ from bot.clock import FixedClock
 from bot.core import blocks, curation, dialogues, forms, membership, rounds, stats, wants
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
-from bot.core.intro import STANCE_WORDS, explain_unmatched
+from bot.core.intro import STANCE_WORDS, explain_unmatched, roles_of, speaker_label
 from bot.platforms.local import LocalPlatform
 from bot.sample import SampleCommunity, SampleMember, load_sample
 from bot.storage.database import Database, shown_url
@@ -128,6 +128,7 @@ async def sign_up_members(core: Core, sample: SampleCommunity, seeded: Seeded) -
                 availability=tuple(
                     forms.Window(w.day, w.start, w.end) for w in member.availability
                 ),
+                looking_for=member.looking_for,
                 appetite=member.appetite,
                 about=member.about,
                 publish_ok=member.publish_ok,
@@ -302,6 +303,14 @@ def render_pair(
         f"({escape(', '.join(pair.user_ids))}) · {score}"
         + (f" · [magenta]{' · '.join(tags)}[/magenta]" if tags else "")
     )
+    roles = roles_of(ex)
+    if roles:
+        who = ", ".join(
+            f"{escape(speaker_label(names.get(uid, uid), role))}" for uid, role in roles.items()
+        )
+        console.print(f"  Kind: [magenta]interview[/magenta] · {who}")
+    else:
+        console.print("  Kind: dialogue")
     shared = [t["name"] for t in ex.get("shared_topics") or []]
     console.print(f"  Shared topics: {escape(', '.join(shared) or 'none')}")
     disagreements = ex.get("disagreements") or []
@@ -353,7 +362,9 @@ def render_round(console: Console, report: RoundReport, names: dict[str, str]) -
         f"total score {report.total_score:.1f} (solver {escape(report.solver)})"
     )
     for n, pair in enumerate(report.pairs, 1):
-        render_pair(console, f"Pair {n}", pair, names, full=n <= FULL_OPENINGS)
+        # An interview's opening is unlike a dialogue's: always show it whole.
+        full = n <= FULL_OPENINGS or pair.explanation.get("kind") == "interview"
+        render_pair(console, f"Pair {n}", pair, names, full=full)
     console.print()
     console.print("[bold]Unmatched[/bold] (told why by DM; paused members are not messaged)")
     if not report.unmatched:
@@ -534,6 +545,9 @@ async def render_pool_summary(core: Core, console: Console) -> None:
         console.print(
             f"  {fmt:>5}: " + ", ".join(f"{split.get(r, 0)} {r}" for r in ("great", "okay", "no"))
         )
+    looking = ", ".join(f"{n} {value}" for value, n in summary.looking_for.items())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in summary.pairs_by_kind.items())
+    console.print(f"  Looking for: {looking}; pairs by kind: {kinds}")
     topics = sorted(summary.topics, key=lambda t: -t.members)
     console.print("  Topics: " + ", ".join(f"{escape(t.name)} {t.members}" for t in topics))
     console.print("  Claims (answers · share of round pairs that disagree):")

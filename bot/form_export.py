@@ -210,6 +210,13 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "timezone": ("timezone", "time zone", "tz"),
     "availability": ("availability", "available", "availability windows"),
     "disagreement": ("disagreement", "disagreement appetite"),
+    "looking_for": (
+        "looking for",
+        "what are you looking for",
+        "what are you looking for?",
+        "conversation kind",
+        "kind",
+    ),
     "wants": ("wants", "want", "wants to talk with"),
     "blocks": ("blocks", "block", "blocked"),
     "priority": ("priority",),
@@ -332,6 +339,29 @@ def _unknown_column_reason(key: str) -> str:
 
 _FORMAT_VALUES = {"great": "great", "okay": "okay", "ok": "okay", "no": "no"}
 _DISAGREEMENT_VALUES = {"seek": "seek", "neutral": "neutral", "avoid": "avoid"}
+# "What are you looking for?" in the words people write. A debate is a dialogue with
+# disagreement appetite seek (MATCHING.md), not a kind of its own.
+DEBATE = "debate"
+_LOOKING_FOR_WORDS = {
+    "debate": DEBATE,
+    "a debate": DEBATE,
+    "dialogue": "dialogue",
+    "a dialogue": "dialogue",
+    "dialog": "dialogue",
+    "be interviewed": "interview_me",
+    "to be interviewed": "interview_me",
+    "being interviewed": "interview_me",
+    "getting interviewed": "interview_me",
+    "interview me": "interview_me",
+    "interviewee": "interview_me",
+    "interview_me": "interview_me",
+    "interview someone": "interview_them",
+    "to interview someone": "interview_them",
+    "interviewing someone": "interview_them",
+    "interview them": "interview_them",
+    "interviewer": "interview_them",
+    "interview_them": "interview_them",
+}
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"no", "n", "false", "0", ""}
 _STANCE_WORDS = {
@@ -404,6 +434,24 @@ def _parse_choice(choices: dict[str, str]) -> Callable[[str], str]:
         return choices[value]
 
     return parse
+
+
+def parse_looking_for(cell: str) -> tuple[list[str], bool]:
+    """The engine's looking_for from a "looking for" cell ("Debate, be interviewed"),
+    and whether it asked for a debate (a dialogue seeking disagreement)."""
+    values: list[str] = []
+    debate = False
+    for item in _split_list(cell):
+        word = _LOOKING_FOR_WORDS.get(_words(item))
+        if word is None:
+            raise ValueError(
+                f'expected any of "debate", "dialogue", "be interviewed", "interview someone", '
+                f'got "{item}"'
+            )
+        if word == DEBATE:
+            debate, word = True, "dialogue"
+        values.append(word)
+    return _unique(values), debate
 
 
 def _parse_flag(cell: str) -> bool:
@@ -642,6 +690,17 @@ class _Document:
             except ValueError as exc:
                 raise FormExportError(str(exc), line=row.line, column=column.header) from None
         person["stances"] = stances
+        debate_column = person.pop(_DEBATE_KEY, None)
+        if debate_column is not None:
+            # "debate" is a dialogue seeking disagreement: seek unless said otherwise,
+            # and saying otherwise contradicts it.
+            appetite = person.setdefault("disagreement", "seek")
+            if appetite != "seek":
+                raise FormExportError(
+                    f'"debate" means disagreement seek, but this row says "{appetite}"',
+                    line=row.line,
+                    column=debate_column,
+                )
         if formats:
             # The engine wants both formats once either is given; a blank cell
             # means the same as no format column at all: "okay".
@@ -680,6 +739,10 @@ class _Document:
             person["availability"] = _parse_availability(cell)
         elif field == "disagreement":
             person["disagreement"] = _parse_choice(_DISAGREEMENT_VALUES)(cell)
+        elif field == "looking_for":
+            person["looking_for"], debate = parse_looking_for(cell)
+            if debate:
+                person[_DEBATE_KEY] = column.header
         elif field in ("wants", "blocks"):
             person[field] = _unique(_split_list(cell))
         elif field == "priority":
@@ -700,6 +763,9 @@ class _Document:
             self.topics.setdefault(topic)
             chosen.append(topic)
         return _unique(chosen)
+
+
+_DEBATE_KEY = "\0debate"  # set while a row is read: the column that said "debate"
 
 
 def _ordered(person: dict[str, Any]) -> dict[str, Any]:

@@ -16,8 +16,14 @@ from bot.core.community_config import ConfigView
 from bot.core.curation import ClaimView, TopicView
 from bot.core.dialogues import CloseResult, FeedbackResult, PairResult
 from bot.core.export import CsvExport
-from bot.core.forms import FORM_STEPS, FormView
-from bot.core.intro import FORMAT_WORDS, stance_words
+from bot.core.forms import (
+    FORM_STEPS,
+    LOOKING_FOR_LABELS,
+    LOOKING_FOR_QUESTION,
+    LOOKING_FOR_SHORT,
+    FormView,
+)
+from bot.core.intro import FORMAT_WORDS, ROLE_WORDS, stance_words
 from bot.core.membership import LeaveResult, MemberStatus
 from bot.core.rounds import PairView, PreviewResult, RoundResult, UnmatchedView
 from bot.core.stats import PoolStats
@@ -37,6 +43,28 @@ def when(moment: datetime | None) -> str:
 def _bullets(lines: Iterable[str], empty: str = "  (none)") -> list[str]:
     items = [f"• {line}" for line in lines]
     return items or [empty]
+
+
+def looking_for_text(values: Iterable[str]) -> str:
+    """ "a dialogue, to be interviewed"."""
+    return ", ".join(LOOKING_FOR_SHORT.get(v, v) for v in values) or "a dialogue"
+
+
+def _looking_for_question() -> list[str]:
+    return [
+        f"{LOOKING_FOR_QUESTION} Any of:",
+        *_bullets(f"{value}: {label}" for value, label in LOOKING_FOR_LABELS.items()),
+    ]
+
+
+def kind_text(kind: str, roles: Mapping[str, str], name_of: Mapping[str, str]) -> str:
+    """ "dialogue", or "interview: Bob interviews Alice"."""
+    if kind != "interview" or not roles:
+        return kind
+    askers = [name_of.get(uid, uid) for uid, role in roles.items() if role == "interviewer"]
+    asked = [name_of.get(uid, uid) for uid, role in roles.items() if role == "interviewee"]
+    verb = "interviews" if len(askers) == 1 else "interview"
+    return f"interview: {' & '.join(askers)} {verb} {' & '.join(asked)}"
 
 
 def _percent(value: float | None) -> str:
@@ -66,6 +94,7 @@ def form_summary(view: FormView, claims: Sequence[ClaimView] = ()) -> str:
     lines.append(f"Timezone: {view.timezone}")
     windows = ", ".join(f"{w.day} {w.start}–{w.end}" for w in view.availability)
     lines.append(f"Availability: {windows or '(none given)'}")
+    lines.append(f"Looking for: {looking_for_text(view.looking_for)}")
     lines.append(f"Disagreement: {view.appetite}")
     lines.append(f"About (shown to your partner): {view.about or '(empty)'}")
     if view.private_notes:
@@ -88,6 +117,7 @@ def signup_form(view: FormView, topics: Sequence[TopicView], claims: Sequence[Cl
         *_bullets(f"{t.slug}: {t.name}" for t in topics),
         "Claims to rate from -2 (strongly disagree) to 2 (strongly agree), or skip:",
         *_bullets(f"#{c.id} {c.text}" for c in claims),
+        *_looking_for_question(),
         "",
         form_summary(view, claims),
     ]
@@ -120,6 +150,8 @@ def member_status(view: MemberStatusView) -> str:
         lines.append("A moderator has taken you out of the pool.")
     else:
         lines.append("You are in the pool.")
+    if view.looking_for:
+        lines.append(f"Looking for: {looking_for_text(view.looking_for)}.")
     current = view.current
     if current is None:
         lines.append("No dialogue in progress.")
@@ -127,6 +159,10 @@ def member_status(view: MemberStatusView) -> str:
         partners = ", ".join(p.name for p in current.partners) or "nobody"
         kind = {"mutual_want": "mutual-want dialogue", "manual": "dialogue set up by a moderator"}
         label = kind.get(current.kind, "dialogue")
+        if current.conversation_kind == "interview":
+            label = label.replace("dialogue", "interview", 1)
+            if current.role in ROLE_WORDS:
+                partners += f" (you are the {ROLE_WORDS[current.role]})"
         if current.state == "open":
             lines.append(f"Current {label} with {partners}, open since {when(current.opened_at)}.")
             if current.waiting_for:
@@ -204,6 +240,8 @@ def intake_form(dialogue_id: int, topics: Sequence[TopicView]) -> str:
             "Topics (one or more):",
             *_bullets(f"{t.slug}: {t.name}" for t in topics),
             f"Format: {', '.join(INTAKE_FORMATS)}",
+            *_looking_for_question(),
+            "(Leave it out to use what your interest form says.)",
             "Notes for your partner (optional).",
         ]
     )
@@ -280,6 +318,10 @@ def _pair(pair: PairView) -> list[str]:
         lines.append(f"    differ on “{d.text}”: {stances}")
     if pair.format in FORMAT_WORDS:
         lines.append(f"    format: {pair.format}")
+    if pair.kind == "interview":
+        lines.append(
+            f"    {kind_text(pair.kind, pair.roles, {m.user_id: m.name for m in pair.members})}"
+        )
     if pair.mutual_want:
         lines.append("    mutual want")
     return lines
@@ -322,6 +364,12 @@ def round_run(result: RoundResult) -> str:
 def paired(result: PairResult, names: Sequence[str]) -> str:
     who = " & ".join(names)
     lines = [f"Paired {who} (dialogue #{result.dialogue_id})."]
+    if result.kind == "interview":
+        lines.append(
+            "As an "
+            + kind_text(result.kind, result.roles, dict(zip(result.members, names, strict=False)))
+            + "."
+        )
     if result.forced:
         lines.append("Forced despite a block; this is logged.")
     if result.score is None:
@@ -362,6 +410,8 @@ def pool_stats(stats: PoolStats) -> str:
             f"{kind} " + ", ".join(f"{rating} {n}" for rating, n in counts.items())
             for kind, counts in stats.formats.items()
         ),
+        "Looking for: "
+        + ", ".join(f"{looking_for_text([v])} {n}" for v, n in stats.looking_for.items()),
         "Topics:",
         *_bullets(f"{t.name}: {t.members}" for t in stats.topics),
         "Claims (answers, pairs disagreeing / answering, divisiveness):",
@@ -376,6 +426,7 @@ def pool_stats(stats: PoolStats) -> str:
             f"{r.unmatched} unmatched"
             for r in stats.rounds
         ),
+        "Pairs by kind: " + ", ".join(f"{n} {kind}" for kind, n in stats.pairs_by_kind.items()),
         f"Dialogues: {o.pending} pending, {o.open} open, {o.talked} talked, {o.did_not} did "
         f"not, {o.ghosted} ghosted, {o.ended} ended early; "
         f"completion {_percent(o.completion_rate)}",

@@ -20,6 +20,8 @@ The JSON file is the source of truth. Its schema:
       "availability": [{"day": "mon".."sun", "start": "HH:MM", "end": "HH:MM"}],
                                     # local time; empty = flexible (only async-only members)
       "appetite": "seek" | "neutral" | "avoid",
+      "looking_for": ["dialogue" | "interview_me" | "interview_them", ...],
+                                    # optional, default ["dialogue"]
       "about": str,                 # "what I'd like to talk about", shown to the partner
       "publish_ok": bool,
       "participation": "every" | "once",
@@ -39,8 +41,9 @@ of past round N - k, so the engine sees exactly this history.
 The sample is built so every rule of the engine shows in the demo's report: mutual and
 one-way wants, blocks (one of them against a member who wants the blocker), paused members,
 sync-only and async-only members, one member whose only sync slot nobody shares ("no
-compatible partner"), one whose only compatible partners met them recently, and an odd
-number of matchable members ("odd one out").
+compatible partner"), one whose only compatible partners met them recently, an odd
+number of matchable members ("odd one out"), and researchers who want to be interviewed
+about their agenda with members who would interview them (interview pairs and roles).
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class SampleMember:
     paused: bool
     wants: tuple[str, ...]
     blocks: tuple[str, ...]
+    looking_for: tuple[str, ...] = ("dialogue",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,7 @@ def _member(raw: dict[str, Any]) -> SampleMember:
         paused=bool(raw.get("paused", False)),
         wants=tuple(raw.get("wants", [])),
         blocks=tuple(raw.get("blocks", [])),
+        looking_for=tuple(raw.get("looking_for", ["dialogue"])),
     )
 
 
@@ -192,6 +197,7 @@ def to_engine_document(sample: SampleCommunity) -> dict[str, Any]:
                     else {}
                 ),
                 "disagreement": m.appetite,
+                "looking_for": list(m.looking_for),
                 "wants": list(m.wants),
                 "blocks": list(m.blocks),
                 "priority": 0,

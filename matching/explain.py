@@ -8,7 +8,14 @@ import numpy as np
 
 from matching.model import Document, Participant
 from matching.result import Pair, to_points
-from matching.scoring import BLOCKED, MET_RECENTLY, SLOT_MINUTES, Features, score_pairs
+from matching.scoring import (
+    BLOCKED,
+    MET_RECENTLY,
+    NO_KIND,
+    SLOT_MINUTES,
+    Features,
+    score_pairs,
+)
 
 MAX_DISAGREEMENTS = 3
 MIN_DISAGREEMENT_GAP = 2
@@ -18,7 +25,21 @@ FORBIDDEN_SELF = "same participant"
 FORBIDDEN_PAUSED = "paused"
 FORBIDDEN_BLOCKED = "blocked"
 FORBIDDEN_MET_RECENTLY = "met recently"
+FORBIDDEN_NO_KIND = "nothing both are looking for"
 FORBIDDEN_NO_FORMAT = "no shared format"
+INTERVIEWER = "interviewer"
+INTERVIEWEE = "interviewee"
+
+
+def interview_roles(people: list[Participant]) -> dict[str, str]:
+    """Who interviews whom in an interview pair: the member who lists `interview_me`
+    opposite one who lists `interview_them` is the interviewee. When both would take
+    either role, the member whose id sorts first is interviewed (deterministic, and
+    the same whichever order the pair is given in)."""
+    a, b = sorted(people, key=lambda p: p.id)
+    if "interview_me" in a.looking_for and "interview_them" in b.looking_for:
+        return {a.id: INTERVIEWEE, b.id: INTERVIEWER}
+    return {a.id: INTERVIEWER, b.id: INTERVIEWEE}
 
 
 def shared_topics(f: Features, members: list[int]) -> tuple[str, ...]:
@@ -69,6 +90,8 @@ def explain_pairs(f: Features, doc: Document, first: np.ndarray, second: np.ndar
                 reason = FORBIDDEN_BLOCKED
             elif hard & MET_RECENTLY:
                 reason = FORBIDDEN_MET_RECENTLY
+            elif int(terms.kinds[k]) == NO_KIND:
+                reason = FORBIDDEN_NO_KIND
             else:
                 reason = FORBIDDEN_NO_FORMAT
             out.append(
@@ -86,6 +109,7 @@ def explain_pairs(f: Features, doc: Document, first: np.ndarray, second: np.ndar
             )
             continue
         millis = int(block.millis[k])
+        interview = bool(terms.interview[k])
         score_terms = {
             "pair": to_points(int(terms.pair[k])),
             "topic": to_points(int(terms.topic[k])),
@@ -107,6 +131,8 @@ def explain_pairs(f: Features, doc: Document, first: np.ndarray, second: np.ndar
                 overlap_minutes=overlap_minutes,
                 score_terms=score_terms,
                 millis=millis,
+                kind="interview" if interview else "dialogue",
+                roles=interview_roles(people) if interview else None,
             )
         )
     return out
@@ -144,6 +170,7 @@ def explain_trio(f: Features, doc: Document, trio: list[int]) -> Pair:
         for key, value in pair.score_terms.items():
             score_terms[key] = round(score_terms.get(key, 0.0) + value, 3)
     overlaps = [p.overlap_minutes for p in inner if p.overlap_minutes is not None]
+    kind, roles = _trio_kind(inner, members)
     return Pair(
         members=members,
         score=to_points(millis),
@@ -155,4 +182,17 @@ def explain_trio(f: Features, doc: Document, trio: list[int]) -> Pair:
         overlap_minutes=min(overlaps) if overlaps else None,
         score_terms=score_terms,
         millis=millis,
+        kind=kind,
+        roles=roles,
     )
+
+
+def _trio_kind(inner: list[Pair], members: tuple[str, ...]) -> tuple[str, dict[str, str] | None]:
+    """A trio is an interview when any of its pairs is: who is interviewed in one of
+    those pairs is an interviewee, everyone else an interviewer (a third member who
+    only has dialogues with the other two joins the questions)."""
+    interviews = [p for p in inner if p.kind == "interview" and p.roles]
+    if not interviews:
+        return "dialogue", None
+    interviewees = {m for p in interviews for m, role in p.roles.items() if role == INTERVIEWEE}
+    return "interview", {m: INTERVIEWEE if m in interviewees else INTERVIEWER for m in members}

@@ -20,6 +20,11 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FORMATS = ("sync", "async")
 FORMAT_POINTS = {"great": 2, "okay": 1, "no": 0}
 APPETITES = ("seek", "neutral", "avoid")
+# What a participant wants from a conversation (MATCHING.md): a dialogue between equals,
+# to be interviewed, to interview someone. Pair kinds are "dialogue" and "interview".
+LOOKING_FOR = ("dialogue", "interview_me", "interview_them")
+DEFAULT_LOOKING_FOR = ("dialogue",)
+KINDS = ("dialogue", "interview")
 ODD_POLICIES = ("wait", "trio")
 STANCE_MIN, STANCE_MAX = -2, 2
 DEFAULT_REFERENCE_DATE = date(2025, 1, 6)
@@ -45,6 +50,7 @@ PARTICIPANT_FIELDS = (
     "timezone",
     "availability",
     "disagreement",
+    "looking_for",
     "wants",
     "blocks",
     "priority",
@@ -74,6 +80,7 @@ class Participant:
     timezone: str = "UTC"
     availability: tuple[Window, ...] | None = None  # None: flexible
     disagreement: str = "seek"
+    looking_for: frozenset[str] = frozenset(DEFAULT_LOOKING_FOR)
     wants: frozenset[str] = frozenset()
     blocks: frozenset[str] = frozenset()
     priority: float = 0
@@ -228,6 +235,8 @@ def _parse_participant(
             f"{where}: disagreement: expected seek, neutral or avoid, got {appetite!r}"
         )
 
+    looking_for = parse_looking_for(raw.get("looking_for", list(DEFAULT_LOOKING_FOR)), where)
+
     wants = _str_list(raw.get("wants", []), f"{where}: wants")
     blocks = _str_list(raw.get("blocks", []), f"{where}: blocks")
     if pid in wants:
@@ -251,11 +260,29 @@ def _parse_participant(
         timezone=timezone,
         availability=availability,
         disagreement=appetite,
+        looking_for=looking_for,
         wants=frozenset(wants),
         blocks=frozenset(blocks),
         priority=priority,
         paused=paused,
     )
+
+
+def parse_looking_for(value: Any, where: str) -> frozenset[str]:
+    """A participant's `looking_for`: a non-empty list of LOOKING_FOR values (duplicates
+    are harmless); anything else is InvalidInput naming `where` and the field."""
+    values = _str_list(value, f"{where}: looking_for")
+    if not values:
+        raise InvalidInput(
+            f"{where}: looking_for: must not be empty (any of {', '.join(LOOKING_FOR)})"
+        )
+    for item in values:
+        if item not in LOOKING_FOR:
+            raise InvalidInput(
+                f"{where}: looking_for: unknown value {item!r} "
+                f"(expected any of {', '.join(LOOKING_FOR)})"
+            )
+    return frozenset(values)
 
 
 def _parse_config(raw: Any) -> Config:

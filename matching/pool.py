@@ -74,6 +74,7 @@ class Pool:
         """The Pair-shaped explanation of any two members.
 
         For a forbidden pair, `score` and `format` are None and `forbidden` says why
-        ("same participant", "paused", "blocked", "met recently", "no shared format").
+        ("same participant", "paused", "blocked", "met recently", "nothing both are
+        looking for", "no shared format").
         """
         return explain_pair(self.features, self.document, self._index(a), self._index(b))

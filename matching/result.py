@@ -37,6 +37,13 @@ class Pair:
     score_terms: dict[str, float] = field(default_factory=dict)
     millis: int | None = None  # the exact score in milli-points
     forbidden: str | None = None
+    kind: str = "dialogue"  # "dialogue" or "interview" (matching.model.KINDS)
+    # interviews only: member id -> "interviewer" | "interviewee"
+    roles: dict[str, str] | None = None
+
+    def role_of(self, member: str) -> str | None:
+        """The member's role in an interview ("interviewer", "interviewee"), else None."""
+        return None if self.roles is None else self.roles.get(member)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -51,7 +58,10 @@ class Pair:
             "one_way_want": self.one_way_want,
             "overlap_minutes": self.overlap_minutes,
             "score_terms": dict(self.score_terms),
+            "kind": self.kind,
         }
+        if self.roles is not None:
+            out["roles"] = dict(self.roles)
         if self.forbidden is not None:
             out["forbidden"] = self.forbidden
         return out
@@ -74,6 +84,8 @@ class Pair:
             score_terms=dict(data.get("score_terms", {})),
             millis=None if score is None else round(score * 1000),
             forbidden=data.get("forbidden"),
+            kind=data.get("kind", "dialogue"),
+            roles=dict(data["roles"]) if data.get("roles") is not None else None,
         )
 
 

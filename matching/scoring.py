@@ -15,10 +15,17 @@ Terms of an allowed pair (i, j), weights from `config.weights`:
   claims of gap**2 / 2; appetite seek = 1, neutral = 1/2, avoid = -1/4. With
   D = S G S^T (S one-hot stances, G a block-diagonal gap**2 table) this is
   round(disagreement * 125) millis per unit of gap**2 * appetite-quarters.
+  An interview pair has no disagreement term (the interviewer wants to learn the
+  other's view, not to argue it); a pair that accepts both kinds takes the kind
+  with the higher score, i.e. the term is max(0, disagreement) (ties: dialogue).
 * mutual_want / one_way_want.
 * format: format * (points_i + points_j) of the chosen format (great 2, okay 1).
 * availability: when the chosen format is sync, availability * min(overlap hours, 3).
 * priority: priority * (priority_i + priority_j).
+
+Hard constraint from `looking_for`: a pair needs a kind both accept, `dialogue` when
+both list it, `interview` when one lists `interview_me` and the other
+`interview_them` (KIND_TABLE over the members' looking-for bits).
 """
 
 from __future__ import annotations
@@ -30,7 +37,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from matching.model import APPETITES, FORMAT_POINTS, Document, InvalidInput, Participant
+from matching.model import (
+    APPETITES,
+    DEFAULT_LOOKING_FOR,
+    FORMAT_POINTS,
+    LOOKING_FOR,
+    Document,
+    InvalidInput,
+    Participant,
+)
 
 SLOT_MINUTES = 30
 SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES  # 336
@@ -41,6 +56,25 @@ APPETITE_QUARTERS = {"seek": 4, "neutral": 2, "avoid": -1}
 # Bits of the sparse hard-constraint matrix.
 BLOCKED = 1
 MET_RECENTLY = 2
+
+# Looking-for bits of a member, and the kinds a pair of members accepts.
+LOOKING_BITS = {name: 1 << k for k, name in enumerate(LOOKING_FOR)}
+NO_KIND, DIALOGUE_ONLY, INTERVIEW_ONLY, BOTH_KINDS = 0, 1, 2, 3
+
+
+def accepted_kinds(a: int, b: int) -> int:
+    """The kinds two members' looking-for bits both accept (a DIALOGUE_ONLY.. code)."""
+    dialogue = LOOKING_BITS["dialogue"]
+    me, them = LOOKING_BITS["interview_me"], LOOKING_BITS["interview_them"]
+    code = DIALOGUE_ONLY if a & b & dialogue else NO_KIND
+    if (a & me and b & them) or (a & them and b & me):
+        code |= INTERVIEW_ONLY
+    return code
+
+
+KIND_TABLE = np.array(
+    [accepted_kinds(a, b) for a in range(8) for b in range(8)], dtype=np.int8
+)  # index a * 8 + b
 
 
 def _round_units(value: float) -> int:
@@ -166,6 +200,16 @@ class Features:
             [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
         )
         assert set(APPETITE_QUARTERS) == set(APPETITES)
+        self.looking = np.array(
+            [sum(LOOKING_BITS[k] for k in p.looking_for) for p in people], dtype=np.int64
+        )
+        # Everyone looking for a dialogue only (every pool before kinds existed): the
+        # kind table is all DIALOGUE_ONLY and the block scorer skips it.
+        default = sum(LOOKING_BITS[k] for k in DEFAULT_LOOKING_FOR)
+        self.kinds_vary = bool((self.looking != default).any())
+        self.wants_dialogue = (self.looking & LOOKING_BITS["dialogue"]) != 0
+        self.wants_interview_me = (self.looking & LOOKING_BITS["interview_me"]) != 0
+        self.wants_interview_them = (self.looking & LOOKING_BITS["interview_them"]) != 0
 
         # Formats and availability.
         self.sync_points = np.array([FORMAT_POINTS[p.format["sync"]] for p in people], np.int64)
@@ -344,6 +388,8 @@ class Terms:
     overlap_slots: np.ndarray  # -1 when a member is flexible
     feasible: np.ndarray  # some format is feasible
     hard: np.ndarray  # hard-constraint bits
+    kinds: np.ndarray  # the kinds both accept (NO_KIND .. BOTH_KINDS)
+    interview: np.ndarray  # the chosen kind is an interview
 
 
 def _combine(
@@ -371,7 +417,15 @@ def _combine(
     fmt = f.format_millis[key]
     availability = sync * (u.availability * capped)
     appetite = np.minimum(f.appetite[ri], f.appetite[ci]) * u.disagreement
-    disagreement = gap2 * appetite
+    kinds = KIND_TABLE[f.looking[ri] * 8 + f.looking[ci]]
+    raw_disagreement = gap2 * appetite
+    # an interview has no disagreement term; with both kinds the better one is taken
+    disagreement = np.where(
+        kinds == INTERVIEW_ONLY,
+        0,
+        np.where(kinds == BOTH_KINDS, np.maximum(raw_disagreement, 0), raw_disagreement),
+    )
+    interview = (kinds == INTERVIEW_ONLY) | ((kinds == BOTH_KINDS) & (raw_disagreement < 0))
     want_millis = np.where(
         want_code == 3, u.mutual_want, np.where(want_code > 0, u.one_way_want, 0)
     )
@@ -386,6 +440,7 @@ def _combine(
     mask = BLOCKED if ignore_history else BLOCKED | MET_RECENTLY
     allowed = f.format_feasible[key]
     allowed &= (hard & mask) == 0
+    allowed &= kinds != NO_KIND
     allowed &= ri != ci
     allowed &= f.active[ri] & f.active[ci]
     block = Block(millis=millis, allowed=allowed)
@@ -404,6 +459,8 @@ def _combine(
         overlap_slots=np.asarray(overlap).astype(np.int64),
         feasible=f.format_feasible[key],
         hard=hard,
+        kinds=np.asarray(kinds),
+        interview=np.asarray(interview),
     )
 
 
@@ -423,6 +480,19 @@ def score_block(
     total = f.linear_rows[rows] @ f.linear_cols[cols].T
     disagreement = f.stances_gap_b[rows] @ f.stances_b[cols].T
     disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
+    kind_ok = None
+    if f.kinds_vary:
+        # The same rule as _combine (KIND_TABLE) in boolean outer products, cheaper than
+        # a table lookup on the block: no disagreement term unless a dialogue is
+        # accepted, and none below zero when an interview is accepted too.
+        dialogue = np.logical_and.outer(f.wants_dialogue[rows], f.wants_dialogue[cols])
+        interview = np.logical_and.outer(f.wants_interview_me[rows], f.wants_interview_them[cols])
+        interview |= np.logical_and.outer(f.wants_interview_them[rows], f.wants_interview_me[cols])
+        disagreement *= dialogue
+        np.maximum(disagreement, 0, out=disagreement, where=interview)
+        kind_ok = dialogue
+        kind_ok |= interview
+        del interview
     total += disagreement
     del disagreement
     # Availability overlap capped at 6 slots; flexible members count as 6.
@@ -442,6 +512,9 @@ def score_block(
     total += f.format_table[key]
     allowed = f.format_table_feasible[key]
     del key
+    if kind_ok is not None:
+        allowed &= kind_ok
+        del kind_ok
 
     col_pos = np.full(f.n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))

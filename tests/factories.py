@@ -87,6 +87,7 @@ async def signed_up(
     publish_ok: bool = False,
     participation: str = "every",
     name: str = "",
+    looking_for: Sequence[str] | None = None,
 ) -> forms.FormView:
     """A member with a complete interest form (the community must exist: seed_community)."""
     who = actor(community, user, platform=platform, name=name)
@@ -105,6 +106,7 @@ async def signed_up(
             about=about,
             publish_ok=publish_ok,
             participation=participation,
+            looking_for=None if looking_for is None else tuple(looking_for),
         ),
     )
     return await forms.submit(core, forms.SubmitForm(who))

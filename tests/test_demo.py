@@ -176,3 +176,27 @@ def test_the_schedule_plays_after_the_round(report: str) -> None:
     outcomes = schedule[schedule.index("Closed dialogues") :]
     for outcome in ("talked", "did_not", "ghosted"):
         assert f": {outcome}" in outcomes
+
+
+def test_an_interview_pair_shows_its_roles_and_opening(
+    report: str, sample: SampleCommunity
+) -> None:
+    interviewees = {m.id for m in sample.members if "interview_me" in m.looking_for}
+    interviewers = {m.id for m in sample.members if "interview_them" in m.looking_for}
+    names = {m.id: m.display_name for m in sample.members}
+    shown = re.findall(r"^  Kind: interview · (.+) \(interview(?:er|ee)\), (.+) \(", report, re.M)
+    assert shown, "no interview pair in the demo's round"
+    for pair in _pairs(report, "Pair"):
+        asked = set(pair) & interviewees
+        if not asked:
+            continue
+        (interviewee,) = asked
+        (interviewer,) = set(pair) - asked
+        assert interviewer in interviewers
+        opening = (
+            f"You have been paired for an interview: **{names[interviewer]} interviews "
+            f"{names[interviewee]}**."
+        )
+        assert opening in report
+        assert f"{names[interviewer]}, open with a question for {names[interviewee]}" in report
+    assert "pairs by kind: " in report

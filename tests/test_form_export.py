@@ -408,3 +408,51 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FormExportError, match="no such file"):
         load_document(tmp_path / "nope.csv")
+
+
+# --------------------------------------------------------------------------
+# "What are you looking for?"
+
+
+@pytest.mark.parametrize(
+    ("cell", "looking_for"),
+    [
+        ("dialogue", ["dialogue"]),
+        ("Debate", ["dialogue"]),
+        ("be interviewed", ["interview_me"]),
+        ("Interview someone", ["interview_them"]),
+        ("Debate, Be interviewed", ["dialogue", "interview_me"]),
+        ("dialogue; debate; interview someone", ["dialogue", "interview_them"]),
+        ("getting interviewed", ["interview_me"]),
+    ],
+)
+def test_looking_for_accepts_the_words_people_write(cell: str, looking_for: list[str]) -> None:
+    document = load_document(csv_text(["id", "What are you looking for?"], ["a", f'"{cell}"']))
+    assert person(document, "a")["looking_for"] == looking_for
+
+
+def test_a_blank_looking_for_leaves_the_default_dialogue() -> None:
+    document = load_document(csv_text(["id", "looking for"], ["a", ""]))
+    assert "looking_for" not in person(document, "a")
+
+
+def test_debate_is_a_dialogue_that_seeks_disagreement() -> None:
+    document = load_document(
+        csv_text(["id", "looking for", "disagreement"], ["a", "debate", ""], ["b", "dialogue", ""])
+    )
+    assert person(document, "a")["disagreement"] == "seek"
+    assert "disagreement" not in person(document, "b")
+
+
+def test_debate_with_avoid_is_a_contradiction_named_at_its_column() -> None:
+    error = bad(csv_text(["id", "disagreement", "looking for"], ["a", "avoid", "debate"]))
+    assert error.line == 2
+    assert error.column == "looking for"
+    assert '"debate" means disagreement seek' in error.reason
+
+
+def test_an_unknown_looking_for_word_names_the_column() -> None:
+    error = bad(csv_text(["id", "looking for"], ["b"], ["a", "a chat"]))
+    assert (error.line, error.column) == (3, "looking for")
+    assert 'got "a chat"' in error.reason
+    assert '"be interviewed"' in error.reason

@@ -112,3 +112,13 @@ def test_solving_the_sample_shows_every_unmatched_reason(sample) -> None:
         assert frozenset((a, b)) in paired
     for a, b in sample.blocked_pairs():
         assert frozenset((a, b)) not in paired
+
+
+def test_sample_has_interviewees_and_interviewers(sample) -> None:
+    interviewees = [m for m in sample.members if "interview_me" in m.looking_for]
+    interviewers = [m for m in sample.members if "interview_them" in m.looking_for]
+    assert len(interviewees) >= 2 and len(interviewers) >= 2
+    for member in interviewees:
+        assert "agenda" in member.about.lower() or "research" in member.about.lower()
+    document = to_engine_document(sample)
+    assert any(p["looking_for"] != ["dialogue"] for p in document["participants"])

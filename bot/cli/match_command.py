@@ -50,6 +50,8 @@ CSV_COLUMNS = (
     "shared_topics",
     "disagreements",
     "format",
+    "kind",
+    "roles",
     "mutual_want",
     "one_way_want",
     "overlap_minutes",
@@ -268,6 +270,7 @@ def _print_report(
     table.add_column("shared topics")
     table.add_column("top disagreements")
     table.add_column("format")
+    table.add_column("kind")
     table.add_column("mutual want", justify="center")
     for number, pair in enumerate(shown, start=1):
         # Text(), not markup strings: ids and claim texts come from the form and
@@ -279,6 +282,7 @@ def _print_report(
             Text(", ".join(pair.get("shared_topics", [])) or "–"),
             Text(_disagreements_text(pair, claims) or "–"),
             Text(str(pair.get("format") or "–")),
+            Text(_kind_text(pair)),
             Text("yes" if pair.get("mutual_want") else ""),
         )
     console.print(table)
@@ -309,6 +313,22 @@ def _print_report(
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _kind_text(pair: dict[str, Any]) -> str:
+    """ "dialogue", or "interview: bob interviews alice"."""
+    kind = str(pair.get("kind") or "dialogue")
+    roles = pair.get("roles") or {}
+    interviewers = [m for m, role in roles.items() if role == "interviewer"]
+    interviewees = [m for m, role in roles.items() if role == "interviewee"]
+    if kind != "interview" or not interviewers or not interviewees:
+        return kind
+    verb = "interviews" if len(interviewers) == 1 else "interview"
+    return f"interview: {' + '.join(interviewers)} {verb} {' + '.join(interviewees)}"
+
+
+def _roles_cell(pair: dict[str, Any]) -> str:
+    return "; ".join(f"{m} {role}" for m, role in (pair.get("roles") or {}).items())
 
 
 def _disagreements_text(pair: dict[str, Any], claims: dict[str, Any], top: int = 3) -> str:
@@ -361,6 +381,8 @@ def _csv_text(report: dict[str, Any]) -> str:
                     for item in pair.get("disagreements", [])
                 ),
                 "format": pair.get("format") or "",
+                "kind": pair.get("kind") or "dialogue",
+                "roles": _roles_cell(pair),
                 "mutual_want": "yes" if pair.get("mutual_want") else "no",
                 "one_way_want": "yes" if pair.get("one_way_want") else "no",
                 # None: a member gave no availability, so any time works.

@@ -21,6 +21,7 @@ FORM_KEYS = frozenset(
         "async",
         "timezone",
         "availability",
+        "looking_for",
         "appetite",
         "about",
         "private_notes",
@@ -30,7 +31,7 @@ FORM_KEYS = frozenset(
         "submit",
     }
 )
-INTAKE_KEYS = frozenset({"topics", "format", "notes"})
+INTAKE_KEYS = frozenset({"topics", "format", "looking_for", "notes"})
 
 
 def known_keys(answers: Mapping[str, Any], known: frozenset[str]) -> None:
@@ -84,6 +85,27 @@ def stance(value: Any) -> Any:
     return value  # anything else is the core's to judge (and refuse with its message)
 
 
+# The form's words for what a member is looking for, as a person writes them in a plain text
+# input; a debate is a dialogue with disagreement appetite `seek` (the form says so).
+LOOKING_FOR_WORDS = {
+    "dialogue": "dialogue",
+    "debate": "dialogue",
+    "interview_me": "interview_me",
+    "be interviewed": "interview_me",
+    "interview me": "interview_me",
+    "interview_them": "interview_them",
+    "interview someone": "interview_them",
+    "interview them": "interview_them",
+}
+
+
+def looking_for_choices(value: Any) -> tuple[str, ...]:
+    """A "looking for" multi-select (values or the words above); unknown words are left for
+    the core to refuse with its message naming the field."""
+    chosen = strings(value, "looking_for")
+    return tuple(LOOKING_FOR_WORDS.get(" ".join(v.lower().split()), v) for v in chosen)
+
+
 def yes_no(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
         return value.strip().lower() in ("yes", "true")
@@ -113,6 +135,7 @@ def save_answers(actor: Actor, answers: Mapping[str, Any]) -> tuple[forms.SaveAn
     if stances is not None and not isinstance(stances, Mapping):
         raise BadInput("Stances go per claim number.", field="stances")
     topics = answers.get("topics")
+    looking_for = answers.get("looking_for")
     suggested = answers.get("suggested_topics")
     availability = answers.get("availability")
     submit = yes_no(answers.get("submit", False))
@@ -128,6 +151,7 @@ def save_answers(actor: Actor, answers: Mapping[str, Any]) -> tuple[forms.SaveAn
         format_async=optional_text(answers, "async"),
         timezone=optional_text(answers, "timezone"),
         availability=None if availability is None else windows(availability),
+        looking_for=None if looking_for is None else looking_for_choices(looking_for),
         appetite=optional_text(answers, "appetite"),
         about=optional_text(answers, "about"),
         private_notes=optional_text(answers, "private_notes"),
@@ -145,4 +169,9 @@ def submit_intake(actor: Actor, dialogue_id: int, values: Mapping[str, Any]) -> 
         topics=strings(values.get("topics"), "topics"),
         format=text(values.get("format"), "format"),
         notes=text(values.get("notes"), "notes"),
+        # A blank text input is no answer: the member's form says what they look for.
+        looking_for=None
+        if values.get("looking_for") is None
+        or (isinstance(values["looking_for"], str) and not values["looking_for"].strip())
+        else looking_for_choices(values["looking_for"]),
     )

@@ -413,12 +413,35 @@ async def round_(ctx: Context, actor: Actor, action: str, key: str | None = None
     raise UsageError(ROUND_USAGE)
 
 
-PAIR_USAGE = "/dialogue-admin pair @a @b [topic] [--force]"
+PAIR_USAGE = (
+    "/dialogue-admin pair @a @b [topic] [--force] [--dialogue | --interview] [--interviewer @a]"
+)
+PAIR_KIND_FLAGS = {"--dialogue": "dialogue", "--interview": "interview"}
 
 
 def _parse_pair(args: Args, usage: str) -> dict[str, Any]:
-    words = [w for w in args.words if w.value.lower() != "--force"]
-    force = len(words) != len(args.words)
+    words = []
+    force = False
+    kind: str | None = None
+    interviewer: str | None = None
+    rest = iter(args.words)
+    for word in rest:
+        flag = word.value.lower()
+        if flag == "--force":
+            force = True
+        elif flag in PAIR_KIND_FLAGS:
+            if kind is not None and kind != PAIR_KIND_FLAGS[flag]:
+                raise UsageError(usage)
+            kind = PAIR_KIND_FLAGS[flag]
+        elif flag == "--interviewer":
+            who = next(rest, None)
+            if who is None or not user_id_of(who.value):
+                raise UsageError(usage)
+            interviewer = user_id_of(who.value)
+        elif flag.startswith("--"):
+            raise UsageError(usage)
+        else:
+            words.append(word)
     if len(words) < 2:
         raise UsageError(usage)
     topic = " ".join(w.value for w in words[2:]).strip() or None
@@ -427,15 +450,27 @@ def _parse_pair(args: Args, usage: str) -> dict[str, Any]:
         "b": user_id_of(words[1].value),
         "topic": topic,
         "force": force,
+        "kind": kind,
+        "interviewer": interviewer,
     }
 
 
 @command(ADMIN, "pair", PAIR_USAGE, parse=_parse_pair, slow=True)
 async def pair(
-    ctx: Context, actor: Actor, a: str, b: str, topic: str | None = None, force: bool = False
+    ctx: Context,
+    actor: Actor,
+    a: str,
+    b: str,
+    topic: str | None = None,
+    force: bool = False,
+    kind: str | None = None,
+    interviewer: str | None = None,
 ) -> Reply:
     result = await dialogues.pair(
-        ctx.core, dialogues.PairMembers(actor, a, b, topic=topic, force=force)
+        ctx.core,
+        dialogues.PairMembers(
+            actor, a, b, topic=topic, force=force, kind=kind, interviewer=interviewer
+        ),
     )
     return Reply(True, replies.paired(result, [ctx.mention(a), ctx.mention(b)]), view=result)
 

@@ -9,7 +9,7 @@ for the first opener (two processes racing on one dialogue leave one thread, not
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -21,6 +21,7 @@ import matching
 from bot.platforms.base import Message, PlatformError
 from bot.scheduler.jobs import add_job
 from bot.storage.models import (
+    CONVERSATION_KINDS,
     Block,
     Claim,
     Community,
@@ -34,13 +35,14 @@ from bot.storage.models import (
     StanceChange,
     Topic,
 )
+from matching.explain import FORBIDDEN_NO_KIND
 
 from . import lookup
 from .actor import Actor
 from .app import Core
 from .curation import find_topic
 from .errors import BadInput, Conflict, NotFound
-from .intro import IntroPerson, dialogue_intro
+from .intro import INTERVIEWEE, INTERVIEWER, IntroPerson, dialogue_intro, speaker_labels
 from .pool import claim_key, load_pool
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ class PairResult:
     score: float | None  # None when the engine would not pair them (forced, met recently…)
     forced: bool
     opened: OpenResult
+    kind: str = "dialogue"  # dialogue | interview
+    roles: dict[str, str] = field(default_factory=dict)  # interview: user id -> role
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,11 @@ class PairMembers:
     user_b: str
     topic: str | None = None  # slug or name of an active topic
     force: bool = False
+    # None: the kind the engine picks for them (a dialogue when it would not pair them);
+    # "dialogue" or "interview" to choose. `interviewer` (user_a or user_b) says who asks;
+    # an interview without it takes the engine's roles, else user_a interviews user_b.
+    kind: str | None = None
+    interviewer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +180,10 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
             return OpenResult(dialogue_id, dialogue.state, dialogue.thread_id, opened_now=False)
         community = await session.get_one(Community, dialogue.community_id)
         if dialogue.kind == "mutual_want" and "members" not in (dialogue.explanation or {}):
-            dialogue.explanation = await _mutual_want_explanation(
+            explanation = await _mutual_want_explanation(
                 session, community, dialogue, core.clock.now()
             )
+            await _set_kind(session, dialogue, explanation)
         people = await _intro_people(session, dialogue_id)
         plan = _ToOpen(
             community_external_id=community.external_id,
@@ -279,10 +289,19 @@ async def _intro_people(session: AsyncSession, dialogue_id: int) -> list[IntroPe
 
 
 async def _explain(
-    session: AsyncSession, community: Community, user_ids: list[str], now: datetime
+    session: AsyncSession,
+    community: Community,
+    user_ids: list[str],
+    now: datetime,
+    looking_for: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The engine's explanation of these two members, or a minimal one when either is outside
-    the pool (a one-round member who had their round, a draft form)."""
+    the pool (a one-round member who had their round, a draft form).
+
+    `looking_for` replaces what the members' forms say they look for (a mutual want's intake
+    answers). Whoever asked for this pair wants it, so when the two look for nothing in
+    common the explanation is that of a dialogue between equals, the default kind.
+    """
     snapshot = await load_pool(session, community, now, include_busy=True)
     if len(user_ids) == 2 and all(uid in snapshot.members for uid in user_ids):
         # Whoever asked for this pair (a moderator, their mutual want) overrides the cooldown,
@@ -291,9 +310,66 @@ async def _explain(
         document["history"] = [
             h for h in document["history"] if sorted(h["members"]) != sorted(user_ids)
         ]
-        engine_pool = matching.Pool.from_dict(document)
-        return snapshot.explanation(engine_pool.explain(*user_ids).to_dict(), now)
+        pair = _explain_with(document, user_ids, looking_for or {})
+        if pair.forbidden == FORBIDDEN_NO_KIND:
+            pair = _explain_with(document, user_ids, {uid: ["dialogue"] for uid in user_ids})
+        return snapshot.explanation(pair.to_dict(), now)
     return _minimal_explanation(user_ids)
+
+
+def _explain_with(
+    document: dict[str, Any], user_ids: list[str], looking_for: dict[str, list[str]]
+) -> matching.Pair:
+    if looking_for:
+        document = dict(document)
+        document["participants"] = [
+            {**p, "looking_for": looking_for[p["id"]]} if p["id"] in looking_for else p
+            for p in document["participants"]
+        ]
+    return matching.Pool.from_dict(document).explain(*user_ids)
+
+
+async def _set_kind(
+    session: AsyncSession,
+    dialogue: Dialogue,
+    explanation: dict[str, Any],
+    kind: str | None = None,
+    roles: dict[str, str] | None = None,
+) -> None:
+    """Store a dialogue's explanation with its kind and roles, and the roles on its members:
+    the intro reads the explanation, stats and exports the columns; both say the same.
+
+    `kind`/`roles` override the explanation's (a moderator's choice)."""
+    kind = kind or explanation.get("kind") or "dialogue"
+    if kind not in CONVERSATION_KINDS:
+        raise BadInput(f"The kind must be one of: {', '.join(CONVERSATION_KINDS)}.", field="kind")
+    roles = dict(explanation.get("roles") or {}) if roles is None else roles
+    explanation = {**explanation, "kind": kind}
+    explanation.pop("roles", None)
+    if kind == "interview":
+        explanation["roles"] = roles
+    dialogue.explanation = explanation
+    dialogue.conversation_kind = kind
+    seats = (
+        await session.execute(
+            select(DialogueMember, Member.external_id)
+            .join(Member, Member.id == DialogueMember.member_id)
+            .where(DialogueMember.dialogue_id == dialogue.id)
+        )
+    ).all()
+    for seat, uid in seats:
+        seat.role = roles.get(uid) if kind == "interview" else None
+
+
+async def speaker_labels_of(core: Core, dialogue_id: int) -> dict[str, str]:
+    """user id -> how the dialogue's transcript names them: "Alice (interviewer)" in an
+    interview, "Alice" in a dialogue between equals."""
+    async with core.db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        if dialogue is None:
+            raise NotFound("That dialogue does not exist.")
+        people = await _intro_people(session, dialogue_id)
+        return speaker_labels(people, dialogue.explanation or {})
 
 
 async def _mutual_want_explanation(
@@ -309,7 +385,12 @@ async def _mutual_want_explanation(
             .order_by(DialogueMember.position, Member.id)
         )
     ).all()
-    explanation = await _explain(session, community, [uid for uid, _ in rows], now)
+    # Each side's intake says what they look for in this conversation (their form, if the
+    # intake was from before the question).
+    looking_for = {
+        uid: intake["looking_for"] for uid, intake in rows if (intake or {}).get("looking_for")
+    }
+    explanation = await _explain(session, community, [uid for uid, _ in rows], now, looking_for)
     explanation["mutual_want"] = True
     intakes = [intake for _, intake in rows if intake]
     if intakes:
@@ -406,6 +487,7 @@ async def pair(core: Core, cmd: PairMembers) -> PairResult:
     cmd.actor.require_moderator()
     if cmd.user_a == cmd.user_b:
         raise BadInput("Pick two different members: nobody can be paired with themself.")
+    _check_kind(cmd)
     now = core.clock.now()
     async with core.db.transaction() as session:
         community = await lookup.get_community(session, cmd.actor.community)
@@ -455,6 +537,7 @@ async def pair(core: Core, cmd: PairMembers) -> PairResult:
         topic_name = await _topic_name(session, community, cmd.topic) if cmd.topic else None
 
         explanation = await _explain(session, community, [a.external_id, b.external_id], now)
+        kind, roles = _chosen_kind(cmd, explanation)
         score = explanation["score"]
         dialogue = Dialogue(
             community_id=community.id,
@@ -475,10 +558,47 @@ async def pair(core: Core, cmd: PairMembers) -> PairResult:
         ]
         session.add(dialogue)
         await session.flush()
+        await _set_kind(session, dialogue, explanation, kind, roles)
         dialogue_id = dialogue.id
         forced = dialogue.forced
     opened = await try_open_dialogue(core, dialogue_id)
-    return PairResult(dialogue_id, (cmd.user_a, cmd.user_b), score, forced, opened)
+    return PairResult(
+        dialogue_id, (cmd.user_a, cmd.user_b), score, forced, opened, kind=kind, roles=roles
+    )
+
+
+def _check_kind(cmd: PairMembers) -> None:
+    if cmd.kind is not None and cmd.kind not in CONVERSATION_KINDS:
+        raise BadInput(
+            f"“{cmd.kind}” is not a kind of conversation; choose "
+            f"{' or '.join(CONVERSATION_KINDS)}.",
+            field="kind",
+        )
+    if cmd.interviewer is not None:
+        if cmd.kind == "dialogue":
+            raise BadInput("A dialogue between equals has no interviewer.", field="interviewer")
+        if cmd.interviewer not in (cmd.user_a, cmd.user_b):
+            raise BadInput(
+                "The interviewer must be one of the two members being paired.",
+                field="interviewer",
+            )
+
+
+def _chosen_kind(cmd: PairMembers, explanation: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The kind and roles of a manual pair: the moderator's, else the engine's."""
+    engine_roles = dict(explanation.get("roles") or {})
+    engine_kind = explanation.get("kind") if not explanation.get("forbidden") else None
+    kind = cmd.kind or ("interview" if cmd.interviewer else None) or engine_kind or "dialogue"
+    if kind != "interview":
+        return kind, {}
+    if cmd.interviewer is not None:
+        asker = cmd.interviewer
+    elif engine_kind == "interview" and engine_roles:
+        return kind, engine_roles
+    else:
+        asker = cmd.user_a
+    asked = cmd.user_b if asker == cmd.user_a else cmd.user_a
+    return kind, {asker: INTERVIEWER, asked: INTERVIEWEE}
 
 
 def _minimal_explanation(members: list[str]) -> dict[str, Any]:

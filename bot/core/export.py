@@ -3,7 +3,8 @@
 Pool CSV, one row per member:
     user_id, display_name, status, paused_until (ISO UTC or empty), form_status (complete,
     draft or empty), format_sync, format_async, timezone, availability ("mon 18:00-21:00; …"),
-    appetite, participation, publish_ok, topics (slugs, "; "-separated), stances
+    looking_for (dialogue, interview_me, interview_them; "; "), appetite, participation,
+    publish_ok, topics (slugs, "; "-separated), stances
     ("c12=2; c13=-1", claim ids as the engine names them), priority, dialogues (how many),
     about, private_notes (notes are written for moderators).
 
@@ -11,7 +12,8 @@ Rounds CSV, one row per dialogue and one per member a round left out, oldest fir
     round (number, empty for manual and mutual-want dialogues), round_date (ISO UTC),
     row (dialogue | unmatched), dialogue_id, kind (round, manual, mutual_want), state,
     outcome, members (user ids, "; "), names ("; "), score, shared_topics (names, "; "),
-    format, forced, reason (why left out), opened_at, closed_at.
+    format, conversation_kind (dialogue | interview), roles ("U1 interviewer; U2
+    interviewee"), forced, reason (why left out), opened_at, closed_at.
 
 Wants and blocks are private to each member and never exported. Every text cell starting with
 = + - @ (or a tab / carriage return) is prefixed with a quote so a spreadsheet shows it as text
@@ -44,6 +46,7 @@ from bot.storage.models import (
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .forms import looking_for_of
 from .pool import claim_key
 
 POOL_COLUMNS = (
@@ -56,6 +59,7 @@ POOL_COLUMNS = (
     "format_async",
     "timezone",
     "availability",
+    "looking_for",
     "appetite",
     "participation",
     "publish_ok",
@@ -79,6 +83,8 @@ ROUNDS_COLUMNS = (
     "score",
     "shared_topics",
     "format",
+    "conversation_kind",
+    "roles",
     "forced",
     "reason",
     "opened_at",
@@ -186,6 +192,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                     _joined(f"{w['day']} {w['start']}-{w['end']}" for w in form.availability)
                     if form
                     else None,
+                    _joined(looking_for_of(form.looking_for)) if form else None,
                     form.appetite if form else None,
                     form.participation if form else None,
                     form.publish_ok if form else None,
@@ -202,14 +209,17 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
             r.id: r for r in await session.scalars(select(Round).where(Round.community_id == cid))
         }
         seats: dict[int, list[int]] = {}
-        for dialogue_id, member_id in (
+        roles: dict[int, dict[int, str]] = {}  # dialogue -> member -> interview role
+        for dialogue_id, member_id, role in (
             await session.execute(
-                select(DialogueMember.dialogue_id, DialogueMember.member_id)
+                select(DialogueMember.dialogue_id, DialogueMember.member_id, DialogueMember.role)
                 .where(DialogueMember.community_id == cid)
                 .order_by(DialogueMember.dialogue_id, DialogueMember.position)
             )
         ).all():
             seats.setdefault(dialogue_id, []).append(member_id)
+            if role:
+                roles.setdefault(dialogue_id, {})[member_id] = role
 
         entries: list[tuple[tuple[Any, ...], list[Any]]] = []
         for d in await session.scalars(select(Dialogue).where(Dialogue.community_id == cid)):
@@ -238,6 +248,12 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                         d.score,
                         _joined(t.get("name", t.get("slug", "")) for t in shared),
                         (d.explanation or {}).get("format"),
+                        d.conversation_kind,
+                        _joined(
+                            f"{people[m][0]} {role}"
+                            for m, role in roles.get(d.id, {}).items()
+                            if m in people
+                        ),
                         d.forced,
                         None,
                         d.opened_at,
@@ -267,6 +283,8 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                         None,
                         uid,
                         name or uid,
+                        None,
+                        None,
                         None,
                         None,
                         None,

@@ -6,9 +6,9 @@ question, in a modal or a DM conversation, and pick up where they left off after
 Locked answers: while a round is `opening` its dialogues are being opened from the answers
 the engine read. A member *in that round* (a `DialogueMember` row of one of its dialogues, or
 a `RoundUnmatched` row) may not change what matching used (topics, stances, formats,
-timezone, availability, appetite) until it is committed. Members outside that round, and
-fields matching does not read (about, notes, publishing, participation), stay editable; a
-save that resends unchanged values is fine.
+timezone, availability, looking for, appetite) until it is committed. Members outside that
+round, and fields matching does not read (about, notes, publishing, participation), stay
+editable; a save that resends unchanged values is fine.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import (
     ABOUT_MAX_CHARS,
     APPETITES,
+    DEFAULT_LOOKING_FOR,
     FORMAT_RATINGS,
+    LOOKING_FOR,
     MAX_SUGGESTED_TOPICS,
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
@@ -64,12 +66,27 @@ FORM_STEPS = (
     "stances",
     "format",
     "availability",
+    "looking_for",
     "appetite",
     "about",
     "publish",
     "participation",
     "review",
 )
+# "What are you looking for?" as the seed's form asked it ("an interlocutor to debate,
+# dialogue, or getting interviewed by"); every adapter's form and the replies use these words.
+# A debate is a dialogue with disagreement appetite `seek`, not a value of its own.
+LOOKING_FOR_QUESTION = "What are you looking for?"
+LOOKING_FOR_LABELS = {
+    "dialogue": "A dialogue between equals (a debate, if you seek disagreement below)",
+    "interview_me": "To be interviewed (say about what in 'what I'd like to talk about')",
+    "interview_them": "To interview someone",
+}
+LOOKING_FOR_SHORT = {
+    "dialogue": "a dialogue",
+    "interview_me": "to be interviewed",
+    "interview_them": "to interview someone",
+}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_AVAILABILITY_WINDOWS = 21
 PARTICIPATION = ("every", "once")
@@ -129,6 +146,7 @@ class SaveAnswers:
     format_async: str | None = None
     timezone: str | None = None
     availability: tuple[Window, ...] | None = None
+    looking_for: tuple[str, ...] | None = None  # any of LOOKING_FOR, at least one
     appetite: str | None = None
     about: str | None = None
     private_notes: str | None = None
@@ -178,6 +196,7 @@ class FormView:
     format_async: str
     timezone: str
     availability: tuple[Window, ...]
+    looking_for: tuple[str, ...]  # in LOOKING_FOR order
     appetite: str
     about: str
     private_notes: str
@@ -215,6 +234,33 @@ def _choice(value: str, allowed: tuple[str, ...], field_name: str, label: str) -
     if value not in allowed:
         raise BadInput(f"{label} must be one of: {', '.join(allowed)}.", field=field_name)
     return value
+
+
+def clean_looking_for(values: Any, field_name: str = "looking_for") -> list[str]:
+    """What a member is looking for, checked: a non-empty selection of LOOKING_FOR, returned
+    in that order without repeats. Shared by the interest form and the mutual-want intake."""
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise BadInput("Choose what you are looking for from the list.", field=field_name)
+    unknown = [v for v in values if v not in LOOKING_FOR]
+    if unknown:
+        raise BadInput(
+            f"{unknown[0]!r} is not something to look for here; choose any of: "
+            f"{', '.join(LOOKING_FOR)}.",
+            field=field_name,
+        )
+    if not values:
+        raise BadInput(
+            "Choose at least one thing you are looking for: a dialogue, to be interviewed, "
+            "or to interview someone.",
+            field=field_name,
+        )
+    return [v for v in LOOKING_FOR if v in values]
+
+
+def looking_for_of(stored: Any) -> tuple[str, ...]:
+    """A stored `looking_for` (a form's, an intake's), where missing means a dialogue."""
+    values = [v for v in LOOKING_FOR if v in (stored or ())]
+    return tuple(values or DEFAULT_LOOKING_FOR)
 
 
 def _text(value: str, limit: int, field_name: str, label: str) -> str:
@@ -395,6 +441,7 @@ async def _view(
         format_async=form.format_async,
         timezone=form.timezone,
         availability=tuple(Window(**w) for w in form.availability),
+        looking_for=looking_for_of(form.looking_for),
         appetite=form.appetite,
         about=form.about,
         private_notes=form.private_notes,
@@ -420,6 +467,7 @@ async def _ensure_form(
             format_async="okay",
             timezone=tz if tz and is_timezone(tz) else "UTC",
             availability=[],
+            looking_for=list(DEFAULT_LOOKING_FOR),
             appetite="seek",
             about="",
             private_notes="",
@@ -495,6 +543,7 @@ async def _locked_snapshot(session: AsyncSession, member_id: int, form: Interest
         form.timezone,
         tuple(tuple(sorted(w.items())) for w in form.availability),
         form.appetite,
+        looking_for_of(form.looking_for),
     )
 
 
@@ -589,6 +638,8 @@ async def _apply(
         form.timezone = cmd.timezone
     if cmd.availability is not None:
         form.availability = _availability(cmd.availability)
+    if cmd.looking_for is not None:
+        form.looking_for = clean_looking_for(cmd.looking_for)
     if cmd.appetite is not None:
         form.appetite = _choice(cmd.appetite, APPETITES, "appetite", "Disagreement appetite")
     if cmd.about is not None:

@@ -1,8 +1,15 @@
-"""The words the bot says when it opens a dialogue, and when it cannot match someone.
+"""The words the bot says when it opens a dialogue, prompts it, and cannot match someone.
 
-This is the one place that builds the opening message of a dialogue: platform-neutral plain
-text with light Markdown (`**bold**`, `•` lists). It contains member-written text (names,
-"what I'd like to talk about"); the platform adapters deliver it without pinging anyone.
+This is the one place that builds the opening message of a dialogue and its prompts:
+platform-neutral plain text with light Markdown (`**bold**`, `•` lists). It contains
+member-written text (names, "what I'd like to talk about"); the platform adapters deliver it
+without pinging anyone.
+
+A dialogue has a kind (MATCHING.md): a `dialogue` between equals, or an `interview` where one
+member (the interviewer) asks and the other (the interviewee) is asked. The kind and roles
+live in the dialogue's explanation (`kind`, `roles`: user id -> role); `roles_of` reads them,
+`speaker_label` names a member with their role (the transcript's headings), and the opening
+message and prompts follow the kind.
 """
 
 from __future__ import annotations
@@ -52,6 +59,43 @@ UNMATCHED_TEXT = {
 }
 
 
+INTERVIEWER = "interviewer"
+INTERVIEWEE = "interviewee"
+ROLE_WORDS = {INTERVIEWER: "interviewer", INTERVIEWEE: "interviewee"}
+
+# Default prompt texts by kind (hours live in bot.core.dialogues.DEFAULT_PROMPT_HOURS).
+DIALOGUE_PROMPTS = {
+    "nudge": (
+        "A gentle nudge: one of you has not written here yet. A short first message is "
+        "enough to get going."
+    ),
+    "midpoint": (
+        "Half-way: what is your crux? Which claim, if you changed your mind on it, would "
+        "change your view the most?"
+    ),
+    "wrapup": "Time to wrap up: where did you move, if anywhere? Would you like to publish this?",
+    "checkin": "Did you manage to meet live? If not, there is still time to find a slot.",
+}
+INTERVIEW_PROMPTS = {
+    "nudge": (
+        "A gentle nudge: interviewer, a first question gets the interview going; "
+        "interviewee, a short answer is fine to begin with."
+    ),
+    "midpoint": (
+        "Half-way. Interviewer: what would you like the interviewee to expand on? "
+        "Interviewee: is there something you have not been asked yet that you want to say?"
+    ),
+    "wrapup": (
+        "Time to wrap up: interviewer, what did you learn that surprised you? Interviewee, "
+        "anything you would add? Would you both like to publish this interview?"
+    ),
+    "checkin": "Did you manage to meet live for the interview? If not, there is still time.",
+}
+# The community's own texts are written for a dialogue between equals: for an interview they
+# replace only the prompts that do not depend on the kind.
+KIND_NEUTRAL_PROMPTS = frozenset({"nudge", "checkin"})
+
+
 @dataclass(frozen=True, slots=True)
 class IntroPerson:
     """One participant as the intro shows them."""
@@ -60,6 +104,43 @@ class IntroPerson:
     name: str
     about: str = ""
     notes: str = ""  # a mutual want's intake notes, for the partner
+
+
+def roles_of(explanation: Mapping[str, Any]) -> dict[str, str]:
+    """user id -> "interviewer" | "interviewee" for an interview; empty for a dialogue."""
+    if explanation.get("kind") != "interview":
+        return {}
+    return {str(uid): str(role) for uid, role in (explanation.get("roles") or {}).items()}
+
+
+def speaker_label(name: str, role: str | None) -> str:
+    """How a member is named where roles matter (a transcript's speaker heading):
+    "Alice (interviewer)", or just "Alice" in a dialogue between equals."""
+    word = ROLE_WORDS.get(role or "")
+    return f"{name} ({word})" if word else name
+
+
+def speaker_labels(people: Sequence[IntroPerson], explanation: Mapping[str, Any]) -> dict[str, str]:
+    """user id -> speaker label, for each member of a dialogue."""
+    roles = roles_of(explanation)
+    return {p.user_id: speaker_label(p.name or p.user_id, roles.get(p.user_id)) for p in people}
+
+
+def prompt_message(name: str, kind: str = "dialogue", community_text: str | None = None) -> str:
+    """The text of a scheduled prompt (`nudge`, `midpoint`, `wrapup`, `checkin`) for a
+    dialogue of `kind`, the community's own text (its `<name>_text` setting) taking
+    precedence where it fits the kind."""
+    interview = kind == "interview"
+    if (
+        community_text
+        and community_text.strip()
+        and (not interview or name in KIND_NEUTRAL_PROMPTS)
+    ):
+        return community_text.strip()
+    defaults = INTERVIEW_PROMPTS if interview else DIALOGUE_PROMPTS
+    if name not in defaults:
+        raise KeyError(f"unknown prompt {name!r} (known: {', '.join(defaults)})")
+    return defaults[name]
 
 
 def stance_words(value: int) -> str:
@@ -117,18 +198,41 @@ def dialogue_intro(
     own opening words (its `opening_text` prompt setting), shown under the greeting.
     """
     names = [p.name or p.user_id for p in people]
-    lines = [f"**Welcome, {_join(names)}!** You have been paired for a dialogue."]
+    roles = roles_of(explanation)
+    interviewers = [p for p in people if roles.get(p.user_id) == INTERVIEWER]
+    interviewees = [p for p in people if roles.get(p.user_id) == INTERVIEWEE]
+    interview = bool(interviewers and interviewees)
+    if interview:
+        verb = "interviews" if len(interviewers) == 1 else "interview"
+        lines = [
+            f"**Welcome, {_join(names)}!** You have been paired for an interview: "
+            f"**{_join(_names(interviewers))} {verb} {_join(_names(interviewees))}**."
+        ]
+    else:
+        lines = [f"**Welcome, {_join(names)}!** You have been paired for a dialogue."]
     if community_text:
         lines.append(community_text.strip())
 
-    lines.append("")
-    lines.append("**Who you are**")
-    for person in people:
-        about = " ".join(person.about.split())
-        lines.append(f"• {person.name or person.user_id}: {about or '(no intro written)'}")
-        notes = " ".join(person.notes.split())
-        if notes:
-            lines.append(f"  For this dialogue: {notes}")
+    if interview:
+        for person in interviewees:
+            lines.append("")
+            lines.append(f"**What {_names([person])[0]} would like to talk about**")
+            lines.append(" ".join(person.about.split()) or "(no intro written)")
+            _notes_line(lines, person)
+        lines.append("")
+        lines.append(f"**Interviewing:** {_join(_names(interviewers))}")
+        for person in interviewers:
+            about = " ".join(person.about.split())
+            if about:
+                lines.append(f"• {_names([person])[0]}: {about}")
+            _notes_line(lines, person)
+    else:
+        lines.append("")
+        lines.append("**Who you are**")
+        for person in people:
+            about = " ".join(person.about.split())
+            lines.append(f"• {person.name or person.user_id}: {about or '(no intro written)'}")
+            _notes_line(lines, person)
 
     if topic:
         lines.append("")
@@ -141,7 +245,8 @@ def dialogue_intro(
     disagreements = explanation.get("disagreements") or []
     if disagreements:
         lines.append("")
-        lines.append("**Where you disagree most**")
+        # In an interview this is context for the questions, not a debate to have.
+        lines.append("**Where your views differ**" if interview else "**Where you disagree most**")
         for item in disagreements:
             text = item.get("text") or item.get("claim", "")
             lines.append(f"• “{text}”: {stances_line(item.get('stances') or {}, people)}")
@@ -162,8 +267,41 @@ def dialogue_intro(
         lines.append("You both said you would like to talk with each other.")
 
     lines.append("")
-    lines.append(f"**To start:** {opening_question(explanation, topic)}")
+    if interview:
+        lines.append(
+            f"**To start:** {interview_question(interviewers, interviewees, explanation, topic)}"
+        )
+    else:
+        lines.append(f"**To start:** {opening_question(explanation, topic)}")
     return "\n".join(lines)
+
+
+def interview_question(
+    interviewers: Sequence[IntroPerson],
+    interviewees: Sequence[IntroPerson],
+    explanation: Mapping[str, Any],
+    topic: str | None = None,
+) -> str:
+    """The interview's first move: the interviewer opens with a question."""
+    asker = _join(_names(interviewers))
+    asked = _join(_names(interviewees))
+    # The interviewee said what they would like to talk about; a moderator's topic wins.
+    about = f"about {topic}" if topic else "about what they would like to talk about"
+    return (
+        f"{asker}, open with a question for {asked} {about}: what would you most like to "
+        f"understand about their work or their view? {asked}, answer in your own words and "
+        "at your own pace."
+    )
+
+
+def _names(people: Sequence[IntroPerson]) -> list[str]:
+    return [p.name or p.user_id for p in people]
+
+
+def _notes_line(lines: list[str], person: IntroPerson) -> None:
+    notes = " ".join(person.notes.split())
+    if notes:
+        lines.append(f"  For this dialogue: {notes}")
 
 
 def explain_unmatched(reason: str) -> str:

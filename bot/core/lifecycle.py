@@ -25,28 +25,13 @@ from .app import Core
 from .dialogues import GiveFeedback, feedback, prompt_text
 from .errors import BadInput, Conflict, NotFound
 from .intro import STANCE_WORDS, stance_words
+from .intro import prompt_message as intro_prompt
 from .pool import claim_id_of
 
 # After the wrap-up prompt, how long members have to answer before the dialogue closes.
 CLOSE_AFTER_WRAPUP = timedelta(hours=48)
 
-DEFAULT_TEXTS = {
-    "nudge": (
-        "A gentle nudge: the other side is waiting to hear from you. A short first reply "
-        "is plenty — what caught your eye in the intro above?"
-    ),
-    "midpoint": (
-        "Halfway there. What is your crux: the one thing that, if you changed your mind about "
-        "it, would change your view? One sentence each is enough."
-    ),
-    "checkin": "Did you manage to meet live? Tell me with a button below.",
-    "wrapup": (
-        "Time to wrap up. Where did you move, if anywhere, and what would you still want to "
-        "ask each other? Tell me below how it went and whether you would both like to "
-        "publish this dialogue. I will ask each of you privately where you stand now on the "
-        "claims you disagreed on."
-    ),
-}
+REASK_NOTE = "I will ask each of you privately where you stand now on the claims you disagreed on."
 
 WRAPUP_ACTIONS = (
     "talked",
@@ -61,12 +46,22 @@ ANSWER_WORDS = {"talked": "you talked", "did_not": "you did not meet"}
 # --- words and buttons ------------------------------------------------------------------------
 
 
-def prompt_message(name: str, schedule: dict[str, Any] | None, silent: list[str]) -> str:
-    """The text of prompt `name` (nudge, midpoint, checkin, wrapup); a nudge names whom it is
-    for."""
-    text = prompt_text(schedule, name) or DEFAULT_TEXTS[name]
+def prompt_message(
+    name: str,
+    schedule: dict[str, Any] | None,
+    silent: list[str],
+    kind: str = "dialogue",
+    *,
+    reask: bool = False,
+) -> str:
+    """The text of prompt `name` (nudge, midpoint, checkin, wrapup) for a conversation of
+    `kind`: `intro.prompt_message` over the community's own text. A nudge names whom it is
+    for; a wrap-up that re-asks claims says so."""
+    text = intro_prompt(name, kind, prompt_text(schedule, name))
     if name == "nudge" and silent:
         text = f"{' and '.join(silent)}: {text}"
+    if reask:
+        text = f"{text} {REASK_NOTE}"
     return text
 
 
@@ -163,6 +158,7 @@ class DialogueState:
     explanation: dict[str, Any]
     schedule: dict[str, Any]
     seats: tuple[Seat, ...]
+    kind: str = "dialogue"  # dialogue | interview
 
     def disagreed_claims(self) -> list[tuple[int, str, dict[str, int]]]:
         """(claim id, text, stances by user id) of the claims the pair disagreed on."""
@@ -197,6 +193,7 @@ async def load_state(session: AsyncSession, dialogue_id: int) -> DialogueState |
         opened_at=dialogue.opened_at,
         explanation=dict(dialogue.explanation or {}),
         schedule=dict(community.prompt_schedule or {}),
+        kind=dialogue.conversation_kind or "dialogue",
         seats=tuple(
             Seat(
                 m.id,

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.forms import looking_for_of
 from bot.storage.models import (
     Block,
     Claim,
@@ -74,6 +75,7 @@ class PoolMember:
     availability: tuple[dict[str, str], ...]
     topics: frozenset[str]  # slugs
     stances: dict[str, int]  # claim key -> -2..2
+    looking_for: tuple[str, ...] = ("dialogue",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,10 @@ class PoolSnapshot:
             "one_way_want": bool(pair.get("one_way_want", False)),
             "availability_overlap": availability_overlap(people, now),
             "score_terms": dict(pair.get("score_terms") or {}),
+            "kind": pair.get("kind") or "dialogue",
         }
+        if pair.get("roles"):
+            out["roles"] = dict(pair["roles"])
         if pair.get("forbidden"):
             out["forbidden"] = pair["forbidden"]
         return out
@@ -263,6 +268,7 @@ async def load_pool(
             "format": {"sync": form.format_sync, "async": form.format_async},
             "timezone": form.timezone,
             "disagreement": form.appetite,
+            "looking_for": list(looking_for_of(form.looking_for)),
             "wants": sorted(wants.get(member.id, ())),
             "blocks": sorted(blocks.get(member.id, ())),
             "priority": member.priority,
@@ -284,6 +290,7 @@ async def load_pool(
             availability=tuple(form.availability or ()),
             topics=frozenset(entry["topics"]),
             stances=entry["stances"],
+            looking_for=tuple(entry["looking_for"]),
         )
 
     config: dict[str, Any] = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -89,6 +89,11 @@ class PairView:
     mutual_want: bool
     dialogue_id: int | None = None  # None in a preview
     state: str | None = None  # pending | open | closed; None in a preview
+    kind: str = "dialogue"  # dialogue | interview
+    roles: dict[str, str] = field(default_factory=dict)  # interview: user id -> role
+
+    def role_of(self, user_id: str) -> str | None:
+        return self.roles.get(user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +274,12 @@ async def _store_outcome(
     for pair in out["pairs"]:
         seats = [snapshot.members[uid].member_id for uid in pair["members"]]
         matched += seats
+        roles = pair.get("roles") or {}
         dialogue = Dialogue(
             community_id=community.id,
             round_id=round_.id,
             kind="round",
+            conversation_kind=pair.get("kind") or "dialogue",
             state="pending",
             size=len(seats),
             score=pair["score"],
@@ -282,8 +289,13 @@ async def _store_outcome(
             created_at=now,
         )
         dialogue.members = [
-            DialogueMember(community_id=community.id, member_id=member_id, position=n)
-            for n, member_id in enumerate(seats)
+            DialogueMember(
+                community_id=community.id,
+                member_id=member_id,
+                position=n,
+                role=roles.get(uid),
+            )
+            for n, (uid, member_id) in enumerate(zip(pair["members"], seats, strict=True))
         ]
         session.add(dialogue)
     waiting: list[int] = []
@@ -503,6 +515,8 @@ def _pair_view(
         mutual_want=bool(explanation.get("mutual_want")),
         dialogue_id=dialogue_id,
         state=state,
+        kind=explanation.get("kind") or "dialogue",
+        roles=dict(explanation.get("roles") or {}),
     )
 
 

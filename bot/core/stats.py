@@ -8,14 +8,16 @@ dialogues moved people on. Counts only: no member is named.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
 
 from sqlalchemy import func, select
 
 from bot.storage.models import (
+    CONVERSATION_KINDS,
     FORMAT_RATINGS,
+    LOOKING_FOR,
     Claim,
     Dialogue,
     DialogueMember,
@@ -33,6 +35,7 @@ from bot.storage.models import (
 from . import lookup
 from .actor import Actor
 from .app import Core
+from .forms import looking_for_of
 
 # Two stances this far apart count as a disagreement (e.g. agree vs disagree, 1 vs -1).
 DISAGREEMENT_GAP = 2
@@ -107,6 +110,10 @@ class PoolStats:
     outcomes: Outcomes
     stance_moves: tuple[StanceMoves, ...]
     members_moved: int  # distinct members who moved on at least one claim
+    # Complete forms (removed members left out) listing each LOOKING_FOR value; a form may
+    # list several, so these can add up to more than the forms.
+    looking_for: dict[str, int] = field(default_factory=dict)
+    pairs_by_kind: dict[str, int] = field(default_factory=dict)  # every dialogue, by its kind
     parked_jobs: tuple[ParkedJob, ...] = ()  # newest first
 
 
@@ -134,7 +141,12 @@ async def pool_stats(core: Core, cmd: ShowPoolStats) -> PoolStats:
 
         form_rows = (
             await session.execute(
-                select(InterestForm.status, InterestForm.format_sync, InterestForm.format_async)
+                select(
+                    InterestForm.status,
+                    InterestForm.format_sync,
+                    InterestForm.format_async,
+                    InterestForm.looking_for,
+                )
                 .join(Member, Member.id == InterestForm.member_id)
                 .where(InterestForm.community_id == cid)
                 .where(Member.status != "removed")
@@ -152,10 +164,22 @@ async def pool_stats(core: Core, cmd: ShowPoolStats) -> PoolStats:
         forms = {"complete": all_forms.get("complete", 0), "draft": all_forms.get("draft", 0)}
         forms["none"] = total - forms["complete"] - forms["draft"]
         formats = {kind: dict.fromkeys(FORMAT_RATINGS, 0) for kind in ("sync", "async")}
-        for status, sync, async_ in form_rows:
+        looking_for = dict.fromkeys(LOOKING_FOR, 0)
+        for status, sync, async_, looking in form_rows:
             if status == "complete":
                 formats["sync"][sync] += 1
                 formats["async"][async_] += 1
+                for value in looking_for_of(looking):
+                    looking_for[value] += 1
+        pairs_by_kind = dict.fromkeys(CONVERSATION_KINDS, 0)
+        for kind, n in (
+            await session.execute(
+                select(Dialogue.conversation_kind, func.count())
+                .where(Dialogue.community_id == cid)
+                .group_by(Dialogue.conversation_kind)
+            )
+        ).all():
+            pairs_by_kind[kind] = n
 
         in_pool = (
             select(Member.id)
@@ -339,4 +363,6 @@ async def pool_stats(core: Core, cmd: ShowPoolStats) -> PoolStats:
             outcomes=outcomes,
             stance_moves=stance_moves,
             members_moved=len(movers),
+            looking_for=looking_for,
+            pairs_by_kind=pairs_by_kind,
         )

@@ -15,6 +15,7 @@ from . import lookup
 from .actor import Actor
 from .app import Core
 from .dialogues import current_dialogue
+from .forms import looking_for_of
 from .pool import is_paused
 
 
@@ -32,6 +33,8 @@ class CurrentDialogue:
     partners: tuple[Partner, ...]
     thread_id: str | None
     opened_at: datetime | None
+    conversation_kind: str = "dialogue"  # dialogue | interview
+    role: str | None = None  # this member's role in an interview
     # What the dialogue waits for: a partner's first message, the wrap-up answers…
     waiting_for: str | None = None
     # The next scheduled step (nudge, midpoint, checkin, wrapup, close) and when, UTC.
@@ -48,6 +51,7 @@ class MemberStatusView:
     # A mutual want waiting for intake forms: who has not sent theirs ("you" included).
     waiting_on: tuple[Partner, ...] = ()
     you_owe_intake: bool = False
+    looking_for: tuple[str, ...] = ()  # what the member's form says; empty without a form
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +80,8 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
     async with core.db.read() as session:
         community, member = await lookup.get_own_member(session, cmd.actor)
-        form_status = await session.scalar(
-            select(InterestForm.status).where(InterestForm.member_id == member.id)
-        )
+        form = await session.get(InterestForm, member.id)
+        form_status = form.status if form else None
         dialogue = await current_dialogue(session, member)
         current = None
         waiting: list[Partner] = []
@@ -87,7 +90,11 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
             seats = (
                 await session.execute(
                     select(
-                        Member.id, Member.external_id, Member.display_name, DialogueMember.intake
+                        Member.id,
+                        Member.external_id,
+                        Member.display_name,
+                        DialogueMember.intake,
+                        DialogueMember.role,
                     )
                     .join(DialogueMember, DialogueMember.member_id == Member.id)
                     .where(DialogueMember.dialogue_id == dialogue.id)
@@ -128,13 +135,15 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                 kind=dialogue.kind,
                 state=dialogue.state,
                 partners=tuple(
-                    Partner(uid, name or uid) for mid, uid, name, _ in seats if mid != member.id
+                    Partner(uid, name or uid) for mid, uid, name, _, _ in seats if mid != member.id
                 ),
                 thread_id=dialogue.thread_id,
                 opened_at=dialogue.opened_at,
+                conversation_kind=dialogue.conversation_kind,
+                role=next((role for mid, *_, role in seats if mid == member.id), None),
             )
             if dialogue.kind == "mutual_want" and dialogue.state == "pending":
-                for mid, uid, name, intake in seats:
+                for mid, uid, name, intake, _ in seats:
                     if intake is None:
                         waiting.append(Partner(uid, name or uid))
                         you_owe = you_owe or mid == member.id
@@ -147,4 +156,5 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
             next_round_at=next_round_at(community, now),
             waiting_on=tuple(waiting),
             you_owe_intake=you_owe,
+            looking_for=looking_for_of(form.looking_for) if form else (),
         )

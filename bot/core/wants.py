@@ -39,6 +39,7 @@ from .actor import Actor
 from .app import Core
 from .curation import active_topics_by_slug
 from .errors import BadInput, Conflict, NotFound
+from .forms import clean_looking_for, looking_for_of
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class SubmitIntake:
     topics: tuple[str, ...]  # active topic slugs
     format: str  # sync | async | either
     notes: str = ""  # for the partner, shown in the dialogue intro
+    # What this member wants from this conversation; None: what their interest form says.
+    looking_for: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +283,7 @@ async def submit_intake(core: Core, cmd: SubmitIntake) -> IntakeResult:
         raise BadInput("Pick at least one topic to talk about.", field="topics")
     if len(set(cmd.topics)) > MAX_TOPICS_PER_FORM:
         raise BadInput(f"Pick at most {MAX_TOPICS_PER_FORM} topics.", field="topics")
+    looking = None if cmd.looking_for is None else clean_looking_for(cmd.looking_for)
     notes = cmd.notes.strip()
     if len(notes) > NOTES_MAX_CHARS:
         raise BadInput(
@@ -316,7 +320,15 @@ async def submit_intake(core: Core, cmd: SubmitIntake) -> IntakeResult:
             topics = await active_topics_by_slug(session, community.id, cmd.topics, field="topics")
         except NotFound as error:
             raise BadInput(error.message, field="topics") from None
-        mine.intake = {"topics": [t.slug for t in topics], "format": cmd.format, "notes": notes}
+        if looking is None:
+            form = await session.get(InterestForm, me.id)
+            looking = list(looking_for_of(form.looking_for if form else None))
+        mine.intake = {
+            "topics": [t.slug for t in topics],
+            "format": cmd.format,
+            "looking_for": looking,
+            "notes": notes,
+        }
         await session.flush()
         # Read again now that this transaction writes: SQLite takes no lock for the reads
         # above, so the other side's intake may have been committed since.

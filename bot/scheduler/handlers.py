@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 
 from bot.core import cadence, dialogues, lifecycle, membership, rounds, wants
 from bot.core.actor import CommunityRef
-from bot.core.intro import IntroPerson
+from bot.core.intro import IntroPerson, speaker_labels
 from bot.core.pool import is_paused
 from bot.core.transcript import lesswrong_markdown
 from bot.platforms.base import Message, PlatformError
@@ -89,13 +89,13 @@ async def prompt(ctx: JobContext) -> Cancelled | Later | None:
         silent = [seat.name for seat in state.seats if seat.last_message_at is None]
         if not silent:
             return Cancelled("everyone has written")
-        text = lifecycle.prompt_message("nudge", state.schedule, silent)
+        text = lifecycle.prompt_message("nudge", state.schedule, silent, state.kind)
         await platform.post(state.thread_id, Message(text), idempotency_key=ctx.key())
     elif name == "midpoint":
-        text = lifecycle.prompt_message("midpoint", state.schedule, [])
+        text = lifecycle.prompt_message("midpoint", state.schedule, [], state.kind)
         await platform.post(state.thread_id, Message(text), idempotency_key=ctx.key())
     elif name == "checkin":
-        text = lifecycle.prompt_message("checkin", state.schedule, [])
+        text = lifecycle.prompt_message("checkin", state.schedule, [], state.kind)
         buttons = lifecycle.checkin_buttons(state.dialogue_id)
         await platform.post(state.thread_id, Message(text, buttons), idempotency_key=ctx.key())
     elif name == "wrapup":
@@ -124,7 +124,9 @@ async def _wrapup(ctx: JobContext, state: lifecycle.DialogueState) -> None:
             now=now,
         )
     platform = ctx.core.platform(state.platform)
-    text = lifecycle.prompt_message("wrapup", state.schedule, [])
+    text = lifecycle.prompt_message(
+        "wrapup", state.schedule, [], state.kind, reask=bool(state.disagreed_claims())
+    )
     buttons = lifecycle.wrapup_buttons(state.dialogue_id)
     await platform.post(state.thread_id, Message(text, buttons), idempotency_key=ctx.key())
     # Each member privately, the claims the pair disagreed on (same -2..+2 scale).
@@ -171,8 +173,9 @@ async def publish(ctx: JobContext) -> Cancelled | None:
     messages = await platform.read_messages(state.thread_id)
     people = [IntroPerson(seat.user_id, seat.name) for seat in state.seats]
     title = transcript_title(people, state)
+    labels = speaker_labels(people, state.explanation)  # "Alice (interviewer)" in an interview
     markdown = lesswrong_markdown(
-        title, [(p.user_id, p.name) for p in people], messages, opened_at=state.opened_at
+        title, [(p.user_id, labels[p.user_id]) for p in people], messages, opened_at=state.opened_at
     )
     text = "You both agreed to publish your dialogue. Here it is, ready to post:\n\n" + markdown
     for seat in state.seats:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -39,6 +40,12 @@ NAMING = {
 
 FORMAT_RATINGS = ("great", "okay", "no")
 APPETITES = ("seek", "neutral", "avoid")
+# What a member looks for in a conversation (matching.model.LOOKING_FOR) and the kinds of
+# conversation a pair can have, with the roles of an interview (MATCHING.md).
+LOOKING_FOR = ("dialogue", "interview_me", "interview_them")
+DEFAULT_LOOKING_FOR = ["dialogue"]
+CONVERSATION_KINDS = ("dialogue", "interview")
+ROLES = ("interviewer", "interviewee")
 MAX_TOPICS_PER_FORM = 10
 MAX_SUGGESTED_TOPICS = 3
 ABOUT_MAX_CHARS = 500
@@ -214,6 +221,10 @@ class InterestForm(Base):
     # [{"day": "mon", "start": "18:00", "end": "21:00"}, ...] in `timezone`; empty = flexible.
     availability: Mapped[list[Any]] = mapped_column(default=list)
     appetite: Mapped[str] = mapped_column(String(8), default="seek")
+    # A non-empty list of LOOKING_FOR values; forms from before the question read as dialogue.
+    looking_for: Mapped[list[Any]] = mapped_column(
+        default=lambda: list(DEFAULT_LOOKING_FOR), server_default=text("'[\"dialogue\"]'")
+    )
     about: Mapped[str] = mapped_column(Text, default="")
     private_notes: Mapped[str] = mapped_column(Text, default="")
     publish_ok: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -372,7 +383,13 @@ class Dialogue(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     round_id: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))  # how it came about: round, manual, mutual_want
+    # What kind of conversation it is (CONVERSATION_KINDS); an interview's roles are on its
+    # members. Checked by the core, not a CHECK constraint: adding one to an existing SQLite
+    # table means recreating it, and dropping `dialogues` would cascade to its members.
+    conversation_kind: Mapped[str] = mapped_column(
+        String(12), default="dialogue", server_default="dialogue"
+    )
     state: Mapped[str] = mapped_column(String(8), default="pending")
     size: Mapped[int] = mapped_column(Integer, default=2)
     score: Mapped[float | None] = mapped_column(Float)
@@ -412,6 +429,8 @@ class DialogueMember(Base):
     dialogue_id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # In an interview: "interviewer" or "interviewee" (ROLES); None in a dialogue.
+    role: Mapped[str | None] = mapped_column(String(12))
     # Mutual-want intake (topics/format) before the dialogue opens.
     intake: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     publish_consent: Mapped[bool | None] = mapped_column(Boolean)

@@ -262,3 +262,39 @@ def test_large_pool_is_matched_with_the_engine_reporting_progress(tmp_path: Path
     report = json.loads(out_path.read_text(encoding="utf-8"))
     matched = [m for pair in report["pairs"] for m in pair["members"]]
     assert len(matched) + len(report["unmatched"]) == 1_000
+
+
+def test_looking_for_column_pairs_an_interviewer_with_an_interviewee(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "form.csv",
+        ["id", "topics", "looking for"],
+        ["ada", "ethics", "be interviewed"],
+        ["ben", "ethics", "debate"],
+        ["cy", "ethics", "Interview someone"],
+        ["dee", "ethics", "dialogue"],
+    )
+    out_path = tmp_path / "pairs.csv"
+    result = match(source, "-o", out_path, "--solver", "exact")
+    assert result.returncode == 0, result.stderr
+    with out_path.open(newline="", encoding="utf-8") as file:
+        rows = {(row["member_1"], row["member_2"]): row for row in csv.DictReader(file)}
+    assert set(rows) == {("ada", "cy"), ("ben", "dee")}
+    assert rows[("ada", "cy")]["kind"] == "interview"
+    assert rows[("ada", "cy")]["roles"] == "ada interviewee; cy interviewer"
+    assert rows[("ben", "dee")]["kind"] == "dialogue"
+    assert rows[("ben", "dee")]["roles"] == ""
+    assert "cy interviews ada" in result.stdout
+
+
+def test_nothing_both_are_looking_for_leaves_them_unmatched(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "form.csv",
+        ["id", "looking for"],
+        ["ada", "be interviewed"],
+        ["ben", "be interviewed"],
+    )
+    result = match(source, "-o", tmp_path / "out.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert report["pairs"] == []
+    assert {u["reason"] for u in report["unmatched"]} == {"no compatible partner"}

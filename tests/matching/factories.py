@@ -77,8 +77,13 @@ def random_document(
     availability: float = 0.6,
     cooldown: int = 6,
     odd: str = "wait",
+    kinds: float = 0.0,
 ) -> dict[str, Any]:
-    """A seeded random pool; the float knobs are per-person rates (or probabilities)."""
+    """A seeded random pool; the float knobs are per-person rates (or probabilities).
+
+    `kinds`: the share of members with a random non-empty `looking_for` (the rest keep
+    the default, dialogue); drawn last, so kinds=0 gives the pools of before.
+    """
     rng = np.random.default_rng(seed)
     topics = [f"t{k}" for k in range(n_topics)]
     claims = {
@@ -142,6 +147,10 @@ def random_document(
     for k in range(n):
         for other in others(k, history / 2):
             past.append({"members": [ids[k], other], "rounds_ago": int(rng.integers(0, 12))})
+    if kinds:
+        for entry in people:
+            if rng.random() < kinds:
+                entry["looking_for"] = random_looking_for(rng)
     return {
         "topics": topics,
         "claims": claims,
@@ -149,3 +158,13 @@ def random_document(
         "history": past,
         "config": {"cooldown": cooldown, "odd": odd, "seed": seed},
     }
+
+
+LOOKING_FOR = ("dialogue", "interview_me", "interview_them")
+
+
+def random_looking_for(rng: np.random.Generator) -> list[str]:
+    """A non-empty subset of the looking-for values, in a random order."""
+    mask = int(rng.integers(1, 8))
+    picked = [name for bit, name in enumerate(LOOKING_FOR) if mask >> bit & 1]
+    return [picked[k] for k in rng.permutation(len(picked)).tolist()]

@@ -25,6 +25,7 @@ pools = st.builds(
     availability=st.floats(0, 1),
     cooldown=st.integers(0, 8),
     odd=st.sampled_from(["wait", "trio"]),
+    kinds=st.sampled_from([0.0, 0.5, 1.0]),
 )
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -551,3 +551,79 @@ async def test_a_community_that_is_not_set_up_answers_politely(core: Core) -> No
     ):
         assert not reply.ok
         assert "not set up" in reply.text
+
+
+async def test_moderator_pairs_as_an_interview_by_text(
+    core: Core, chat: LocalChat, seeded: Seeded
+) -> None:
+    await two_members(core, seeded)
+    said = ok(await chat.command("mod", "/dialogue-admin pair @alice @bob --interviewer @bob"))
+    assert "As an interview: @bob interviews @alice." in said
+    (thread,) = local(core).threads.values()
+    assert "**Bob interviews Alice**" in thread.messages[0].text
+    async with core.db.transaction() as session:
+        dialogue = await session.scalar(select(Dialogue))
+        assert dialogue is not None and dialogue.conversation_kind == "interview"
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("/dialogue-admin pair @alice @bob --interview --dialogue", "Usage"),
+        ("/dialogue-admin pair @alice @bob --interviewer", "Usage"),
+        ("/dialogue-admin pair @alice @bob --debate", "Usage"),
+        ("/dialogue-admin pair @alice @bob --dialogue --interviewer @bob", "no interviewer"),
+        ("/dialogue-admin pair @alice @bob --interviewer @carol", "one of the two"),
+    ],
+)
+async def test_a_pair_with_a_bad_kind_is_refused(
+    core: Core, chat: LocalChat, seeded: Seeded, text: str, reply: str
+) -> None:
+    await two_members(core, seeded)
+    refused = await chat.command("mod", text)
+    assert not refused.ok and reply in refused.text
+    assert local(core).threads == {}
+
+
+async def test_the_form_asks_what_a_member_is_looking_for(
+    core: Core, chat: LocalChat, seeded: Seeded
+) -> None:
+    offered = ok(await chat.command("alice", "/dialogue signup"))
+    assert "What are you looking for?" in offered
+    assert "interview_me: To be interviewed" in offered
+    refused = await chat.submit_form("alice", {"looking_for": ["gossip"]})
+    assert not refused.ok and "gossip" in refused.text
+    assert refused.field == "looking_for"
+    ok(await chat.submit_form("alice", {"looking_for": ["be interviewed", "dialogue"]}))
+    profile = ok(await chat.command("alice", "/dialogue profile"))
+    assert "Looking for: a dialogue, to be interviewed" in profile
+
+
+async def test_the_intake_asks_what_each_looks_for_in_this_conversation(
+    core: Core, chat: LocalChat, seeded: Seeded
+) -> None:
+    await two_members(core, seeded)
+    ok(await chat.command("alice", "/dialogue want @bob"))
+    ok(await chat.command("bob", "/dialogue want @alice"))
+    (button,) = local(core).direct[("guild1", "alice")][-1].buttons
+    assert "What are you looking for?" in ok(await chat.press("alice", button))
+    bad = await chat.press(
+        "alice", button, {"topics": "ai-timelines", "format": "either", "looking_for": "a chat"}
+    )
+    assert not bad.ok and bad.field == "looking_for"
+    ok(
+        await chat.press(
+            "alice",
+            button,
+            {"topics": "ai-timelines", "format": "either", "looking_for": "be interviewed"},
+        )
+    )
+    # a blank answer keeps what the form says (a dialogue), which cannot interview: dialogue
+    ok(
+        await chat.press(
+            "bob", button, {"topics": "ai-timelines", "format": "either", "looking_for": " "}
+        )
+    )
+    (thread,) = local(core).threads.values()
+    assert "paired for a dialogue" in thread.messages[0].text
+    assert "Looking for: a dialogue." in ok(await chat.command("bob", "/dialogue status"))

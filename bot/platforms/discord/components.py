@@ -26,7 +26,7 @@ import discord
 
 from bot.commands import SignupView
 from bot.core.curation import TopicView
-from bot.core.forms import FormView
+from bot.core.forms import LOOKING_FOR_LABELS, LOOKING_FOR_QUESTION, FormView
 from bot.core.wants import INTAKE_FORMATS
 from bot.platforms.base import Button
 from bot.storage.models import (
@@ -90,7 +90,8 @@ def short(text: str, limit: int) -> str:
 class Question:
     """One select of the signup form: its custom-id question, arg, and form step."""
 
-    question: str  # topics | stance | sync | async | appetite | publish | participation
+    # topics | stance | sync | async | looking | appetite | publish | participation
+    question: str
     arg: str
     step: str  # the core's FORM_STEPS name, saved so a signup resumes there
 
@@ -104,6 +105,7 @@ def questions(signup: SignupView) -> list[Question]:
     ]
     out += [Question("stance", str(c.id), "stances") for c in signup.claims]
     out += [Question("sync", "", "format"), Question("async", "", "format")]
+    out.append(Question("looking", "", "looking_for"))
     out.append(Question("appetite", "", "appetite"))
     out += [Question("publish", "", "publish"), Question("participation", "", "participation")]
     return out
@@ -169,6 +171,19 @@ def _select(guild: int, page: int, q: Question, signup: SignupView) -> discord.u
                     label=f"{what}: {RATING_WORDS[r]}", value=r, default=r == current
                 )
                 for r in FORMAT_RATINGS
+            ],
+        )
+    if q.question == "looking":
+        return discord.ui.Select(
+            custom_id=custom_id,
+            placeholder=f"{LOOKING_FOR_QUESTION} (any of these)",
+            min_values=1,
+            max_values=len(LOOKING_FOR_LABELS),
+            options=[
+                discord.SelectOption(
+                    label=short(label, 100), value=value, default=value in form.looking_for
+                )
+                for value, label in LOOKING_FOR_LABELS.items()
             ],
         )
     if q.question == "appetite":
@@ -307,7 +322,7 @@ def text_modal(guild: int, form: FormView, pending: Sequence[str] = ()) -> disco
 
 
 def intake_modal(guild: int, core_id: str, topics: Sequence[TopicView]) -> discord.ui.Modal:
-    """The mutual-want intake: topics, format, notes for the partner."""
+    """The mutual-want intake: topics, format, what they look for, notes for the partner."""
     modal = discord.ui.Modal(
         title="Your dialogue: topics and format", custom_id=f"dmm:i:{guild}:{core_id}", timeout=None
     )
@@ -325,6 +340,15 @@ def intake_modal(guild: int, core_id: str, topics: Sequence[TopicView]) -> disco
             custom_id="format",
             default="either",
             max_length=10,
+        )
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Looking for (blank: as in your form)",
+            custom_id="looking_for",
+            placeholder="dialogue, debate, be interviewed, interview someone",
+            required=False,
+            max_length=100,
         )
     )
     modal.add_item(

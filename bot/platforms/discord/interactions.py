@@ -50,6 +50,7 @@ FIELD_LABELS = {
     "stances": "Stances",
     "format_sync": "Live (sync)",
     "format_async": "Over days (async)",
+    "looking_for": "What you are looking for",
     "appetite": "Disagreement",
     "publish_ok": "Publishing",
     "participation": "Participation",
@@ -400,6 +401,8 @@ class Interactions:
             answers = {"stances": {arg: values[0] if values else "skip"}, "step": "stances"}
         elif question in ("sync", "async"):
             answers = {question: values[0], "step": "format"}
+        elif question == "looking":
+            answers = {"looking_for": list(values), "step": "looking_for"}
         elif question == "publish":
             answers = {"publish_ok": values[0], "step": "publish"}
         elif question in ("appetite", "participation"):

@@ -238,14 +238,29 @@ def admin_group() -> app_commands.Group:
 
     @group.command(name="pair", description="Pair two members by hand")
     @app_commands.autocomplete(topic=topic_names)
+    @app_commands.describe(
+        kind="a dialogue between equals or an interview (default: what the engine picks)",
+        interviewer="for an interview: which of the two asks (default: the engine's roles)",
+    )
     async def pair(
         interaction: discord.Interaction,
         a: discord.User,
         b: discord.User,
         topic: str | None = None,
         force: bool = False,
+        kind: Literal["dialogue", "interview"] | None = None,
+        interviewer: discord.User | None = None,
     ) -> None:
-        await run(interaction, "pair", a=_uid(a), b=_uid(b), topic=topic, force=force)
+        await run(
+            interaction,
+            "pair",
+            a=_uid(a),
+            b=_uid(b),
+            topic=topic,
+            force=force,
+            kind=kind,
+            interviewer=None if interviewer is None else _uid(interviewer),
+        )
 
     def member_command(name: str, description: str) -> None:
         @group.command(name=name, description=description)
