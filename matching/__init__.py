@@ -3,6 +3,7 @@
 Public contract: shared/MATCHING.md (the team's) and docs/matching.md.
 """
 
+from matching.blossom import Matching, max_weight_matching
 from matching.model import PARTICIPANT_FIELDS, InvalidInput, Participant
 from matching.pool import Pool
 from matching.result import (
@@ -11,6 +12,7 @@ from matching.result import (
     ODD_ONE_OUT,
     PAUSED,
     REASONS,
+    Certificate,
     Pair,
     Result,
     Unmatched,
@@ -26,12 +28,15 @@ __all__ = [
     "PAUSED",
     "REASONS",
     "SOLVERS",
+    "Certificate",
     "InvalidInput",
+    "Matching",
     "Pair",
     "Participant",
     "Pool",
     "Result",
     "Tuning",
     "Unmatched",
+    "max_weight_matching",
     "solve",
 ]

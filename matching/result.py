@@ -99,22 +99,73 @@ class Unmatched:
 
 
 @dataclass(frozen=True)
+class Certificate:
+    """Dual values proving `Result.upper_bound`, checkable without the engine.
+
+    `members[k]` is an index into `Pool.ids`, `y2[k]` twice its dual (milli-points);
+    `blossoms[b]` lists member indices (into `Pool.ids`) of an odd set with dual
+    `z[b]`. For every allowed pair (i, j) of the pool with score w (millis):
+    2 w <= y2_i + y2_j + 2 Σ_{B ∋ i, j} z_B; and `bound2` = Σ y2 + 2 Σ z_B ⌊|B|/2⌋ is
+    twice an upper bound on any pair matching's total (LP duality).
+    """
+
+    members: Any  # np.ndarray of pool indices
+    y2: Any  # np.ndarray, aligned with members
+    blossoms: list[Any]  # np.ndarrays of pool indices
+    z: Any  # np.ndarray
+
+    @property
+    def bound2(self) -> int:
+        odd = sum(
+            int(z) * (len(b) // 2) for z, b in zip(self.z.tolist(), self.blossoms, strict=True)
+        )
+        return int(self.y2.sum()) + 2 * odd
+
+
+@dataclass(frozen=True)
 class Result:
+    """A round's pairs. `upper_bound_millis` is a proven upper bound on the total of
+    the best pair matching over all allowed pairs (from the solver's dual values),
+    None for `greedy`; `matching_millis` is the total of the pairs as matched, before
+    any trio joins them, which is what the bound bounds."""
+
     pairs: list[Pair]
     unmatched: list[Unmatched]
     total_millis: int
     solver: str
+    upper_bound_millis: int | None = None
+    matching_millis: int | None = None
+    certificate: Certificate | None = field(default=None, compare=False, repr=False)
 
     @property
     def total_score(self) -> float:
         return to_points(self.total_millis)
 
+    @property
+    def upper_bound(self) -> float | None:
+        return None if self.upper_bound_millis is None else to_points(self.upper_bound_millis)
+
+    @property
+    def gap(self) -> float | None:
+        """(upper bound - matched total) / upper bound: at most this share of the
+        all-pairs optimum is missing; exactly 0.0 when the result is proven optimal."""
+        if self.upper_bound_millis is None:
+            return None
+        got = self.total_millis if self.matching_millis is None else self.matching_millis
+        if self.upper_bound_millis <= got:
+            return 0.0
+        return (self.upper_bound_millis - got) / self.upper_bound_millis
+
     def to_dict(self) -> dict[str, Any]:
+        gap = self.gap
         return {
             "pairs": [pair.to_dict() for pair in self.pairs],
             "unmatched": [u.to_dict() for u in self.unmatched],
             "total_score": self.total_score,
             "solver": self.solver,
+            "upper_bound": self.upper_bound,
+            # not rounded: a tiny positive gap must not print as a proof
+            "gap": gap,
         }
 
     @classmethod
@@ -125,4 +176,7 @@ class Result:
             unmatched=[Unmatched(u["id"], u["reason"]) for u in data["unmatched"]],
             total_millis=round(data["total_score"] * 1000),
             solver=data["solver"],
+            upper_bound_millis=(
+                None if data.get("upper_bound") is None else round(data["upper_bound"] * 1000)
+            ),
         )

@@ -1,14 +1,17 @@
-"""Maximum-total-score matching of a pool: exact, auto (candidates / blocks), greedy.
+"""Maximum-total-score matching of a pool: exact, auto (certified / blocks), greedy.
 
-* "exact": rustworkx's blossom max_weight_matching on every allowed pair with a
-  positive score, integer milli weights: a proven maximum of the total score.
-* "auto": exact up to `Tuning.exact_limit` active members; up to `block_limit`
-  the hub-corrected top-k candidate graph; above, the pool is split into blocks
-  of at most `block_size` (see partition.py), each block's candidate graph is
-  solved, members unmatched in every block get one more pass together, then
+* "exact", and "auto" up to `Tuning.block_limit` active members: the certified
+  loop (`_certified`): our blossom (matching/blossom.py, integer milli weights) on
+  the hub-corrected top-k candidate graph, then every allowed pair its duals do
+  not cover is added and the graph re-solved until none is left: a proven maximum
+  of the total score over all allowed pairs (`Result.gap == 0`).
+  `Result.solver`: "exact", "auto:exact" (up to `exact_limit`), "auto:candidates".
+* "auto" above `block_limit`: the pool is split into blocks of at most
+  `block_size` (see partition.py), each block's candidate graph is solved,
+  members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
-  them (never lowering the total).
-  `Result.solver` says which ran: "auto:exact", "auto:candidates", "auto:blocks".
+  them (never lowering the total); "auto:blocks". Its bound needs every pair
+  scored, so it is computed up to `bound_limit` members.
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
 
 Ties are broken deterministically: nodes enter the graph in an order given by a
@@ -23,14 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import rustworkx as rx
 
+from matching.blossom import Matching, max_weight_matching
 from matching.candidates import (
     ROW_CHUNK,
     Edges,
     all_pair_edges,
     candidate_edges,
+    candidate_pool,
 )
+from matching.certify import check_all_pairs, check_outside_pool, pool_violators
 from matching.explain import explain_pairs, explain_trio
 from matching.partition import partition
 from matching.pool import Pool
@@ -39,6 +44,7 @@ from matching.result import (
     NO_COMPATIBLE_PARTNER,
     ODD_ONE_OUT,
     PAUSED,
+    Certificate,
     Pair,
     Result,
     Unmatched,
@@ -51,12 +57,15 @@ class Tuning:
     """Sizes auto works with (defaults measured, see docs/matching.md)."""
 
     exact_limit: int = 2000  # auto solves all pairs exactly up to this many active members
-    block_limit: int = 8000  # above, the pool is split into blocks
+    block_limit: int = 20000  # above, the pool is split into blocks
     block_size: int = 5000  # members per block
     refine_rounds: int = 2  # regroup-and-resolve rounds after the blocks
     k: int = 20  # candidates kept per member
     refine_k: int = 20  # candidates kept per member in refinement rounds
     pool_factor: int = 50  # raw candidates scanned per kept one
+    max_solves: int = 50  # certified loop: re-solves before settling for the bound
+    # blocks: the all-pairs bound scores every pair (N² / 2); above this, no bound
+    bound_limit: int = 20000
 
 
 DEFAULT_TUNING = Tuning()
@@ -86,40 +95,66 @@ def _chunks(n: int) -> int:
     return -(-n // ROW_CHUNK)
 
 
-def _graph(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> rx.PyGraph:
-    # Edges are unique: multigraph=True skips rustworkx's duplicate check (20x faster).
-    graph = rx.PyGraph(multigraph=True)
-    graph.add_nodes_from(range(n))
-    graph.extend_from_weighted_edge_list(list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)))
-    return graph
+def _blossom(n: int, edges: Edges) -> list[tuple[int, int]]:
+    """Our blossom (matching.blossom), as pairs of local indices."""
+    a, b = max_weight_matching(n, *edges).pairs()
+    return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
-def _max_weight(n: int, edges: Edges) -> list[tuple[int, int]]:
-    """Blossom on each connected component separately (exact, and far faster)."""
-    u, v, w = edges
-    graph = _graph(n, u, v, w)
-    components = [c for c in rx.connected_components(graph) if len(c) > 1]
-    if len(components) <= 1:
-        matching = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
-        return [(min(a, b), max(a, b)) for a, b in matching]
-    label = np.full(n, -1, dtype=np.int64)
-    local = np.zeros(n, dtype=np.int64)
-    members_of = []
-    for k, component in enumerate(sorted(components, key=min)):
-        members = np.array(sorted(component), dtype=np.int64)
-        label[members] = k
-        local[members] = np.arange(len(members))
-        members_of.append(members)
-    order = np.argsort(label[u], kind="stable")
-    bounds = np.searchsorted(label[u][order], np.arange(len(members_of) + 1))
-    out = []
-    for k, members in enumerate(members_of):
-        pick = order[bounds[k] : bounds[k + 1]]
-        sub = _graph(len(members), local[u[pick]], local[v[pick]], w[pick])
-        for a, b in rx.max_weight_matching(sub, max_cardinality=False, weight_fn=int):
-            x, y = int(members[a]), int(members[b])
-            out.append((min(x, y), max(x, y)))
-    return out
+def _union(n: int, first: Edges, second: Edges) -> Edges:
+    u = np.concatenate([first[0], second[0]])
+    v = np.concatenate([first[1], second[1]])
+    w = np.concatenate([first[2], second[2]])
+    code, at = np.unique(u * n + v, return_index=True)
+    return code // n, code % n, w[at]
+
+
+def _certified(
+    f: Features, nodes: np.ndarray, progress: _Progress, t: Tuning
+) -> tuple[list[tuple[int, int]], Certificate | None, int]:
+    """Solve the candidate graph, then add every allowed pair its duals do not cover
+    and re-solve until none is left: a maximum over all pairs, with its proof.
+
+    Violators are first looked for in the cached raw candidate pool (cheap), then
+    among the pairs outside it whose score ceiling the duals do not already cover
+    (`certify.check_outside_pool`, the proof). Returns (global pairs, the dual
+    certificate of the all-pairs upper bound, number of solves).
+    """
+    n = len(nodes)
+    if n < 2:
+        return [], None, 0
+    edges, pool, ceiling = candidate_pool(f, nodes, t.k, t.pool_factor, tick=progress.tick)
+    m = max_weight_matching(n, *edges)
+    solves = 1
+    while True:
+        while True:
+            extra = pool_violators(m, *pool)
+            if len(extra[0]) == 0:
+                break
+            edges = _union(n, edges, extra)
+            # re-solve from the last solution: only the violators' ends start over
+            m = max_weight_matching(n, *edges, start=m)
+            solves += 1
+        check = check_outside_pool(f, nodes, m, pool, ceiling)
+        progress.tick()
+        if check.certified or solves >= t.max_solves:
+            break
+        edges = _union(n, edges, (check.u, check.v, check.w))
+        m = max_weight_matching(n, *edges, start=m)
+        solves += 1
+    a, b = m.pairs()
+    pairs = [(int(nodes[x]), int(nodes[y])) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    return pairs, _certificate(nodes, m, check.excess2), solves
+
+
+def _certificate(nodes: np.ndarray, m: Matching, excess2: np.ndarray) -> Certificate:
+    """The duals (raised by each node's shortfall, which covers every pair) in pool indices."""
+    return Certificate(
+        members=nodes.copy(),
+        y2=m.y2 + excess2,
+        blossoms=[nodes[b] for b in m.blossoms],
+        z=m.z.copy(),
+    )
 
 
 def _greedy(n: int, edges: Edges) -> list[tuple[int, int]]:
@@ -144,7 +179,7 @@ def _match(
         edges = all_pair_edges(f, nodes, progress.tick)
     else:
         edges = candidate_edges(f, nodes, t.k, t.pool_factor, tick=progress.tick)
-    pairs = _greedy(len(nodes), edges) if method == "greedy" else _max_weight(len(nodes), edges)
+    pairs = _greedy(len(nodes), edges) if method == "greedy" else _blossom(len(nodes), edges)
     return [(int(nodes[a]), int(nodes[b])) for a, b in pairs]
 
 
@@ -172,12 +207,13 @@ def _refine(
     seed: int,
     progress: _Progress,
     t: Tuning,
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], Matching | None]:
     """Large-neighbourhood search: regroup the current pairs at random into new blocks
     and re-solve each block on its candidates plus its current pairs. A block's new
     matching is at least as heavy as the pairs it contains, so the total never drops."""
     rank = np.empty(f.n, dtype=np.int64)
     rank[nodes] = np.arange(len(nodes))
+    duals: Matching | None = None
     for round_no in range(t.refine_rounds):
         rng = np.random.default_rng([seed, round_no])
         matched = np.zeros(f.n, dtype=bool)
@@ -195,6 +231,9 @@ def _refine(
             blocks[-1].append(units[k])
             size += len(units[k])
         new_pairs: list[tuple[int, int]] = []
+        y2 = np.zeros(len(nodes), dtype=np.int64)
+        blossoms: list[np.ndarray] = []
+        zs: list[int] = []
         for parts in blocks:
             block = np.concatenate(parts)
             block = block[np.argsort(rank[block])]
@@ -211,15 +250,26 @@ def _refine(
                 code, first = np.unique(np.concatenate([u * n + v, lo * n + hi]), return_index=True)
                 w = np.concatenate([w, ow])[first]
                 u, v = code // n, code % n
-            for a, b in _max_weight(len(block), (u, v, w)):
-                new_pairs.append((int(block[a]), int(block[b])))
+            m = max_weight_matching(len(block), u, v, w)
+            a, b = m.pairs()
+            new_pairs.extend(zip(block[a].tolist(), block[b].tolist(), strict=True))
+            # this block's duals, in positions of `nodes`, for the all-pairs bound
+            y2[rank[block]] = m.y2
+            blossoms.extend(rank[block[members]] for members in m.blossoms)
+            zs.extend(m.z.tolist())
         pairs = new_pairs
-    return pairs
+        duals = Matching(
+            mate=np.full(len(nodes), -1, dtype=np.int64),
+            y2=y2,
+            blossoms=blossoms,
+            z=np.array(zs, dtype=np.int64),
+        )
+    return pairs, duals
 
 
 def _solve_blocks(
     f: Features, nodes: np.ndarray, method: str, seed: int, progress: _Progress, t: Tuning
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], Matching | None]:
     rank = np.empty(f.n, dtype=np.int64)
     rank[nodes] = np.arange(len(nodes))
     pairs: list[tuple[int, int]] = []
@@ -227,10 +277,11 @@ def _solve_blocks(
         ordered = block[np.argsort(rank[block])]
         pairs.extend(_match(f, ordered, method, "candidates", progress, t))
     pairs = _pass_rest(f, nodes, pairs, method, progress, t)
+    duals = None
     if method != "greedy" and t.refine_rounds:
-        pairs = _refine(f, nodes, pairs, seed, progress, t)
+        pairs, duals = _refine(f, nodes, pairs, seed, progress, t)
         pairs = _pass_rest(f, nodes, pairs, method, progress, t)
-    return pairs
+    return pairs, duals
 
 
 def _reasons(f: Features, members: np.ndarray, active: np.ndarray) -> dict[int, str]:
@@ -311,15 +362,24 @@ def solve(
             mode = "all"
     method = "greedy" if solver == "greedy" else "blossom"
 
+    certificate: Certificate | None = None
     if mode == "blocks":
         # one tick per scored row chunk: every pass scores each block's rows once
         passes = 1 + (t.refine_rounds if method != "greedy" else 0)
         per_pass = _chunks(n) + -(-n // t.block_size)
-        tracker = _Progress(progress, passes * per_pass + 2)
-        pairs = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
-    else:
+        tracker = _Progress(progress, passes * per_pass + 2 + _chunks(n))
+        pairs, duals = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
+        if duals is not None and n <= t.bound_limit:
+            check = check_all_pairs(f, nodes, duals, tick=tracker.tick)
+            certificate = _certificate(nodes, duals, check.excess2)
+    elif method == "greedy":
         tracker = _Progress(progress, _chunks(n) + 1)
         pairs = _match(f, nodes, method, mode, tracker, t)
+    else:
+        # candidate scan, one proof scan, and usually a second one
+        tracker = _Progress(progress, 3 * _chunks(n) + 1)
+        pairs, certificate, _ = _certified(f, nodes, tracker, t)
+    matching_millis = int(score_pairs(f, *_pair_arrays(pairs))[0].millis.sum()) if pairs else 0
 
     matched = np.zeros(f.n, dtype=bool)
     for a, b in pairs:
@@ -348,4 +408,23 @@ def solve(
     unmatched += [Unmatched(f.ids[i], reason) for i, reason in reasons.items()]
     unmatched.sort(key=lambda u: u.id)
     tracker.finish()
-    return Result(pairs=out, unmatched=unmatched, total_millis=total, solver=label)
+    # the optimum is a whole number of millis: the floor of the dual objective bounds it
+    upper = None if certificate is None else certificate.bound2 // 2
+    if upper is None and method != "greedy" and n < 2:
+        upper = 0
+    return Result(
+        pairs=out,
+        unmatched=unmatched,
+        total_millis=total,
+        solver=label,
+        upper_bound_millis=upper,
+        matching_millis=matching_millis,
+        certificate=certificate,
+    )
+
+
+def _pair_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.array([p[0] for p in pairs], dtype=np.int64),
+        np.array([p[1] for p in pairs], dtype=np.int64),
+    )

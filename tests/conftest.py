@@ -27,6 +27,19 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday morning
 _counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_blossom() -> None:
+    """Compile the numba blossom (or load it from its cache) once, before any test.
+
+    On a fresh checkout numba compiles it in about a minute and caches it next to the
+    module; without this the CLI tests' `matchmaker match` subprocesses would each pay
+    that compile under their own timeouts until one had written the cache.
+    """
+    import matching
+
+    matching.max_weight_matching(2, [0], [1], [1])
+
+
 def _migrate(url: str) -> None:
     async def go() -> None:
         db = Database(url)

@@ -309,6 +309,11 @@ def _print_report(
             f"(solver {report.get('solver', '?')}, {elapsed:.2f} s)"
         )
     )
+    bound = report.get("upper_bound")
+    if bound is not None:
+        gap = report.get("gap") or 0.0
+        proof = "proven optimal" if gap == 0 else f"at most {gap:.3%} below the optimum"
+        console.print(Text(f"upper bound {bound:.2f} over all allowed pairs: {proof}"))
 
 
 def _count(number: int, noun: str) -> str:

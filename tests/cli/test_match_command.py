@@ -87,6 +87,7 @@ def test_csv_export_is_matched_and_shown_as_a_table(couples_csv: Path) -> None:
     assert "AGI arrives before 2035" in out, "top disagreement shows the claim text"
     assert "alice +2" in out and "bob -2" in out, "with both stances"
     assert "4 participants: 2 pairs" in out
+    assert "proven optimal" in out, "auto states its proven bound"
 
 
 def test_json_output_is_the_engine_output_document(couples_csv: Path, tmp_path: Path) -> None:
@@ -98,6 +99,7 @@ def test_json_output_is_the_engine_output_document(couples_csv: Path, tmp_path: 
     assert report["unmatched"] == []
     assert report["total_score"] == pytest.approx(sum(p["score"] for p in report["pairs"]))
     assert report["solver"] == "exact"
+    assert report["gap"] == 0.0 and report["upper_bound"] == report["total_score"]
     first = next(p for p in report["pairs"] if set(p["members"]) == {"alice", "bob"})
     assert first["mutual_want"] is True
     assert first["shared_topics"] == ["ai-timelines"]

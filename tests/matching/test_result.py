@@ -40,7 +40,9 @@ def sample_pool(**config) -> matching.Pool:
 def test_to_dict_has_the_contract_shape() -> None:
     result = matching.solve(sample_pool(seed=1))
     out = json.loads(json.dumps(result.to_dict()))
-    assert set(out) == {"pairs", "unmatched", "total_score", "solver"}
+    assert set(out) == {"pairs", "unmatched", "total_score", "solver", "upper_bound", "gap"}
+    assert out["gap"] == 0.0
+    assert out["upper_bound"] == out["total_score"]
     assert out["solver"] == "auto:exact"
     for pair in out["pairs"]:
         assert {
