@@ -428,7 +428,7 @@ async def demo(database_url: str | None = None, out: TextIO = sys.stdout, fast: 
         await upgrade(db)
         await _replace_demo_community(db)
         clock = FixedClock(DEMO_START - ROUND_INTERVAL * _past_round_count(sample))
-        platform = LocalPlatform()
+        platform = LocalPlatform(clock)
         core = Core(db=db, clock=clock, platforms={platform.name: platform})
         seeded = await seed_curation(core, sample)
         seeded.past_rounds = await run_past_rounds(core, sample, clock)
@@ -670,5 +670,8 @@ async def show_browse(
 
 
 async def play_prompts(core: Core, console: Console, clock: FixedClock, *, fast: bool) -> None:
-    """The prompt schedule on a fast clock, when `bot.scheduler` exists; otherwise nothing."""
-    return None
+    """The prompt schedule after the round, played by the real scheduler on the fast clock
+    (`bot.demo_schedule`). `fast` is the only mode: the demo never waits in real time."""
+    from bot.demo_schedule import play
+
+    await play(core, console, clock, DEMO_COMMUNITY)

@@ -169,6 +169,11 @@ def member_status(view: MemberStatusView) -> str:
                 partners += f" (you are the {ROLE_WORDS[current.role]})"
         if current.state == "open":
             lines.append(f"Current {label} with {partners}, open since {when(current.opened_at)}.")
+            if current.waiting_for:
+                lines.append(f"It is waiting for {current.waiting_for}.")
+            if current.next_prompt is not None:
+                step, at = current.next_prompt
+                lines.append(f"Next from the bot: {PROMPT_WORDS.get(step, step)}, {when(at)}.")
         else:
             lines.append(f"A {label} with {partners} is about to open.")
     if view.waiting_on:
@@ -396,6 +401,7 @@ def config_view(view: ConfigView) -> str:
     lines = [
         f"Settings for {view.name}:",
         f"• dialogue channel: {view.dialogue_channel_id or 'not set'}",
+        f"• moderator channel (scheduler notices): {view.moderator_channel_id or 'not set'}",
         f"• rounds: {cadence}",
         f"• signup window: {window}",
         f"• cooldown: {view.cooldown} rounds",
@@ -493,6 +499,15 @@ def removed(status: MemberStatus, who: str) -> str:
     return f"{who} is back in the pool."
 
 
+PROMPT_WORDS = {
+    "nudge": "a nudge if someone has not written",
+    "midpoint": "the mid-point crux question",
+    "checkin": "the did-you-meet check-in",
+    "wrapup": "the wrap-up",
+    "close": "closing the dialogue",
+}
+
+
 def pool_stats(stats: PoolStats) -> str:
     m, f, o = stats.members, stats.forms, stats.outcomes
     lines = [
@@ -531,6 +546,13 @@ def pool_stats(stats: PoolStats) -> str:
             f"#{s.claim_id} {s.text}: {s.moved}/{s.asked} moved "
             f"({s.toward_agree} toward agree, {s.toward_disagree} toward disagree)"
             for s in stats.stance_moves
+        )
+    if stats.parked_jobs:
+        lines.append(f"Parked jobs ({len(stats.parked_jobs)}), given up after repeated failures:")
+        lines += _bullets(
+            f"job {j.job_id} {j.kind} (due {j.run_at:%d %b %H:%M} UTC, {j.attempts} attempts): "
+            f"{j.error}"
+            for j in stats.parked_jobs
         )
     return "\n".join(lines)
 

@@ -158,6 +158,26 @@ def test_demo_runs_on_postgresql_without_printing_the_password(database_url: str
     assert "Pair 1: " in report
 
 
+def test_the_schedule_plays_after_the_round(report: str) -> None:
+    schedule = report[report.index("The schedule, played on a fast clock") :]
+    for step in (
+        "nudge",
+        "mid-point crux prompt",
+        "did-you-meet check-in",
+        "wrap-up with buttons",
+        "closing note",
+        "stance re-asks sent privately",
+    ):
+        assert step in schedule, step
+    moves = schedule[schedule.index("Stance re-asks at wrap-up") :]
+    assert moves.count("(you moved)") >= 2
+    transcript = schedule[schedule.index("Published transcript") :]
+    assert "│ ## " in transcript and "crux?" not in transcript.split("Closed dialogues")[0]
+    outcomes = schedule[schedule.index("Closed dialogues") :]
+    for outcome in ("talked", "did_not", "ghosted"):
+        assert f": {outcome}" in outcomes
+
+
 def test_an_interview_pair_shows_its_roles_and_opening(
     report: str, sample: SampleCommunity
 ) -> None:

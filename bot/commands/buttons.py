@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import replies
-from bot.core import browse, curation, wants
+from bot.core import browse, curation, dialogues, lifecycle, wants
 from bot.core.actor import Actor
+from bot.core.errors import BadInput
+from bot.core.intro import stance_words
 
 from . import answers
 from .reply import Reply
@@ -99,3 +101,40 @@ async def browse_page(
     page, topic_id = where
     found = await browse.browse(ctx.core, browse.Browse(actor, page=page, topic_id=topic_id))
     return browse_reply(found)
+
+
+def _press_of(kind: type[Any]) -> Callable[[str], Any | None]:
+    def match(custom_id: str) -> Any | None:
+        try:
+            press = lifecycle.parse_custom_id(custom_id)
+        except BadInput:
+            return None  # a forged or stale id: "that button no longer does anything"
+        return press if isinstance(press, kind) else None
+
+    return match
+
+
+@route("wrapup", _press_of(lifecycle.WrapupPress))
+async def wrapup(
+    ctx: Context, actor: Actor, press: lifecycle.WrapupPress, values: Mapping[str, Any] | None
+) -> Reply:
+    """The wrap-up and check-in buttons in a dialogue thread (talked, rating, publish…)."""
+    result = await lifecycle.answer_wrapup(ctx.core, actor, press.dialogue_id, press.action)
+    return Reply(True, result.text)
+
+
+@route("stance", _press_of(lifecycle.StancePress))
+async def stance(
+    ctx: Context, actor: Actor, press: lifecycle.StancePress, values: Mapping[str, Any] | None
+) -> Reply:
+    """The private wrap-up re-ask of a claim the pair disagreed on: the member's before/after."""
+    result = await dialogues.record_stance_change(
+        ctx.core,
+        dialogues.RecordStanceChange(actor, press.dialogue_id, press.claim_id, press.value),
+    )
+    after = stance_words(result.after)
+    if result.before is None:
+        return Reply(True, f"Noted. Your stance now: {after}.")
+    before = stance_words(result.before)
+    moved = "unchanged" if result.before == result.after else "you moved"
+    return Reply(True, f"Noted. Before the dialogue: {before}; now: {after} ({moved}).")

@@ -45,6 +45,7 @@ RESET_WORDS = frozenset({"none", "default", "off", "clear", "-"})
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CONFIG_KEYS = (
     "channel",
+    "moderator_channel",
     "weekday",
     "time",
     "timezone",
@@ -366,6 +367,8 @@ def _config_changes(settings: Mapping[str, str]) -> dict[str, Any]:
             prompts[key] = None if reset else value
         elif key in ("channel", "dialogue_channel", "dialogue_channel_id"):
             changes["dialogue_channel_id"] = None if reset else value.lstrip("#")
+        elif key in ("moderator_channel", "moderator_channel_id", "mod_channel"):
+            changes["moderator_channel_id"] = None if reset else value.lstrip("#")
         elif key in ("weekday", "cadence_weekday", "day"):
             changes["cadence_weekday"] = None if reset else _weekday(value)
         elif key in ("time", "cadence_time"):

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.storage.models import Community
 
-from . import lookup
+from . import cadence, lookup
 from .actor import Actor, CommunityRef
 from .app import Core
 from .errors import BadInput
@@ -54,6 +54,8 @@ SIGNED_WEIGHTS = ("disagreement",)
 class Configure:
     actor: Actor
     dialogue_channel_id: str | Keep | None = KEEP
+    # Where the scheduler tells moderators about jobs it gave up on.
+    moderator_channel_id: str | Keep | None = KEEP
     cadence_weekday: int | Keep | None = KEEP  # 0 = Monday; None (with time None) = manual
     cadence_time: str | Keep | None = KEEP  # "HH:MM" in cadence_timezone
     cadence_timezone: str | Keep = KEEP
@@ -85,6 +87,8 @@ class ConfigView:
     weights: dict[str, Any] = field(default_factory=dict)  # overrides only
     moderator_group: str | None = None
 
+    moderator_channel_id: str | None = None
+
 
 def _view(c: Community) -> ConfigView:
     return ConfigView(
@@ -100,6 +104,7 @@ def _view(c: Community) -> ConfigView:
         flat_prompt_schedule(c.prompt_schedule or {}),
         dict(c.weights),
         c.moderator_group,
+        c.moderator_channel_id,
     )
 
 
@@ -198,6 +203,11 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
             if channel is not None and len(channel) > 64:
                 raise BadInput("That channel id is too long.", field="dialogue_channel_id")
             c.dialogue_channel_id = channel
+        if cmd.moderator_channel_id is not KEEP:
+            channel = (cmd.moderator_channel_id or "").strip() or None
+            if channel is not None and len(channel) > 64:
+                raise BadInput("That channel id is too long.", field="moderator_channel_id")
+            c.moderator_channel_id = channel
         if cmd.cadence_weekday is not KEEP:
             if cmd.cadence_weekday is not None and (
                 not _whole(cmd.cadence_weekday) or not 0 <= cmd.cadence_weekday <= 6
@@ -257,6 +267,8 @@ async def configure(core: Core, cmd: Configure) -> ConfigView:
         if cmd.moderator_group is not KEEP:
             c.moderator_group = _group_handle(cmd.moderator_group)
         await session.flush()
+        # The next slot's round and reminder jobs follow the cadence just set.
+        await cadence.plan(session, c, core.clock.now())
         return _view(c)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
 from bot.platforms.base import Message, PlatformError
+from bot.scheduler.jobs import add_job
 from bot.storage.models import (
     CONVERSATION_KINDS,
     Block,
@@ -42,7 +43,7 @@ from .app import Core
 from .curation import find_topic
 from .errors import BadInput, Conflict, NotFound
 from .intro import INTERVIEWEE, INTERVIEWER, IntroPerson, dialogue_intro, speaker_labels
-from .pool import load_pool
+from .pool import claim_key, load_pool
 
 log = logging.getLogger(__name__)
 
@@ -197,19 +198,27 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
             ),
         )
 
+    # Keyed by the dialogue: a retry after a crash between opening the thread and saving its
+    # id (or a second process racing on the same dialogue) gets the same thread back, with one
+    # intro, instead of leaving an orphan thread behind.
     platform = core.platform(plan.platform)
     try:
         thread_id = await platform.open_private_thread(
-            plan.community_external_id, plan.member_ids, plan.title
+            plan.community_external_id,
+            plan.member_ids,
+            plan.title,
+            idempotency_key=f"d{dialogue_id}:open",
         )
     except PlatformError as error:
         log.warning("dialogue %s stays pending: cannot open its thread: %s", dialogue_id, error)
+        await _retry_later(core, dialogue_id)
         return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
     try:
-        await platform.post(thread_id, Message(plan.intro))
+        await platform.post(thread_id, Message(plan.intro), idempotency_key=f"d{dialogue_id}:intro")
     except PlatformError as error:
+        # The thread stays: the next attempt reuses it (same key) and posts the intro then.
         log.warning("dialogue %s stays pending: cannot post its intro: %s", dialogue_id, error)
-        await archive(core, plan.platform, thread_id)
+        await _retry_later(core, dialogue_id)
         return OpenResult(dialogue_id, "pending", None, opened_now=False, error=str(error))
 
     now = core.clock.now()
@@ -231,10 +240,34 @@ async def try_open_dialogue(core: Core, dialogue_id: int) -> OpenResult:
         else:
             current = await session.get_one(Dialogue, dialogue_id, populate_existing=True)
     if not won:
-        # Someone else opened (or closed) it meanwhile: ours is a duplicate thread.
-        await archive(core, plan.platform, thread_id)
+        # Someone else opened (or closed) it meanwhile. The same key gave them the same thread;
+        # a different one (a platform without keys) is a duplicate and goes.
+        if current.thread_id != thread_id:
+            await archive(core, plan.platform, thread_id)
         return OpenResult(dialogue_id, current.state, current.thread_id, opened_now=False)
     return OpenResult(dialogue_id, "open", thread_id, opened_now=True)
+
+
+OPEN_RETRY_AFTER = timedelta(minutes=10)
+
+
+async def _retry_later(core: Core, dialogue_id: int) -> None:
+    """A dialogue the platform refused to open stays pending; the scheduler tries again
+    (backing off, then telling the moderators) instead of leaving its members stuck."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        community_id = await session.scalar(
+            select(Dialogue.community_id).where(Dialogue.id == dialogue_id)
+        )
+        await add_job(
+            session,
+            kind="open_dialogue",
+            run_at=now + OPEN_RETRY_AFTER,
+            dedupe_key=f"open:{dialogue_id}",
+            community_id=community_id,
+            payload={"dialogue_id": dialogue_id},
+            now=now,
+        )
 
 
 async def _intro_people(session: AsyncSession, dialogue_id: int) -> list[IntroPerson]:
@@ -792,11 +825,18 @@ async def record_stance_change(core: Core, cmd: RecordStanceChange) -> StanceCha
     async with core.db.transaction() as session:
         community, member = await lookup.get_own_member(session, cmd.actor)
         dialogue = await _own_dialogue(session, community, member, cmd.dialogue_id)
+        if dialogue.opened_at is None:
+            raise Conflict("This dialogue has not opened yet.")
         claim = await session.scalar(
             select(Claim).where(Claim.id == cmd.claim_id, Claim.community_id == community.id)
         )
         if claim is None:
             raise NotFound("That claim does not exist here.", field="claim")
+        disagreed = {
+            item.get("claim") for item in (dialogue.explanation or {}).get("disagreements") or []
+        }
+        if claim_key(claim.id) not in disagreed:
+            raise BadInput("That claim is not one this dialogue disagreed on.", field="claim")
         stance = await session.get(Stance, (member.id, claim.id))
         change = await session.get(StanceChange, (dialogue.id, member.id, claim.id))
         before: int | None

@@ -8,13 +8,16 @@ the engine's explanation (which quotes stances) is cleared on their dialogues.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.platforms.base import Message
+from bot.scheduler.jobs import add_job
 from bot.storage.models import (
     Block,
+    Community,
     Dialogue,
     DialogueMember,
     Feedback,
@@ -106,7 +109,44 @@ async def pause(core: Core, cmd: Pause) -> MemberStatus:
         _not_removed(member)
         member.status = "paused"
         member.paused_until = cmd.until
+        if cmd.until is not None:
+            # Flips the member back and tells them; keyed by the end, so a changed pause
+            # makes a new job and the old one finds the pause no longer matches.
+            await add_job(
+                session,
+                kind="pause_end",
+                run_at=cmd.until,
+                dedupe_key=f"pause_end:{member.id}:{cmd.until.astimezone(UTC).isoformat()}",
+                community_id=member.community_id,
+                payload={"member_id": member.id, "until": cmd.until.isoformat()},
+                now=now,
+            )
         return _status(member)
+
+
+PAUSE_OVER = "Your pause is over: you are back in the pool for the next dialogue round."
+
+
+async def end_pause(core: Core, member_id: int, until: datetime, key: str) -> bool:
+    """Handler of a `pause_end` job: tell the member, then flip them back to active. False when
+    the pause was changed or lifted meanwhile (nothing to do). Told first: a retry after a
+    failed DM still finds them paused, and the key keeps a retried DM single."""
+    async with core.db.transaction() as session:
+        member = await session.get(Member, member_id)
+        if member is None or member.status != "paused" or member.paused_until != until:
+            return False
+        community = await session.get_one(Community, member.community_id)
+        user_id = member.external_id
+    await core.platform(community.platform).send_direct(
+        community.external_id, user_id, Message(PAUSE_OVER), idempotency_key=key
+    )
+    async with core.db.transaction() as session:
+        await session.execute(
+            update(Member)
+            .where(Member.id == member_id, Member.status == "paused", Member.paused_until == until)
+            .values(status="active", paused_until=None)
+        )
+    return True
 
 
 async def resume(core: Core, cmd: Resume) -> MemberStatus:

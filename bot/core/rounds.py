@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
@@ -26,7 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
 from bot.platforms.base import Message, PlatformError
-from bot.storage.models import Community, Dialogue, DialogueMember, Member, Round, RoundUnmatched
+from bot.scheduler.jobs import CANCELLED, add_job, job_key
+from bot.storage.models import (
+    Community,
+    Dialogue,
+    DialogueMember,
+    Job,
+    Member,
+    Round,
+    RoundUnmatched,
+)
 
 from . import lookup
 from .actor import Actor, CommunityRef
@@ -326,16 +335,23 @@ async def _finish(core: Core, round_id: int, created: bool) -> RoundResult:
         if opened.error is not None:
             failed.append(OpenFailure(dialogue_id, opened.error))
 
+    now = core.clock.now()
     async with core.db.transaction() as session:
         flipped = await session.execute(
             update(Round)
             .where(Round.id == round_id, Round.status == "opening")
-            .values(status="committed", committed_at=core.clock.now())
+            .values(status="committed", committed_at=now)
         )
-        committed_now = cast(CursorResult[Any], flipped).rowcount == 1
+        if cast(CursorResult[Any], flipped).rowcount == 1:
+            # Only the call that committed the round tells people, and through jobs written in
+            # the same transaction: a crash right after the commit loses no DM, a re-run
+            # repeats none.
+            await _queue_unmatched_notices(session, round_id, now)
+            committed_now = True
+        else:
+            committed_now = False
     if committed_now:
-        # Only the call that committed the round tells people: a re-run never repeats it.
-        await _notify_unmatched(core, round_id)
+        await _tell_unmatched_now(core, round_id)
     return await _round_result(core, round_id, created, tuple(failed))
 
 
@@ -350,21 +366,78 @@ async def _unmatched_of(session: AsyncSession, round_id: int) -> list[tuple[str,
     return [(uid, reason) for uid, reason in rows.all()]
 
 
-async def _notify_unmatched(core: Core, round_id: int) -> None:
-    async with core.db.transaction() as session:
-        round_ = await session.get_one(Round, round_id)
-        community = await session.get_one(Community, round_.community_id)
-        rows = await _unmatched_of(session, round_id)
-    platform = core.platform(community.platform)
-    for user_id, reason in rows:
+async def _queue_unmatched_notices(session: AsyncSession, round_id: int, now: datetime) -> None:
+    round_ = await session.get_one(Round, round_id)
+    for user_id, reason in await _unmatched_of(session, round_id):
         if reason in (matching.PAUSED, BUSY):  # asked for quiet / already talking
             continue
-        try:
-            await platform.send_direct(
-                community.external_id, user_id, Message(explain_unmatched(reason))
+        await add_job(
+            session,
+            kind="unmatched_dm",
+            run_at=now,
+            dedupe_key=f"unmatched:{round_id}:{user_id}",
+            community_id=round_.community_id,
+            payload={"user_id": user_id, "reason": reason, "round_id": round_id},
+            now=now,
+        )
+
+
+INLINE_OWNER = "round run"
+INLINE_LEASE = timedelta(minutes=1)
+
+
+async def _tell_unmatched_now(core: Core, round_id: int) -> None:
+    """Run the round's unmatched-DM jobs at once, in this call (the moderator who ran the
+    round hears of an undeliverable DM with the answer, as the adapters report it). They are
+    leased like the dispatcher leases them and use the same keys: if this process dies
+    midway, the scheduler finishes them later without sending any twice."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        rows = (
+            await session.execute(
+                update(Job)
+                .where(Job.dedupe_key.like(f"unmatched:{round_id}:%"), Job.state == "pending")
+                .values(
+                    state="running",
+                    claimed_by=INLINE_OWNER,
+                    claimed_at=now,
+                    lease_until=now + INLINE_LEASE,
+                    attempts=Job.attempts + 1,
+                )
+                .returning(Job.id, Job.community_id, Job.payload)
             )
+        ).all()
+    for job_id, community_id, payload in rows:
+        try:
+            told = await notify_unmatched(
+                core, community_id, payload["user_id"], payload["reason"], job_key(job_id)
+            )
+            note = None if told else CANCELLED + "the member left or was removed"
         except PlatformError as error:
-            log.info("cannot tell %s why they were not matched: %s", user_id, error)
+            # Closed DMs and the like: the adapter tells the moderators; nothing to retry.
+            log.info("cannot tell %s why they were not matched: %s", payload["user_id"], error)
+            note = f"not delivered: {error}"
+        async with core.db.transaction() as session:
+            await session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == INLINE_OWNER, Job.state == "running")
+                .values(state="done", done_at=core.clock.now(), lease_until=None, last_error=note)
+            )
+
+
+async def notify_unmatched(
+    core: Core, community_id: int, user_id: str, reason: str, key: str
+) -> bool:
+    """Handler of an `unmatched_dm` job: tell the member why; False when they have left."""
+    async with core.db.transaction() as session:
+        community = await session.get_one(Community, community_id)
+        member = await lookup.find_member(session, community, user_id)
+    if member is None or member.status == "removed":
+        return False
+    await core.platform(community.platform).send_direct(
+        community.external_id, user_id, Message(explain_unmatched(reason)), idempotency_key=key
+    )
+    return True
 
 
 async def _round_result(

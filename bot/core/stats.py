@@ -23,6 +23,7 @@ from bot.storage.models import (
     DialogueMember,
     FormTopic,
     InterestForm,
+    Job,
     Member,
     Round,
     RoundUnmatched,
@@ -88,6 +89,17 @@ class StanceMoves:
 
 
 @dataclass(frozen=True, slots=True)
+class ParkedJob:
+    """A scheduled job the bot gave up on (moderators were told once)."""
+
+    job_id: int
+    kind: str
+    run_at: datetime
+    attempts: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class PoolStats:
     members: dict[str, int]  # by status: active, paused, removed
     forms: dict[str, int]  # complete, draft, none (members without a form)
@@ -102,6 +114,7 @@ class PoolStats:
     # list several, so these can add up to more than the forms.
     looking_for: dict[str, int] = field(default_factory=dict)
     pairs_by_kind: dict[str, int] = field(default_factory=dict)  # every dialogue, by its kind
+    parked_jobs: tuple[ParkedJob, ...] = ()  # newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +343,17 @@ async def pool_stats(core: Core, cmd: ShowPoolStats) -> PoolStats:
             for claim_id, tally in sorted(moves.items())
         )
 
+        parked = tuple(
+            ParkedJob(j.id, j.kind, j.run_at, j.attempts, j.last_error or "")
+            for j in await session.scalars(
+                select(Job)
+                .where(Job.community_id == cid, Job.state == "failed")
+                .order_by(Job.id.desc())
+                .limit(20)
+            )
+        )
         return PoolStats(
+            parked_jobs=parked,
             members=members,
             forms=forms,
             formats=formats,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.storage.models import Community, DialogueMember, InterestForm, Member
+from bot.storage.models import Community, DialogueMember, InterestForm, Job, Member
 
 from . import lookup
 from .actor import Actor
@@ -35,6 +35,10 @@ class CurrentDialogue:
     opened_at: datetime | None
     conversation_kind: str = "dialogue"  # dialogue | interview
     role: str | None = None  # this member's role in an interview
+    # What the dialogue waits for: a partner's first message, the wrap-up answers…
+    waiting_for: str | None = None
+    # The next scheduled step (nudge, midpoint, checkin, wrapup, close) and when, UTC.
+    next_prompt: tuple[str, datetime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,36 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                     .order_by(DialogueMember.position, Member.id)
                 )
             ).all()
+            next_job = await session.scalar(
+                select(Job)
+                .where(
+                    Job.dedupe_key.like(f"prompt:{dialogue.id}:%"),
+                    Job.state.in_(("pending", "running")),
+                )
+                .order_by(Job.run_at, Job.id)
+                .limit(1)
+            )
+            silent = await session.scalars(
+                select(Member.display_name)
+                .join(DialogueMember, DialogueMember.member_id == Member.id)
+                .where(
+                    DialogueMember.dialogue_id == dialogue.id,
+                    DialogueMember.member_id != member.id,
+                    DialogueMember.last_message_at.is_(None),
+                )
+            )
+            waiting_for = None
+            if dialogue.state == "open":
+                quiet = [name or "your partner" for name in silent]
+                if quiet:
+                    waiting_for = " and ".join(f"{n}'s" for n in quiet) + " first message"
+                elif next_job is not None and next_job.payload.get("prompt") == "close":
+                    waiting_for = "your wrap-up answers (the buttons in the thread)"
             current = CurrentDialogue(
+                waiting_for=waiting_for,
+                next_prompt=(
+                    (str(next_job.payload.get("prompt")), next_job.run_at) if next_job else None
+                ),
                 dialogue_id=dialogue.id,
                 kind=dialogue.kind,
                 state=dialogue.state,

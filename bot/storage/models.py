@@ -100,6 +100,8 @@ class Community(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), default="")
     dialogue_channel_id: Mapped[str | None] = mapped_column(String(64))
+    # Where the scheduler tells moderators about jobs it gave up on (parked); null = nowhere.
+    moderator_channel_id: Mapped[str | None] = mapped_column(String(64))
     # Round cadence: weekday 0=Monday, local time "HH:MM" in `cadence_timezone`; null = manual.
     cadence_weekday: Mapped[int | None] = mapped_column(Integer)
     cadence_time: Mapped[str | None] = mapped_column(String(5))
@@ -438,6 +440,8 @@ class DialogueMember(Base):
     # Mutual-want intake (topics/format) before the dialogue opens.
     intake: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     publish_consent: Mapped[bool | None] = mapped_column(Boolean)
+    # The member's wrap-up answer: talked | did_not (None: not answered).
+    wrapup_answer: Mapped[str | None] = mapped_column(String(8))
     last_message_at: Mapped[datetime | None]
 
     dialogue: Mapped[Dialogue] = relationship(back_populates="members")
@@ -499,7 +503,11 @@ class Feedback(Base):
 
 
 class Job(Base):
-    """A persisted timer (prompt, nudge, wrap-up, round run). Claimed by exactly one process."""
+    """A persisted timer (prompt, nudge, wrap-up, round run). Claimed by exactly one process.
+
+    States: `pending` (waits for `run_at`), `running` (leased), `done` (ran, or cancelled:
+    `last_error` then starts with "cancelled:"), `failed` (parked after too many attempts).
+    """
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -519,6 +527,8 @@ class Job(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None]
+    # A running job belongs to `claimed_by` until then; afterwards any process may retry it.
+    lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

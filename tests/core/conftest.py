@@ -78,3 +78,12 @@ async def member_row(core: Core, user: str, community: str = "guild1") -> Member
 async def count(core: Core, model: type[Base]) -> int:
     async with core.db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def run_jobs(core: Core) -> int:
+    """Run every job due now (the unmatched DMs of a round, a pause's end…), as the
+    scheduler's dispatcher would."""
+    from bot.scheduler.dispatcher import Dispatcher
+    from bot.scheduler.handlers import HANDLERS
+
+    return await Dispatcher(core, HANDLERS).drain()

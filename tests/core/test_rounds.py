@@ -18,7 +18,15 @@ from bot.core.rounds import (
 )
 from bot.platforms.local import LocalPlatform
 from bot.storage.models import Dialogue, Job, Round, RoundUnmatched
-from tests.core.conftest import MOD, count, dialogue_row, local, member_row, two_disagreeing
+from tests.core.conftest import (
+    MOD,
+    count,
+    dialogue_row,
+    local,
+    member_row,
+    run_jobs,
+    two_disagreeing,
+)
 from tests.factories import Seeded, actor, signed_up
 
 
@@ -92,6 +100,7 @@ async def test_run_commits_the_round_and_opens_every_dialogue(core: Core, seeded
     assert left == ["no compatible partner"]
     assert (await member_row(core, "carol")).priority == 1
     assert (await member_row(core, "alice")).priority == 0
+    assert await run_jobs(core) == 0  # told by the round's own call; nothing left to run
     [dm] = local(core).direct[("guild1", "carol")]
     assert "No dialogue partner for you this round" in dm.text
 
@@ -113,7 +122,9 @@ async def test_running_again_with_the_same_key_returns_the_same_round(
     await alice_bob_and_lonely_carol(core, seeded)
     first = await run(core, RunRound(MOD, "2026-01-05T15:00"))
 
+    await run_jobs(core)
     again = await run(core, RunRound(MOD, "2026-01-05T15:00"))
+    await run_jobs(core)
 
     assert again.round_id == first.round_id and again.created_now is False
     assert await count(core, Round) == 1 and await count(core, Dialogue) == 1
@@ -146,19 +157,28 @@ async def test_a_member_who_cannot_be_reached_leaves_only_their_dialogue_pending
 
 
 class CrashingPlatform(LocalPlatform):
-    """Dies (not a platform refusal: a bug, a lost process) on its first thread."""
+    """Dies (not a platform refusal: a bug, a lost process) on its first thread, right after
+    the platform made it: the thread exists, its id was never saved."""
 
     def __init__(self) -> None:
         super().__init__()
         self.crashes = 1
 
     async def open_private_thread(
-        self, community_id: str, member_ids: list[str], title: str
+        self,
+        community_id: str,
+        member_ids: list[str],
+        title: str,
+        *,
+        idempotency_key: str | None = None,
     ) -> str:
+        made = await super().open_private_thread(
+            community_id, member_ids, title, idempotency_key=idempotency_key
+        )
         if self.crashes:
             self.crashes -= 1
             raise RuntimeError("process killed")
-        return await super().open_private_thread(community_id, member_ids, title)
+        return made
 
 
 async def test_a_crash_while_opening_is_resumed_by_the_same_key(core: Core, seeded: Seeded) -> None:
@@ -177,6 +197,9 @@ async def test_a_crash_while_opening_is_resumed_by_the_same_key(core: Core, seed
     assert (resumed.number, resumed.status, resumed.created_now) == (1, "committed", False)
     assert [p.state for p in resumed.pairs] == ["open"]
     assert await count(core, Round) == 1
+    # The thread the crash left unsaved was found again and used, not left orphaned.
+    [thread] = core.platform("local").threads.values()  # type: ignore[attr-defined]
+    assert not thread.archived and len(thread.messages) == 1
 
 
 async def test_start_up_finishes_rounds_left_opening(core: Core, seeded: Seeded) -> None:
@@ -223,6 +246,7 @@ async def test_members_in_a_mutual_want_dialogue_sit_the_round_out(
         ("dave", "already in a dialogue"),
     ]
     assert (await member_row(core, "carol")).priority == 0
+    await run_jobs(core)
     assert all("this round" not in m.text for m in local(core).direct[("guild1", "carol")])
 
 
