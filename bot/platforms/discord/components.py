@@ -90,7 +90,7 @@ def short(text: str, limit: int) -> str:
 class Question:
     """One select of the signup form: its custom-id question, arg, and form step."""
 
-    # topics | stance | sync | async | looking | appetite | publish | participation
+    # topics | stance | sync | async | looking | appetite | publish | browse | participation
     question: str
     arg: str
     step: str  # the core's FORM_STEPS name, saved so a signup resumes there
@@ -107,7 +107,9 @@ def questions(signup: SignupView) -> list[Question]:
     out += [Question("sync", "", "format"), Question("async", "", "format")]
     out.append(Question("looking", "", "looking_for"))
     out.append(Question("appetite", "", "appetite"))
-    out += [Question("publish", "", "publish"), Question("participation", "", "participation")]
+    # "Show me in browse" is the core's one step after publishing too: no step of its own.
+    out += [Question("publish", "", "publish"), Question("browse", "", "publish")]
+    out.append(Question("participation", "", "participation"))
     return out
 
 
@@ -204,6 +206,21 @@ def _select(guild: int, page: int, q: Question, signup: SignupView) -> discord.u
                     label="Yes, if my partner agrees", value="yes", default=form.publish_ok
                 ),
                 discord.SelectOption(label="No", value="no", default=not form.publish_ok),
+            ],
+        )
+    if q.question == "browse":
+        return discord.ui.Select(
+            custom_id=custom_id,
+            placeholder="Show you in /dialogue browse?",
+            options=[
+                discord.SelectOption(
+                    label="Yes, show me in /dialogue browse",
+                    value="yes",
+                    default=form.show_in_browse,
+                ),
+                discord.SelectOption(
+                    label="No, keep me out of browse", value="no", default=not form.show_in_browse
+                ),
             ],
         )
     return discord.ui.Select(

@@ -53,6 +53,7 @@ FIELD_LABELS = {
     "looking_for": "What you are looking for",
     "appetite": "Disagreement",
     "publish_ok": "Publishing",
+    "show_in_browse": "Show me in browse",
     "participation": "Participation",
 }
 
@@ -405,6 +406,8 @@ class Interactions:
             answers = {"looking_for": list(values), "step": "looking_for"}
         elif question == "publish":
             answers = {"publish_ok": values[0], "step": "publish"}
+        elif question == "browse":
+            answers = {"show_in_browse": values[0], "step": "publish"}
         elif question in ("appetite", "participation"):
             answers = {question: values[0], "step": question}
         saved = await self.commands.submit_form(actor, answers)

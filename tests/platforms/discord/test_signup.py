@@ -302,3 +302,79 @@ async def test_profile_shows_the_answers_with_buttons_to_edit_them(
     )
     assert "Europe/Berlin" in shown["data"]["content"] and shown["data"]["flags"] & 64
     assert custom_ids(shown["data"]) == [f"dmm:p:{g}:0", f"dmm:t:{g}"]
+
+
+async def _to_select(
+    fake: FakeDiscord, guild: str | None, g: str, user: str, message: dict, question: str
+) -> tuple[dict, str]:
+    """Press Next until a page asks `question`; that page (each within Discord's limits) and
+    the select's custom id."""
+    while True:
+        assert len(message["components"]) <= 5
+        target = next((i for i in custom_ids(message) if i.endswith(f":{question}")), None)
+        if target is not None:
+            return message, target
+        nxt = f"dmm:p:{g}:{_page(message) + 1}"
+        assert nxt in custom_ids(message), f"no page asks {question}"
+        pressed = await fake.interaction(component(fake, guild, user, message, nxt))
+        message = {**message, "components": (await fake.callback(pressed))["data"]["components"]}
+
+
+def _options(message: dict, custom_id: str) -> dict[str, bool]:
+    select = next(
+        c for row in message["components"] for c in row["components"] if c["custom_id"] == custom_id
+    )
+    return {o["value"]: bool(o.get("default")) for o in select["options"]}
+
+
+async def test_slash_signup_asks_show_me_in_browse_and_stores_a_no(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(await fake.interaction(slash(fake, g, world.alice, "dialogue", "signup")))
+    sent = await fake.interaction(modal_submit(fake, g, world.alice, f"dmm:m:{g}", GOOD_TEXT))
+    await fake.callback(sent)
+    message, target = await _to_select(fake, g, g, world.alice, {**fake.answers(sent)[0]}, "browse")
+    # Asked like publishing: on a page of the form, a persistent id, yes by default.
+    assert target == f"dmm:f:{g}:{_page(message)}:browse"
+    assert _options(message, target) == {"yes": True, "no": False}
+    assert (await _form(bot, world, world.alice)).show_in_browse is True
+
+    picked = await fake.interaction(component(fake, g, world.alice, message, target, ["no"]))
+    redrawn = await fake.callback(picked)
+    assert redrawn["type"] == 7
+    assert _options(redrawn["data"], target) == {"yes": False, "no": True}
+    form = await _form(bot, world, world.alice)
+    assert form.show_in_browse is False and form.step == "publish"
+    assert fake.rejections == []
+
+    shown = await fake.callback(
+        await fake.interaction(slash(fake, g, world.alice, "dialogue", "profile"))
+    )
+    assert "Show me in browse: no" in shown["data"]["content"]
+
+
+async def test_dm_signup_asks_show_me_in_browse_and_stores_a_no_after_a_restart(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    await _seed(bot, world)
+    g = world.guild.id
+    await fake.callback(
+        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
+    )
+    post = fake.messages_in(world.guild.channels[0])[-1]
+    await fake.callback(
+        await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
+    )
+    message, target = await _to_select(
+        fake, None, g, world.alice, fake.dms_to(world.alice)[-1], "browse"
+    )
+    # The id alone answers the press: a restart in between loses nothing.
+    await bot.stop()
+    await bot.start()
+    picked = await fake.interaction(component(fake, None, world.alice, message, target, ["no"]))
+    assert (await fake.callback(picked))["type"] == 7
+    form = await _form(bot, world, world.alice)
+    assert form.show_in_browse is False and form.step == "publish"
+    assert fake.rejections == []
