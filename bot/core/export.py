@@ -4,7 +4,7 @@ Pool CSV, one row per member:
     user_id, display_name, status, paused_until (ISO UTC or empty), form_status (complete,
     draft or empty), format_sync, format_async, timezone, availability ("mon 18:00-21:00; …"),
     looking_for (dialogue, interview_me, interview_them; "; "), appetite, participation,
-    publish_ok, topics (slugs, "; "-separated), stances
+    publish_ok, show_in_browse, topics (slugs, "; "-separated), stances
     ("c12=2; c13=-1", claim ids as the engine names them), priority, dialogues (how many),
     about, private_notes (notes are written for moderators).
 
@@ -63,6 +63,7 @@ POOL_COLUMNS = (
     "appetite",
     "participation",
     "publish_ok",
+    "show_in_browse",
     "topics",
     "stances",
     "priority",
@@ -196,6 +197,7 @@ async def export_csv(core: Core, cmd: ExportCsv) -> CsvExport:
                     form.appetite if form else None,
                     form.participation if form else None,
                     form.publish_ok if form else None,
+                    form.show_in_browse if form else None,
                     _joined(topics.get(member.id, ())),
                     _joined(stances.get(member.id, ())),
                     member.priority,

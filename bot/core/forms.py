@@ -70,6 +70,7 @@ FORM_STEPS = (
     "appetite",
     "about",
     "publish",
+    "browse",
     "participation",
     "review",
 )

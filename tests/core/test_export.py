@@ -30,6 +30,7 @@ async def test_pool_export_has_a_row_per_member(core: Core, seeded: Seeded) -> N
         about="@SUM(A1:A9)",
         stances={c[0]: -2},
         availability=[("mon", "18:00", "21:00")],
+        show_in_browse=False,
     )
 
     exported = await export_csv(core, ExportCsv(MOD))
@@ -45,6 +46,12 @@ async def test_pool_export_has_a_row_per_member(core: Core, seeded: Seeded) -> N
     assert by_user["mallory"]["about"] == "'@SUM(A1:A9)"
     assert by_user["mallory"]["availability"] == "mon 18:00-21:00"
     assert by_user["mallory"]["stances"] == f"c{c[0]}=-2"
+    # Beside the other form answers: who keeps out of /dialogue browse (default yes).
+    assert list(POOL_COLUMNS).index("show_in_browse") == list(POOL_COLUMNS).index("publish_ok") + 1
+    assert (by_user["alice"]["show_in_browse"], by_user["mallory"]["show_in_browse"]) == (
+        "yes",
+        "no",
+    )
 
 
 async def test_rounds_export_lists_dialogues_and_who_was_left_out(

@@ -44,9 +44,15 @@ NEXT = dict(itertools.pairwise(FORM_STEPS))
 CHOICES = {
     "appetite": signup.APPETITES,
     "publish": signup.PUBLISH,
+    "browse": signup.BROWSE,
     "participation": signup.PARTICIPATION,
 }
-ANSWER_KEY = {"appetite": "appetite", "publish": "publish_ok", "participation": "participation"}
+ANSWER_KEY = {
+    "appetite": "appetite",
+    "publish": "publish_ok",
+    "browse": "show_in_browse",
+    "participation": "participation",
+}
 
 
 def _next(step: str) -> ButtonElement:
@@ -138,6 +144,7 @@ def step_blocks(view: SignupView, step: str) -> tuple[str, list[Block]]:
         questions = {
             "appetite": "How much disagreement do you want in a dialogue?",
             "publish": "Would you be willing to publish the dialogue afterwards?",
+            "browse": signup.BROWSE_QUESTION,
             "participation": "Take part in every round, or one round only?",
         }
         text = questions[step]
@@ -229,8 +236,9 @@ class DmSignup:
             await self._save(client, actor, channel, {"step": NEXT.get(parts[2], "review")})
         elif kind == "choose":
             step, value = parts[2], parts[3]
-            answer: Any = value == "yes" if step == "publish" else value
-            await self._save(client, actor, channel, {ANSWER_KEY[step]: answer, "step": NEXT[step]})
+            # Passed as pressed: the core reads "yes"/"no" for the yes/no questions and
+            # refuses a forged value with a reply, instead of it being stored as "no".
+            await self._save(client, actor, channel, {ANSWER_KEY[step]: value, "step": NEXT[step]})
         elif kind == "submit":
             reply = await self.listeners.commands.submit_form(actor, {"submit": True})
             await _post(

@@ -51,6 +51,8 @@ APPETITES = (
 )
 PARTICIPATION = (("every", "Every round"), ("once", "One round only"))
 PUBLISH = (("yes", "Yes, if my partner agrees"), ("no", "No"))
+BROWSE = (("yes", "Yes, show me"), ("no", "No, keep me out of it"))
+BROWSE_QUESTION = "Show me in /dialogue browse, where members pick people to talk with?"
 LOOKING_FOR = tuple(LOOKING_FOR_LABELS.items())
 
 
@@ -209,6 +211,7 @@ def about_page(
             PUBLISH,
             "yes" if form.publish_ok else "no",
         ),
+        _radios("show_in_browse", BROWSE_QUESTION, BROWSE, "yes" if form.show_in_browse else "no"),
         _radios("participation", "Take part in", PARTICIPATION, form.participation),
     ]
     return blocks
@@ -343,6 +346,11 @@ def answers(
         publish = value_of(state, "publish_ok")
         if publish is not None:
             out["publish_ok"] = publish == "yes"
+        browse = value_of(state, "show_in_browse")
+        if browse is not None:
+            # Passed as written: the core reads yes/no and refuses anything else, which is
+            # answered next to this block (`error_block`) rather than read as "no".
+            out["show_in_browse"] = browse
         out["step"] = "review" if last else "stances"
     else:
         start = (number - 1) * CLAIMS_PER_PAGE

@@ -95,7 +95,8 @@ async def test_dm_signup_asks_step_by_step_and_resumes_after_a_restart(
     assert "disagreement" in await press(workspace, {"action_id": "dm:next:looking_for"})
     assert "talk about" in await press(workspace, {"action_id": "dm:choose:appetite:seek"})
     assert "publish" in await say(workspace, "Agent foundations & evals")
-    assert "every round" in await press(workspace, {"action_id": "dm:choose:publish:yes"})
+    assert "/dialogue browse" in await press(workspace, {"action_id": "dm:choose:publish:yes"})
+    assert "every round" in await press(workspace, {"action_id": "dm:choose:browse:no"})
     assert "Submit it" in await press(workspace, {"action_id": "dm:choose:participation:every"})
     assert "in the pool" in await press(workspace, {"action_id": "dm:submit"})
 
@@ -106,3 +107,35 @@ async def test_dm_signup_asks_step_by_step_and_resumes_after_a_restart(
     assert form.format_sync == "great" and form.about == "Agent foundations & evals"
     assert [(w.day, w.start, w.end) for w in form.availability] == [("mon", "18:00", "21:00")]
     assert form.publish_ok is True and form.looking_for == ("interview_them",)
+    assert form.show_in_browse is False
+
+
+async def test_dm_browse_question_resumes_from_the_database_and_refuses_a_forged_answer(
+    workspace: Workspace, core: Core
+) -> None:
+    await seed_community(core, claims=CLAIMS, community=TEAM, platform="slack")
+    workspace.fake.channels[DM] = FakeChannel(
+        DM, TEAM, "", True, True, members=["UBOTT0ALPHA", "UALICE"]
+    )
+    assert "Which topics" in await say(workspace, "signup")
+    # Straight to the publish question's button (an old message's button still answers it).
+    assert "/dialogue browse" in await press(workspace, {"action_id": "dm:choose:publish:no"})
+    alice = Actor(CommunityRef("slack", TEAM), "UALICE")
+    saved = await forms.profile(core, forms.ShowProfile(alice))
+    assert saved.step == "browse" and saved.show_in_browse is True
+
+    # A restart: the new app asks the browse question again, read from the saved step.
+    await workspace.slack.close()
+    settings = http_settings(workspace.fake, f"xoxb-{TEAM}")
+    workspace.slack = build(core, settings, retry_interval=NO_WAIT)
+    assert "/dialogue browse" in await say(workspace, "hello")
+
+    # A forged value is answered and stores nothing; the place stays at the question.
+    refused = await press(workspace, {"action_id": "dm:choose:browse:maybe"})
+    assert "yes or no" in refused and "browse" in refused
+    saved = await forms.profile(core, forms.ShowProfile(alice))
+    assert saved.step == "browse" and saved.show_in_browse is True
+
+    assert "every round" in await press(workspace, {"action_id": "dm:choose:browse:no"})
+    saved = await forms.profile(core, forms.ShowProfile(alice))
+    assert saved.step == "participation" and saved.show_in_browse is False

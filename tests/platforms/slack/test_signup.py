@@ -46,6 +46,11 @@ async def open_signup(ws: Workspace, user: str) -> dict[str, Any]:
     return opened[-1].args["view"]
 
 
+async def stored_rows(ws: Workspace) -> dict[str, int]:
+    """Rows per table, without the delivery log (it grows with every request)."""
+    return {k: v for k, v in (await row_counts(ws.core)).items() if k != "slack_deliveries"}
+
+
 async def submit(ws: Workspace, user: str, view: dict[str, Any], values: dict[str, Any]) -> Any:
     response = await ws.interact(payloads.view_submission(TEAM, user, view, values))
     assert response.status == 200
@@ -116,7 +121,7 @@ async def test_an_invalid_submission_answers_errors_and_stores_nothing(
 ) -> None:
     await seed_community(workspace.core, claims=CLAIMS, community=TEAM, platform="slack")
     view = await open_signup(workspace, "UCAROL")
-    before = await row_counts(workspace.core)
+    before = await stored_rows(workspace)
     bad_zone = page_zero_values(timezone=payloads.text_value("Mars/Olympus_Mons"))
     answer = await submit(workspace, "UCAROL", view, bad_zone)
     assert answer["response_action"] == "errors"
@@ -128,13 +133,17 @@ async def test_an_invalid_submission_answers_errors_and_stores_nothing(
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"availability"}
 
-    after = await row_counts(workspace.core)
+    # A yes/no answer that is neither is refused next to its question, not read as "no".
+    forged = page_zero_values(show_in_browse=payloads.radio_value("maybe"))
+    answer = await submit(workspace, "UCAROL", view, forged)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"show_in_browse"}
+    assert "browse" in answer["errors"]["show_in_browse"]
+
     # Only the delivery log grew: no topic, stance or answer of the refused pages was kept.
-    assert {k: v for k, v in after.items() if k != "slack_deliveries"} == {
-        k: v for k, v in before.items() if k != "slack_deliveries"
-    }
+    assert await stored_rows(workspace) == before
     form = await forms.profile(workspace.core, forms.ShowProfile(member("UCAROL")))
-    assert form.topics == () and form.about == ""
+    assert form.topics == () and form.about == "" and form.show_in_browse is True
 
 
 async def test_missing_topics_are_reported_on_the_first_page(workspace: Workspace) -> None:
@@ -145,3 +154,33 @@ async def test_missing_topics_are_reported_on_the_first_page(workspace: Workspac
     )
     assert answer["response_action"] == "errors"
     assert answer["errors"] == {"topics": "Pick at least one topic."}
+
+
+async def test_a_member_can_keep_out_of_browse_and_the_modal_shows_it_next_time(
+    workspace: Workspace,
+) -> None:
+    seeded = await seed_community(workspace.core, claims=CLAIMS, community=TEAM, platform="slack")
+    view = await open_signup(workspace, "UALICE")
+    browse = next(b for b in view["blocks"] if b.get("block_id") == "show_in_browse")
+    assert browse["element"]["initial_option"]["value"] == "yes"  # the default: shown
+
+    answer = await submit(
+        workspace, "UALICE", view, page_zero_values(show_in_browse=payloads.radio_value("no"))
+    )
+    assert answer["response_action"] == "update"
+    # Saved with the first page, before the claims are asked.
+    saved = await forms.profile(workspace.core, forms.ShowProfile(member("UALICE")))
+    assert saved.show_in_browse is False and saved.publish_ok is True
+    claims = {f"claim:{c}": payloads.select_value("1") for c in seeded.claims[:5]}
+    answer = await submit(workspace, "UALICE", answer["view"], claims)
+    last = {f"claim:{seeded.claims[5]}": payloads.select_value("-1")}
+    assert await submit(workspace, "UALICE", answer["view"], last) == {"response_action": "clear"}
+    done = await forms.profile(workspace.core, forms.ShowProfile(member("UALICE")))
+    assert done.status == "complete" and done.show_in_browse is False
+
+    # Editing the answers later: the first page comes back with the saved "no" chosen.
+    workspace.fake.calls.clear()
+    again = await open_signup(workspace, "UALICE")
+    assert again["private_metadata"] == "0"
+    browse = next(b for b in again["blocks"] if b.get("block_id") == "show_in_browse")
+    assert browse["element"]["initial_option"]["value"] == "no"
