@@ -107,8 +107,7 @@ def questions(signup: SignupView) -> list[Question]:
     out += [Question("sync", "", "format"), Question("async", "", "format")]
     out.append(Question("looking", "", "looking_for"))
     out.append(Question("appetite", "", "appetite"))
-    # "Show me in browse" is the core's one step after publishing too: no step of its own.
-    out += [Question("publish", "", "publish"), Question("browse", "", "publish")]
+    out += [Question("publish", "", "publish"), Question("browse", "", "browse")]
     out.append(Question("participation", "", "participation"))
     return out
 

@@ -407,7 +407,7 @@ class Interactions:
         elif question == "publish":
             answers = {"publish_ok": values[0], "step": "publish"}
         elif question == "browse":
-            answers = {"show_in_browse": values[0], "step": "publish"}
+            answers = {"show_in_browse": values[0], "step": "browse"}
         elif question in ("appetite", "participation"):
             answers = {question: values[0], "step": question}
         saved = await self.commands.submit_form(actor, answers)

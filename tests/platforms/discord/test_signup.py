@@ -346,7 +346,7 @@ async def test_slash_signup_asks_show_me_in_browse_and_stores_a_no(
     assert redrawn["type"] == 7
     assert _options(redrawn["data"], target) == {"yes": False, "no": True}
     form = await _form(bot, world, world.alice)
-    assert form.show_in_browse is False and form.step == "publish"
+    assert form.show_in_browse is False and form.step == "browse"
     assert fake.rejections == []
 
     shown = await fake.callback(
@@ -376,5 +376,5 @@ async def test_dm_signup_asks_show_me_in_browse_and_stores_a_no_after_a_restart(
     picked = await fake.interaction(component(fake, None, world.alice, message, target, ["no"]))
     assert (await fake.callback(picked))["type"] == 7
     form = await _form(bot, world, world.alice)
-    assert form.show_in_browse is False and form.step == "publish"
+    assert form.show_in_browse is False and form.step == "browse"
     assert fake.rejections == []
