@@ -13,6 +13,12 @@ the machine's PostgreSQL binaries (tests/pg_server.py: fsync off, as in the test
 
 Reference: the same backend with one member at a time (`serial`, 50 members), measured in the
 same run, so the crowd's calls/s can be read as a ratio on a shared, noisy machine.
+
+The bench measures what the product runs: `matchmaker run` tunes the garbage collector at
+start-up (bot/runtime.py `tune_gc`), so each crowd runs with it, after the same crowd with
+CPython's default collector (`crowd default gc`), and the tuned/default ratio is printed.
+`--no-gc-tuning` runs only the default-collector crowds; `--gc-threshold N` tries another
+generation-0 threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import tempfile
@@ -39,6 +46,7 @@ from bot.core import curation  # noqa: E402
 from bot.core.actor import Actor, CommunityRef  # noqa: E402
 from bot.core.app import Core  # noqa: E402
 from bot.platforms.local import LocalChat, LocalPlatform  # noqa: E402
+from bot.runtime import GEN0_THRESHOLD, tune_gc  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import InterestForm  # noqa: E402
@@ -77,6 +85,7 @@ class Run:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     errors: list[str] = field(default_factory=list)  # exceptions and refused answers
     forms_complete: int = 0
+    collections: tuple[int, ...] = (0, 0, 0)  # the collector's runs per generation, this run
 
     @property
     def calls(self) -> int:
@@ -169,6 +178,7 @@ async def _measure(url: str, label: str, n: int, *, serial: bool) -> Run:
         _core, chat, claim_ids = await _setup(db)
         run = Run(label, n)
         answers = [_answers(i, claim_ids) for i in range(n)]
+        collected = [g["collections"] for g in gc.get_stats()]
         cpu = time.process_time()
         began = time.perf_counter()
         if serial:
@@ -187,6 +197,9 @@ async def _measure(url: str, label: str, n: int, *, serial: bool) -> Run:
             await asyncio.gather(*tasks)
         run.wall = time.perf_counter() - began
         run.cpu = time.process_time() - cpu
+        run.collections = tuple(
+            g["collections"] - c for g, c in zip(gc.get_stats(), collected, strict=True)
+        )
         run.forms_complete = await _forms_complete(db)
         return run
     finally:
@@ -221,6 +234,20 @@ async def _fresh_pg_database(admin_url: str, name: str) -> str:
     finally:
         await conn.close()
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.contextmanager
+def _gc_tuned(threshold: int | None) -> Iterator[None]:
+    """The product's collector settings while the block runs (None: CPython's defaults), then
+    the defaults back, so that the next measurement starts from the same place."""
+    before = gc.get_threshold()
+    if threshold is not None:
+        tune_gc(threshold)
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def _row(run: Run) -> str:
@@ -259,17 +286,38 @@ async def _backend(backend: str, args: argparse.Namespace) -> bool:
             stack.enter_context(_postgres(args.postgres_url)) if backend == "postgresql" else None
         )
         url = await _url_for(stack, admin, "serial", SERIAL_MEMBERS)
-        serial = await _measure(url, f"{backend} serial", SERIAL_MEMBERS, serial=True)
+        with _gc_tuned(args.gc_threshold):
+            serial = await _measure(url, f"{backend} serial", SERIAL_MEMBERS, serial=True)
         print(_row(serial), flush=True)
         for n in args.sizes:
+            runs = []
+            if args.gc_threshold is not None:  # the default collector first, as the reference
+                url = await _url_for(stack, admin, "crowd_default_gc", n)
+                with _gc_tuned(None):
+                    runs.append(await _measure(url, f"{backend} crowd default gc", n, serial=False))
+                print(_row(runs[-1]), flush=True)
             url = await _url_for(stack, admin, "crowd", n)
-            crowd = await _measure(url, f"{backend} crowd", n, serial=False)
+            with _gc_tuned(args.gc_threshold):
+                crowd = await _measure(url, f"{backend} crowd", n, serial=False)
             print(_row(crowd), flush=True)
+            runs.append(crowd)
             ratio = (crowd.calls / crowd.wall) / (serial.calls / serial.wall)
             print(f"{'':<22} crowd calls/s / serial calls/s = {ratio:.2f}", flush=True)
-            for error in crowd.errors[:5]:
-                print(f"{'':<22} error: {error}", flush=True)
-            ok = ok and not crowd.errors and crowd.forms_complete == n
+            if len(runs) == 2:
+                default = runs[0]
+                speed = (crowd.calls / crowd.wall) / (default.calls / default.wall)
+                cpu = (crowd.cpu / crowd.calls) / (default.cpu / default.calls)
+                print(
+                    f"{'':<22} gc tuning ({args.gc_threshold:,}): calls/s x{speed:.2f}, "
+                    f"cpu per call x{cpu:.2f} (tuned / default gc); collections per "
+                    f"generation {'/'.join(map(str, default.collections))} -> "
+                    f"{'/'.join(map(str, crowd.collections))}",
+                    flush=True,
+                )
+            for run in runs:
+                for error in run.errors[:5]:
+                    print(f"{'':<22} error ({run.label}): {error}", flush=True)
+                ok = ok and not run.errors and run.forms_complete == n
     return ok
 
 
@@ -291,9 +339,22 @@ def main() -> int:
         "--backends", default="sqlite,postgresql", help="sqlite, postgresql or both"
     )
     parser.add_argument("--postgres-url", default=None, help="admin asyncpg URL to use")
+    parser.add_argument(
+        "--no-gc-tuning",
+        action="store_true",
+        help="only CPython's default garbage collector (no bot.runtime.tune_gc)",
+    )
+    parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=GEN0_THRESHOLD,
+        help=f"generation-0 threshold for tune_gc (default {GEN0_THRESHOLD:,})",
+    )
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.backends = [b for b in args.backends.split(",") if b]
+    if args.no_gc_tuning:
+        args.gc_threshold = None
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(_bench(args))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.config import ConfigError, Settings
 from bot.core.app import Core
+from bot.runtime import tune_gc
 from bot.storage.database import Database
 
 log = logging.getLogger("matchmaker")
@@ -80,6 +81,9 @@ async def serve(
                 continue
             raise NotBuilt(spec.name)
         services.append((spec.name, entry))
+    # Every service module is imported by now: what start-up made is frozen out of the
+    # collector's scans for the life of the process (bot/runtime.py says why and what it costs).
+    tune_gc()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

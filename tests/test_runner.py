@@ -4,8 +4,10 @@ stop and the database pool closes."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from bot import runner
 from bot.config import ConfigError, load_settings
 from bot.core.app import Core
+from bot.runtime import GEN0_THRESHOLD
 
 EVENTS: list[str] = []
 STARTED: list[asyncio.Event] = []
@@ -52,6 +55,15 @@ def fresh_events() -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> object:
     return load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+
+
+@pytest.fixture(autouse=True)
+def default_collector() -> Iterator[None]:
+    # serve() tunes the process's garbage collector; the rest of the suite keeps CPython's.
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +109,12 @@ async def test_a_platform_this_version_lacks_is_named(settings: object) -> None:
     missing = runner.ServiceSpec("Carrier pigeon", "bot.platforms.pigeon.service:run", bool)
     with pytest.raises(runner.NotBuilt, match="Carrier pigeon"):
         await runner.serve(settings, [missing])
+
+
+async def test_serve_tunes_the_garbage_collector_for_a_server(settings: object) -> None:
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)  # CPython's defaults, whatever ran before
+    assert gc.get_freeze_count() == 0
+    await runner.serve(settings, [spec("waits_for_stop"), spec("stops_everything")])
+    assert gc.get_threshold() == (GEN0_THRESHOLD, 10, 10)  # older generations kept
+    assert gc.get_freeze_count() > 0  # start-up's objects are out of future collections
