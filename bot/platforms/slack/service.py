@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.app import Core
 
-from .app import EVENTS_PATH, SlackSettings, build
+from .app import EVENTS_PATH, SlackApp, SlackSettings, build
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +23,23 @@ async def _idle(stop: asyncio.Event, why: str) -> None:
     await stop.wait()
 
 
-async def run_socket_mode(core: Core, settings: Settings, stop: asyncio.Event) -> None:
-    slack_settings = SlackSettings.from_settings(settings)
-    if slack_settings.mode != "socket":
-        await _idle(stop, "the OAuth variables are set, so the HTTP app serves, not Socket Mode")
-        return
+async def _verified(core: Core, slack_settings: SlackSettings) -> SlackApp:
+    """The app, once its token and SLACK_API_URL answer (a ConfigError says why not)."""
     slack = build(core, slack_settings)
     try:
         await slack.verify()
     except BaseException:
         await slack.close()
         raise
+    return slack
+
+
+async def run_socket_mode(core: Core, settings: Settings, stop: asyncio.Event) -> None:
+    slack_settings = SlackSettings.from_settings(settings)
+    if slack_settings.mode != "socket":
+        await _idle(stop, "the OAuth variables are set, so the HTTP app serves, not Socket Mode")
+        return
+    slack = await _verified(core, slack_settings)
     handler = await slack.start_socket_mode()
     log.info("Slack: connected in Socket Mode")
     try:
@@ -48,12 +54,7 @@ async def run_http(core: Core, settings: Settings, stop: asyncio.Event) -> None:
     if slack_settings.mode != "http":
         await _idle(stop, "SLACK_APP_TOKEN is set, so Socket Mode serves; no HTTP server")
         return
-    slack = build(core, slack_settings)
-    try:
-        await slack.verify()
-    except BaseException:
-        await slack.close()
-        raise
+    slack = await _verified(core, slack_settings)
     runner = web.AppRunner(slack.web_app())
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", slack_settings.port).start()
