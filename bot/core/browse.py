@@ -41,7 +41,7 @@ from . import lookup
 from .actor import Actor
 from .app import Core
 from .curation import active_topics_by_slug
-from .errors import BadInput, Conflict, NotFound
+from .errors import BadInput, NotFound
 from .pool import PoolMember, PoolSnapshot, claim_id_of, load_pool
 
 PAGE_SIZE = 5  # five people with their text fit one chat message and its buttons
@@ -277,12 +277,9 @@ async def _browse(core: Core, cmd: Browse) -> BrowsePage:
     # a write turn for the seconds a large pool takes to read.
     async with core.db.read() as session:
         community = await lookup.get_community(session, cmd.actor.community)
-        me = await lookup.find_member(session, community, cmd.actor.user_id)
-        my_form = None if me is None else await session.get(InterestForm, me.id)
-        if me is None or my_form is None or my_form.status != "complete":
-            raise Conflict("Finish signing up (/dialogue signup) before browsing the pool.")
-        if me.status == "removed":
-            raise Conflict("A moderator has taken you out of the pool, so browsing is off.")
+        me = await lookup.get_pool_member(
+            session, community, cmd.actor, before="browsing the pool", off="browsing is off"
+        )
         topic = None
         if cmd.topic_id is not None:
             topic = await session.get(Topic, cmd.topic_id)

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Community, Member
+from bot.storage.models import Community, InterestForm, Member
 
 from .actor import Actor, CommunityRef
-from .errors import NotFound
+from .errors import Conflict, NotFound
 
 NOT_SIGNED_UP = "You have not signed up yet; start with /dialogue signup."
 
@@ -143,3 +143,17 @@ async def _create_or_refresh(
     if actor.display_name and found.display_name != actor.display_name:
         found.display_name = actor.display_name
     return found
+
+
+async def get_pool_member(
+    session: AsyncSession, community: Community, actor: Actor, *, before: str, off: str
+) -> Member:
+    """The actor as a member of the pool: a complete form and not removed. Otherwise a
+    Conflict saying what to do `before` doing this, or why it is `off` for them."""
+    me = await find_member(session, community, actor.user_id)
+    form = None if me is None else await session.get(InterestForm, me.id)
+    if me is None or form is None or form.status != "complete":
+        raise Conflict(f"Finish signing up (/dialogue signup) before {before}.")
+    if me.status == "removed":
+        raise Conflict(f"A moderator has taken you out of the pool, so {off}.")
+    return me

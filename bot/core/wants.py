@@ -166,12 +166,9 @@ async def want(core: Core, cmd: WantMember) -> WantResult:
     now = core.clock.now()
     async with core.db.transaction() as session:
         community = await lookup.get_community(session, cmd.actor.community)
-        me = await lookup.find_member(session, community, cmd.actor.user_id)
-        my_form = None if me is None else await session.get(InterestForm, me.id)
-        if me is None or my_form is None or my_form.status != "complete":
-            raise Conflict("Finish signing up (/dialogue signup) before ticking people.")
-        if me.status == "removed":
-            raise Conflict("A moderator has taken you out of the pool, so ticks are off for now.")
+        me = await lookup.get_pool_member(
+            session, community, cmd.actor, before="ticking people", off="ticks are off for now"
+        )
         if cmd.target_user_id == cmd.actor.user_id:
             raise BadInput("You cannot tick yourself.", field="target_user_id")
         target = await signed_up_member(session, community, cmd.target_user_id)
