@@ -24,6 +24,23 @@ async def _form(bot: RunningBot, world: World, user: str) -> forms.FormView:
     return await forms.profile(bot.core, forms.ShowProfile(who))
 
 
+async def _signup_post(fake: FakeDiscord, world: World) -> tuple[dict, dict]:
+    """A moderator posts the public Sign up button: (their answer, the posted message)."""
+    g = world.guild.id
+    sent = await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
+    return await fake.callback(sent), fake.messages_in(world.guild.channels[0])[-1]
+
+
+async def _dm_signup_started(fake: FakeDiscord, world: World) -> dict:
+    """Alice presses the posted Sign up button; the first step of her DM signup."""
+    _, post = await _signup_post(fake, world)
+    g = world.guild.id
+    await fake.callback(
+        await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
+    )
+    return fake.dms_to(world.alice)[-1]
+
+
 async def _seed(bot: RunningBot, world: World) -> None:
     await seed_community(
         bot.core,
@@ -104,9 +121,8 @@ async def test_dm_signup_resumes_after_a_restart_by_pressing_the_old_message(
 ) -> None:
     await _seed(bot, world)
     g = world.guild.id
-    posted = await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
-    assert "Posted" in (await fake.callback(posted))["data"]["content"]
-    post = fake.messages_in(world.guild.channels[0])[-1]
+    posted, post = await _signup_post(fake, world)
+    assert "Posted" in posted["data"]["content"]
     assert custom_ids(post) == [f"dmm:signup:{g}"]
 
     pressed = await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
@@ -133,10 +149,7 @@ async def test_dm_signup_with_closed_dms_tells_the_member_what_to_do(
     await _seed(bot, world)
     g = world.guild.id
     fake.dm_closed.add(world.alice)
-    await fake.callback(
-        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
-    )
-    post = fake.messages_in(world.guild.channels[0])[-1]
+    _, post = await _signup_post(fake, world)
     pressed = await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
     answer = await fake.callback(pressed)
     assert "cannot DM you" in answer["data"]["content"] and answer["data"]["flags"] & 64
@@ -270,14 +283,7 @@ async def test_a_dm_press_for_a_server_the_member_left_is_refused_and_stores_not
 ) -> None:
     await _seed(bot, world)
     g = world.guild.id
-    await fake.callback(
-        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
-    )
-    post = fake.messages_in(world.guild.channels[0])[-1]
-    await fake.callback(
-        await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
-    )
-    step = fake.dms_to(world.alice)[-1]
+    step = await _dm_signup_started(fake, world)
     del world.guild.members[world.alice]  # she left the server
     before = await row_counts(bot.core)
     picked = await fake.interaction(
@@ -360,15 +366,8 @@ async def test_dm_signup_asks_show_me_in_browse_and_stores_a_no_after_a_restart(
 ) -> None:
     await _seed(bot, world)
     g = world.guild.id
-    await fake.callback(
-        await fake.interaction(slash(fake, g, world.mod, "dialogue-admin", "signup-post"))
-    )
-    post = fake.messages_in(world.guild.channels[0])[-1]
-    await fake.callback(
-        await fake.interaction(component(fake, g, world.alice, post, f"dmm:signup:{g}"))
-    )
     message, target = await _to_select(
-        fake, None, g, world.alice, fake.dms_to(world.alice)[-1], "browse"
+        fake, None, g, world.alice, await _dm_signup_started(fake, world), "browse"
     )
     # The id alone answers the press: a restart in between loses nothing.
     await bot.stop()
