@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     InputBlock,
@@ -93,7 +94,9 @@ class Listeners:
         if text not in pending:
             pending.append(text)
 
-    def register(self, app: AsyncApp) -> None:
+    def register(
+        self, app: AsyncApp, revocations: AsyncTokenRevocationListeners | None = None
+    ) -> None:
         now, after = self._tracked, functools.partial(self._tracked, ack_first=False)
         modal = functools.partial(self._tracked, ack_first=False, modal=True)
         app.command("/dialogue")(now(self.on_command))
@@ -109,6 +112,11 @@ class Listeners:
         # Events are acknowledged by bolt itself before their listener runs.
         app.event("app_home_opened")(after(self.on_home_opened))
         app.event("message")(after(self.on_message))
+        if revocations is not None:
+            # Bolt's own handlers (they delete from the installation store), tracked like ours
+            # so that shutdown and tests wait for them.
+            app.event("app_uninstalled")(after(revocations.handle_app_uninstalled_events))
+            app.event("tokens_revoked")(after(revocations.handle_tokens_revoked_events))
         app.error(self.on_error)
 
     def _tracked(
