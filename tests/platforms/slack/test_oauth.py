@@ -188,7 +188,7 @@ async def test_an_org_wide_grid_install_is_one_community_across_its_workspaces(
 async def test_requests_are_authorized_from_the_cache_not_with_auth_test_each_time(
     fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer]
 ) -> None:
-    slack, server = oauth_app
+    _, server = oauth_app
     async with ClientSession() as http:
         await install(http, server, fake, ALPHA)
         before = len(fake.called("auth.test"))
