@@ -220,7 +220,12 @@ def build(
         return await community_config.moderator_group(core, CommunityRef("slack", community_id))
 
     listeners = Listeners(
-        core, platform, Rights(group_of), deliveries, work_limit=4 if core.db.is_sqlite else 16
+        core,
+        platform,
+        Rights(group_of),
+        deliveries,
+        session=session,
+        work_limit=4 if core.db.is_sqlite else 16,
     )
     platform.set_notice(listeners.notice)
     listeners.register(app, revocations)

@@ -109,6 +109,9 @@ class FakeSlack:
         self._connected = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Where apps.connections.open sends the app (None: this server's own /socket); the
+        # bench serves the Web API from one process and the websocket from another.
+        self.socket_url: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -275,7 +278,7 @@ class FakeSlack:
     def _connections_open(self, token: str | None) -> dict[str, Any]:
         if token not in self.app_tokens:
             return {"ok": False, "error": "invalid_auth"}
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        return {"ok": True, "url": self.socket_url or f"ws://127.0.0.1:{self.port}/socket"}
 
     def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
         answer = self.oauth_codes.pop(args.get("code", ""), None)
