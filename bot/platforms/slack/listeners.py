@@ -88,7 +88,7 @@ class Listeners:
         self._modal_work = asyncio.Semaphore(work_limit)
         # Web API calls that cannot wait for the work (a loading modal): a few at a time, not
         # a crowd's worth at once on the loop that sends the acks.
-        self._early = asyncio.Semaphore(8)
+        self._early = asyncio.Semaphore(32)
         self.platform = platform
         self.rights = rights
         self.commands = Commands(core, mention=mention)
@@ -222,7 +222,7 @@ class Listeners:
         if args[0].lower() != "signup":
             return
         try:
-            opened = await client.views_open(trigger_id=trigger, view=signup.loading_modal())
+            opened = await client.views_open(trigger_id=trigger, view=signup.LOADING)
         except SlackApiError as error:  # the work opens the form itself, or says why not
             log.info("slack: no loading modal: %s", error.response.get("error"))
             return

@@ -287,6 +287,10 @@ def loading_modal(text: str = "Loading your signup form…") -> View:
     )
 
 
+# The same for every signup, and sent in the busiest moment: built (and checked) once.
+LOADING = loading_modal().to_dict()
+
+
 # --- reading a submission back ---------------------------------------------------------------
 
 
