@@ -106,6 +106,12 @@ signal.signal(signal.SIGUSR2, dump)
 sys.argv = ["matchmaker", "run"]
 sys.exit(main())
 """
+BEFORE_APP = """
+import sys
+from bot.cli.main import main
+sys.argv = ["matchmaker", "run"]
+sys.exit(main())
+"""
 MATCHMAKER = Path(sys.executable).parent / "matchmaker"
 
 
@@ -255,13 +261,14 @@ async def start_app(
     db: Path,
     port: int,
     profile: Path | None,
+    tree: Path | None = None,
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
     env.update(
         SLACK_API_URL=fake.api_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=str(tree or REPO),
         SLACK_PORT=str(port),
     )
     if mode == "socket":
@@ -276,6 +283,8 @@ async def start_app(
         )
     if bare:
         command = [sys.executable, "-c", BARE_APP]
+    elif tree is not None:  # the same entry point, imported from the other checkout
+        command = [sys.executable, "-c", BEFORE_APP]
     elif profile is not None:
         command = [sys.executable, "-c", PROFILED_APP, str(profile)]
     else:
@@ -398,15 +407,17 @@ async def run(
     tmp: Path,
     count: int,
     profile: Path | None = None,
+    tree: Path | None = None,
 ) -> Result:
     port = free_port()
-    name = "bare" if bare else "ours"
+    name = "bare" if bare else "before" if tree else "ours"
     db = tmp / f"{name}-{mode}.db"
-    users = [f"U{name[0].upper()}{mode[0].upper()}{mode[-1].upper()}{i:04d}" for i in range(count)]
+    tag = {"bare": "B", "before": "P", "ours": "O"}[name] + mode[0].upper() + mode[-1].upper()
+    users = [f"U{tag}{i:04d}" for i in range(count)]
     warm = f"UWARM{name}{mode}".upper()
     await fake.post("/users", [*users, warm])
     sockets._connected.clear()
-    process = await start_app(bare, mode, fake, db, port, profile)
+    process = await start_app(bare, mode, fake, db, port, profile, tree)
     try:
         async with ClientSession(connector=TCPConnector(limit=0)) as http:
             if mode == "socket":
@@ -525,7 +536,9 @@ def profile_split(path: Path, requests: int) -> list[str]:
     return lines
 
 
-async def main(count: int, modes: list[str], rounds: int, profile: bool) -> None:
+async def main(
+    count: int, modes: list[str], rounds: int, profile: bool, before: Path | None
+) -> None:
     sockets = FakeSlack()  # only its websocket: Slack's side of Socket Mode, in this process
     await sockets.start()
     import tests.platforms.slack.fake_slack as fs
@@ -574,6 +587,18 @@ async def main(count: int, modes: list[str], rounds: int, profile: bool) -> None
                             + f"   p99 ratio {ratio:.2f}"
                         )
                         print(cpu_line(bare[transport]))
+                        if before is not None:
+                            old = await run(
+                                False, mode, fake, sockets, Path(tmp), count, tree=before
+                            )
+                            change = percentile(ours.times, 99) / percentile(old.times, 99)
+                            p99s[f"{mode} (before)"].append(percentile(old.times, 99) * 1000)
+                            print(line(f"{mode}: before ({before.name})", old) + "")
+                            print(cpu_line(old))
+                            print(
+                                f"{'':30} signups whose trigger id expired first:"
+                                f" {old.late_modals}; p99 now / before {change:.2f}"
+                            )
         finally:
             fake.process.terminate()
             await fake.process.wait()
@@ -586,6 +611,10 @@ async def main(count: int, modes: list[str], rounds: int, profile: bool) -> None
                 f"  {mode:12} p99 {statistics.median(p99s[mode]):7.1f} ms ({shown})"
                 f"   ratio to bare bolt {statistics.median(ratios[mode]):.2f}"
             )
+            if f"{mode} (before)" in p99s:
+                old = p99s[f"{mode} (before)"]
+                shown = " ".join(f"{v:.0f}" for v in old)
+                print(f"  {mode:12} before: p99 {statistics.median(old):7.1f} ms ({shown})")
 
 
 if __name__ == "__main__":
@@ -597,9 +626,15 @@ if __name__ == "__main__":
     parser.add_argument("--modes", default=",".join(MODES), help=f"any of {', '.join(MODES)}")
     parser.add_argument("--rounds", type=int, default=1, help="repeat, alternating ours/bare")
     parser.add_argument("--profile", action="store_true", help="cProfile the app in the burst")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout of the repo (e.g. `git archive` of an older commit): its app"
+        " is run too, in the same rounds, for a before/after in one run",
+    )
     given = parser.parse_args()
     chosen = [m.strip() for m in given.modes.split(",") if m.strip()]
     unknown = set(chosen) - set(MODES)
     if unknown:
         parser.error(f"unknown mode(s): {', '.join(sorted(unknown))}")
-    asyncio.run(main(given.count, chosen, given.rounds, given.profile))
+    asyncio.run(main(given.count, chosen, given.rounds, given.profile, given.before))
