@@ -219,14 +219,17 @@ class Listeners:
         args = Args.of(body.get("text") or "")
         if body.get("command") != "/dialogue" or not trigger or not len(args):
             return
-        if args[0].lower() != "signup":
-            return
+        if args[0].lower() != "signup" or trigger in self._placeholders:
+            return  # a repeated delivery (Socket Mode) of a command already being answered
+        self._placeholders[trigger] = ""  # claimed; the command's work pops it
         try:
             opened = await client.views_open(trigger_id=trigger, view=signup.LOADING)
-        except SlackApiError as error:  # the work opens the form itself, or says why not
-            log.info("slack: no loading modal: %s", error.response.get("error"))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # Without it the work opens the form itself (or says why it cannot).
+            log.info("slack: no loading modal: %s", error)
             return
-        self._placeholders[trigger] = opened["view"]["id"]
+        if trigger in self._placeholders:  # the work did not finish first
+            self._placeholders[trigger] = opened["view"]["id"]
 
     async def drained(self) -> None:
         """Wait until no listener is still working (after its ack)."""
@@ -266,7 +269,7 @@ class Listeners:
         respond: AsyncRespond,
     ) -> None:
         group = command["command"].lstrip("/")
-        placeholder = self._placeholders.pop(command.get("trigger_id") or "", None)
+        placeholder = self._placeholders.pop(command.get("trigger_id") or "", None) or None
         shown = "Sorry, something went wrong on our side. Try /dialogue signup again."
         try:
             actor = await self.actor(client, context, command["user_id"])

@@ -97,6 +97,7 @@ class FakeSlack:
         self.teams: dict[str, FakeTeam] = {}
         self.channels: dict[str, FakeChannel] = {}
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
+        self._used_triggers: set[str] = set()
         self.home: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> home view
         self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access answer
         self.app_tokens: set[str] = set()
@@ -337,8 +338,12 @@ class FakeSlack:
         return {"ok": True, "view": stored}
 
     def _m_views_open(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
+        trigger = args.get("trigger_id")
+        if not trigger:
             return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger in self._used_triggers:  # a trigger opens one view, as on Slack
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        self._used_triggers.add(trigger)
         return self._view(args)
 
     def _m_views_push(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:
