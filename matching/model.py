@@ -33,6 +33,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "pair": 10.0,
     "topic": 6.0,
     "disagreement": 1.0,
+    # extra multiple of the disagreement term for claims whose topics both members picked
+    "disagreement_focus": 2.0,
     "mutual_want": 50.0,
     "one_way_want": 5.0,
     "format": 2.0,

@@ -12,9 +12,14 @@ Terms of an allowed pair (i, j), weights from `config.weights`:
 * topic: for each shared topic t, round(topic * 1000 * (1 + ln(N / n_t))) millis;
   N = active participants, n_t = active participants who picked t.
 * disagreement: disagreement * min(appetite_i, appetite_j) * sum over co-answered
-  claims of gap**2 / 2; appetite seek = 1, neutral = 1/2, avoid = -1/4. With
-  D = S G S^T (S one-hot stances, G a block-diagonal gap**2 table) this is
-  round(disagreement * 125) millis per unit of gap**2 * appetite-quarters.
+  claims c of (1 + focus * both_c) * gap_c**2 / 2; appetite seek = 1, neutral = 1/2,
+  avoid = -1/4; both_c = 1 when each member picked at least one of c's topics (a
+  disagreement on what both care about), focus = weights.disagreement_focus. In
+  integers: min(quarters_i, quarters_j) * (U * D + F * D_shared) millis with
+  U = round(125 * disagreement), F = round(125 * disagreement * focus), D = S G S^T
+  (S one-hot stances, G a block-diagonal gap**2 table) and D_shared the same over
+  each member's stances on claims of their topics only (S masked by `cares`).
+  Both products are one: [U*S G | F*(cares S) G] . [S | cares S]^T.
   An interview pair has no disagreement term (the interviewer wants to learn the
   other's view, not to argue it); a pair that accepts both kinds takes the kind
   with the higher score, i.e. the term is max(0, disagreement) (ties: dialogue).
@@ -118,6 +123,7 @@ class Units:
 
     pair: int
     disagreement: int  # per gap**2 * appetite-quarter
+    disagreement_shared: int  # more per gap**2 * appetite-quarter on a claim both care about
     mutual_want: int
     one_way_want: int
     format: int  # per format point
@@ -145,6 +151,10 @@ class Features:
         self.units = Units(
             pair=weight_units("pair", 1000),
             disagreement=weight_units("disagreement", 125),
+            disagreement_shared=_exact_units(
+                weights["disagreement"] * weights["disagreement_focus"] * 125,
+                "config.weights.disagreement_focus",
+            ),
             mutual_want=weight_units("mutual_want", 1000),
             one_way_want=weight_units("one_way_want", 1000),
             format=weight_units("format", 1000),
@@ -196,6 +206,27 @@ class Features:
         )
         if 16 * n_claims >= 2**24:
             raise InvalidInput("claims: too many claims to score exactly")
+        # cares[i, c]: member i picked at least one of claim c's topics.
+        claim_topics = np.zeros((n_claims, len(self.topic_names)), dtype=bool)
+        for c, claim in enumerate(self.claim_ids):
+            for topic in doc.claims[claim]:
+                claim_topics[c, topic_index[topic]] = True
+        self.cares = (picked.astype(np.int64) @ claim_topics.T.astype(np.int64)) > 0
+        # The disagreement product's two factors: [U*S G | F*(cares S) G] and
+        # [S | cares S]; without focus (F == 0) the second half is left out.
+        cares5 = np.repeat(self.cares, 5, axis=1)
+        gap64 = self.stances_gap.astype(np.float64)
+        u = self.units
+        rows = [gap64 * u.disagreement]
+        cols = [onehot]
+        if u.disagreement_shared:
+            rows.append(gap64 * cares5 * u.disagreement_shared)
+            cols.append(onehot * cares5)
+        # Integer entries, exact in float32 below 2**24 (the products' dtype is chosen
+        # in _block_arrays from a bound on their sums).
+        exact32 = 16 * max(abs(u.disagreement), abs(u.disagreement_shared)) < 2**24
+        self.disagree_rows = np.hstack(rows).astype(np.float32 if exact32 else np.float64)
+        self.disagree_cols = np.hstack(cols).astype(np.float32)
         self.appetite = np.array(
             [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
         )
@@ -288,7 +319,7 @@ class Features:
             abs(u.pair)
             + int(np.abs(self.topic_weight).sum())
             + 2 * int(np.abs(self.priority).max(initial=0))
-            + abs(u.disagreement) * 16 * n_claims * 4
+            + (abs(u.disagreement) + abs(u.disagreement_shared)) * 16 * n_claims * 4
             + 4 * abs(u.format)
             + 6 * abs(u.availability)
             + max(abs(u.mutual_want), abs(u.one_way_want))
@@ -306,9 +337,9 @@ class Features:
         self.linear_cols = np.hstack([self.topics, ones, (self.priority + u.pair)[:, None]]).astype(
             dtype
         )
-        self.stances_gap_b = self.stances_gap.astype(dtype)
-        self.stances_b = self.stances.astype(dtype)
-        self.appetite_b = (self.appetite * u.disagreement).astype(dtype)
+        self.disagree_rows_b = self.disagree_rows.astype(dtype, copy=False)
+        self.disagree_cols_b = self.disagree_cols.astype(dtype, copy=False)
+        self.appetite_b = self.appetite.astype(dtype)
         # (format class i, format class j, capped overlap 0..6) -> format + availability
         table = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=dtype)
         feasible = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=bool)
@@ -397,7 +428,7 @@ def _combine(
     ri: np.ndarray,
     ci: np.ndarray,
     topic: np.ndarray,
-    gap2: np.ndarray,
+    gap_millis: np.ndarray,
     overlap: np.ndarray,
     want_code: np.ndarray,
     hard: np.ndarray,
@@ -406,8 +437,9 @@ def _combine(
 ) -> tuple[Block, Terms | None]:
     """Combine the dense products into scores; ri, ci broadcast against each other.
 
-    `overlap` is the slot overlap, or -1 when a member is flexible. Arithmetic is in
-    float64 on integers far below 2**53, hence exact.
+    `gap_millis` is U * D + F * D_shared (millis per appetite-quarter), `overlap` the
+    slot overlap, or -1 when a member is flexible. Arithmetic is in float64 on
+    integers far below 2**53, hence exact.
     """
     u = f.units
     flex = overlap < 0
@@ -416,9 +448,9 @@ def _combine(
     sync = f.format_sync[key]
     fmt = f.format_millis[key]
     availability = sync * (u.availability * capped)
-    appetite = np.minimum(f.appetite[ri], f.appetite[ci]) * u.disagreement
+    appetite = np.minimum(f.appetite[ri], f.appetite[ci])
     kinds = KIND_TABLE[f.looking[ri] * 8 + f.looking[ci]]
-    raw_disagreement = gap2 * appetite
+    raw_disagreement = gap_millis * appetite
     # an interview has no disagreement term; with both kinds the better one is taken
     disagreement = np.where(
         kinds == INTERVIEW_ONLY,
@@ -478,7 +510,7 @@ def score_block(
     shape = (len(rows), len(cols))
     # topic + priority + pair base in one product
     total = f.linear_rows[rows] @ f.linear_cols[cols].T
-    disagreement = f.stances_gap_b[rows] @ f.stances_b[cols].T
+    disagreement = f.disagree_rows_b[rows] @ f.disagree_cols_b[cols].T
     disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
     kind_ok = None
     if f.kinds_vary:
@@ -544,10 +576,10 @@ def score_pairs(
     i = np.asarray(first, dtype=np.int64)
     j = np.asarray(second, dtype=np.int64)
     topic = (f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1)
-    gap2 = (f.stances_gap[i].astype(np.float64) * f.stances[j]).sum(axis=1)
+    gap_millis = (f.disagree_rows[i].astype(np.float64) * f.disagree_cols[j]).sum(axis=1)
     both = f.has_slots[i] & f.has_slots[j]
     products = (f.slots[i].astype(np.float64) * f.slots[j]).sum(axis=1)
     overlap = np.where(both, products, -1)
     return _combine(
-        f, i, j, topic, gap2, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
+        f, i, j, topic, gap_millis, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
     )

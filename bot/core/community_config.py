@@ -40,6 +40,7 @@ WEIGHT_KEYS = (
     "pair",
     "topic",
     "disagreement",
+    "disagreement_focus",
     "mutual_want",
     "one_way_want",
     "format",

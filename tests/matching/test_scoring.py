@@ -229,7 +229,16 @@ def test_weights_too_large_to_score_exactly_are_invalid_input() -> None:
 
 @pytest.mark.parametrize(
     "weight",
-    ["pair", "topic", "disagreement", "mutual_want", "one_way_want", "format", "availability"],
+    [
+        "pair",
+        "topic",
+        "disagreement",
+        "disagreement_focus",
+        "mutual_want",
+        "one_way_want",
+        "format",
+        "availability",
+    ],
 )
 def test_weights_too_large_for_a_float_are_invalid_input(weight: str) -> None:
     # 1e308 milli-points overflow to infinity: InvalidInput, not OverflowError
