@@ -11,15 +11,14 @@ Terms of an allowed pair (i, j), weights from `config.weights`:
 * pair: base for every allowed pair, so the maximum total prefers matching more people.
 * topic: for each shared topic t, round(topic * 1000 * (1 + ln(N / n_t))) millis;
   N = active participants, n_t = active participants who picked t.
-* disagreement: disagreement * min(appetite_i, appetite_j) * sum over co-answered
-  claims c of (1 + focus * both_c) * gap_c**2 / 2; appetite seek = 1, neutral = 1/2,
-  avoid = -1/4; both_c = 1 when each member picked at least one of c's topics (a
-  disagreement on what both care about), focus = weights.disagreement_focus. In
-  integers: min(quarters_i, quarters_j) * (U * D + F * D_shared) millis with
-  U = round(125 * disagreement), F = round(125 * disagreement * focus), D = S G S^T
-  (S one-hot stances, G a block-diagonal gap**2 table) and D_shared the same over
-  each member's stances on claims of their topics only (S masked by `cares`).
-  Both products are one: [U*S G | F*(cares S) G] . [S | cares S]^T.
+* disagreement: min(appetite_i, appetite_j) * (disagreement * sum of gap**2 / 2
+  + disagreement_focus * T * K) over co-answered claims; appetite seek = 1,
+  neutral = 1/2, avoid = -1/4; T = topics both picked, K = co-answered claims with a
+  gap >= 2 minus those with a gap <= 1 (disagreement about what both care about).
+  In integers: min(quarters_i, quarters_j) * (U * D + F * T * K) millis with
+  U = round(125 * disagreement), F = round(250 * disagreement_focus), D = S G S^T,
+  K = S H S^T (S one-hot stances, G / H block-diagonal gap**2 / +-1 tables) and
+  T = P P^T (P the 0/1 topics picked).
   An interview pair has no disagreement term (the interviewer wants to learn the
   other's view, not to argue it); a pair that accepts both kinds takes the kind
   with the higher score, i.e. the term is max(0, disagreement) (ties: dialogue).
@@ -123,7 +122,7 @@ class Units:
 
     pair: int
     disagreement: int  # per gap**2 * appetite-quarter
-    disagreement_shared: int  # more per gap**2 * appetite-quarter on a claim both care about
+    disagreement_focus: int  # per shared topic * contested claim * appetite-quarter
     mutual_want: int
     one_way_want: int
     format: int  # per format point
@@ -151,10 +150,7 @@ class Features:
         self.units = Units(
             pair=weight_units("pair", 1000),
             disagreement=weight_units("disagreement", 125),
-            disagreement_shared=_exact_units(
-                weights["disagreement"] * weights["disagreement_focus"] * 125,
-                "config.weights.disagreement_focus",
-            ),
+            disagreement_focus=weight_units("disagreement_focus", 250),
             mutual_want=weight_units("mutual_want", 1000),
             one_way_want=weight_units("one_way_want", 1000),
             format=weight_units("format", 1000),
@@ -206,27 +202,24 @@ class Features:
         )
         if 16 * n_claims >= 2**24:
             raise InvalidInput("claims: too many claims to score exactly")
-        # cares[i, c]: member i picked at least one of claim c's topics.
-        claim_topics = np.zeros((n_claims, len(self.topic_names)), dtype=bool)
-        for c, claim in enumerate(self.claim_ids):
-            for topic in doc.claims[claim]:
-                claim_topics[c, topic_index[topic]] = True
-        self.cares = (picked.astype(np.int64) @ claim_topics.T.astype(np.int64)) > 0
-        # The disagreement product's two factors: [U*S G | F*(cares S) G] and
-        # [S | cares S]; without focus (F == 0) the second half is left out.
-        cares5 = np.repeat(self.cares, 5, axis=1)
-        gap64 = self.stances_gap.astype(np.float64)
+        # The disagreement products' row factors, units folded in: U * S G for D and
+        # F * S H for K (H: +1 where the gap is >= 2, -1 where it is <= 1). Integers,
+        # exact in float32 below 2**24 (`_block_arrays` picks the products' dtype).
         u = self.units
-        rows = [gap64 * u.disagreement]
-        cols = [onehot]
-        if u.disagreement_shared:
-            rows.append(gap64 * cares5 * u.disagreement_shared)
-            cols.append(onehot * cares5)
-        # Integer entries, exact in float32 below 2**24 (the products' dtype is chosen
-        # in _block_arrays from a bound on their sums).
-        exact32 = 16 * max(abs(u.disagreement), abs(u.disagreement_shared)) < 2**24
-        self.disagree_rows = np.hstack(rows).astype(np.float32 if exact32 else np.float64)
-        self.disagree_cols = np.hstack(cols).astype(np.float32)
+        contest = np.array(
+            [[1 if abs(a - b) >= 2 else -1 for b in range(5)] for a in range(5)], dtype=np.float64
+        )
+        exact32 = 16 * max(abs(u.disagreement), abs(u.disagreement_focus)) < 2**24
+        row_dtype = np.float32 if exact32 else np.float64
+        self.disagree_rows = (self.stances_gap.astype(np.float64) * u.disagreement).astype(
+            row_dtype
+        )
+        self.contest_rows = (
+            (onehot.reshape(n, n_claims, 5).astype(np.float64) @ contest).reshape(n, 5 * n_claims)
+            * u.disagreement_focus
+        ).astype(row_dtype)
+        # Most topics a member picked: T of a pair is at most this.
+        self.max_topics = int(picked.sum(axis=1).max(initial=0))
         self.appetite = np.array(
             [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
         )
@@ -319,7 +312,9 @@ class Features:
             abs(u.pair)
             + int(np.abs(self.topic_weight).sum())
             + 2 * int(np.abs(self.priority).max(initial=0))
-            + (abs(u.disagreement) + abs(u.disagreement_shared)) * 16 * n_claims * 4
+            + (abs(u.disagreement) * 16 + abs(u.disagreement_focus) * self.max_topics)
+            * n_claims
+            * 4
             + 4 * abs(u.format)
             + 6 * abs(u.availability)
             + max(abs(u.mutual_want), abs(u.one_way_want))
@@ -338,7 +333,9 @@ class Features:
             dtype
         )
         self.disagree_rows_b = self.disagree_rows.astype(dtype, copy=False)
-        self.disagree_cols_b = self.disagree_cols.astype(dtype, copy=False)
+        self.contest_rows_b = self.contest_rows.astype(dtype, copy=False)
+        self.stances_b = self.stances.astype(dtype, copy=False)
+        self.topics_b = self.topics.astype(dtype, copy=False)
         self.appetite_b = self.appetite.astype(dtype)
         # (format class i, format class j, capped overlap 0..6) -> format + availability
         table = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=dtype)
@@ -437,7 +434,7 @@ def _combine(
 ) -> tuple[Block, Terms | None]:
     """Combine the dense products into scores; ri, ci broadcast against each other.
 
-    `gap_millis` is U * D + F * D_shared (millis per appetite-quarter), `overlap` the
+    `gap_millis` is U * D + F * T * K (millis per appetite-quarter), `overlap` the
     slot overlap, or -1 when a member is flexible. Arithmetic is in float64 on
     integers far below 2**53, hence exact.
     """
@@ -510,7 +507,13 @@ def score_block(
     shape = (len(rows), len(cols))
     # topic + priority + pair base in one product
     total = f.linear_rows[rows] @ f.linear_cols[cols].T
-    disagreement = f.disagree_rows_b[rows] @ f.disagree_cols_b[cols].T
+    disagreement = f.disagree_rows_b[rows] @ f.stances_b[cols].T
+    if f.units.disagreement_focus:
+        # F * T * K: topics both picked times contested minus agreed claims
+        contest = f.contest_rows_b[rows] @ f.stances_b[cols].T
+        contest *= f.topics_b[rows] @ f.topics_b[cols].T
+        disagreement += contest
+        del contest
     disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
     kind_ok = None
     if f.kinds_vary:
@@ -576,7 +579,11 @@ def score_pairs(
     i = np.asarray(first, dtype=np.int64)
     j = np.asarray(second, dtype=np.int64)
     topic = (f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1)
-    gap_millis = (f.disagree_rows[i].astype(np.float64) * f.disagree_cols[j]).sum(axis=1)
+    stances_j = f.stances[j].astype(np.float64)
+    gap_millis = (f.disagree_rows[i] * stances_j).sum(axis=1)
+    if f.units.disagreement_focus:
+        shared = (f.topics[i].astype(np.float64) * f.topics[j]).sum(axis=1)
+        gap_millis += (f.contest_rows[i] * stances_j).sum(axis=1) * shared
     both = f.has_slots[i] & f.has_slots[j]
     products = (f.slots[i].astype(np.float64) * f.slots[j]).sum(axis=1)
     overlap = np.where(both, products, -1)

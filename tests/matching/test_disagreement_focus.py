@@ -1,6 +1,7 @@
-"""The disagreement term weighted by the claims' topics both members picked
-(`weights.disagreement_focus`): exact integers, symmetry, one score for every path,
-and explanations that open with what both care about."""
+"""The disagreement term's shared-topic part (`weights.disagreement_focus`): per topic
+both members picked, +1 per co-answered claim they disagree on (gap >= 2) and -1 per one
+they agree on. Exact integers, symmetry, one score on every path, and explanations
+that open with what both care about."""
 
 from __future__ import annotations
 
@@ -24,59 +25,68 @@ def _round(value: float) -> int:
     return int(np.floor(value + 0.5)) if value >= 0 else -int(np.floor(-value + 0.5))
 
 
-def shared_term_millis(doc: dict, a: dict, b: dict, disagreement: float, focus: float) -> int:
-    """The focus part of the disagreement term, from the document alone (no engine
-    code): min appetite quarters * round(125 * disagreement * focus) * the sum of gap**2
-    over co-answered claims with a topic each member picked."""
-    units = _round(125 * disagreement * focus)
-    total = 0
-    for claim, stance in a["stances"].items():
-        if claim not in b["stances"]:
-            continue
-        topics = set(doc["claims"][claim]["topics"])
-        if topics & set(a["topics"]) and topics & set(b["topics"]):
-            total += (stance - b["stances"][claim]) ** 2
-    return min(QUARTERS[a["disagreement"]], QUARTERS[b["disagreement"]]) * units * total
-
-
-def test_a_disagreement_both_care_about_counts_one_plus_focus_times() -> None:
-    # c1 is about ai-timelines; gap 4 gives 4**2 / 2 = 8 points without focus
-    both = pool_of(
-        person("a", topics=["ai-timelines"], stances={"c1": 2}),
-        person("b", topics=["ai-timelines"], stances={"c1": -2}),
-        disagreement_focus=2,
+def focus_term_millis(a: dict, b: dict, focus: float) -> int:
+    """The focus part of the disagreement term from the two participants alone (no
+    engine code): min appetite quarters * round(250 * focus) * shared topics *
+    (claims with a gap >= 2 - claims with a gap <= 1)."""
+    contest = sum(
+        1 if abs(stance - b["stances"][claim]) >= 2 else -1
+        for claim, stance in a["stances"].items()
+        if claim in b["stances"]
     )
-    one = pool_of(
-        person("a", topics=["ai-timelines"], stances={"c1": 2}),
-        person("b", topics=["ethics"], stances={"c1": -2}),
-        disagreement_focus=2,
-    )
-    assert both.explain("a", "b").score_terms["disagreement"] == 8 * 3
-    assert one.explain("a", "b").score_terms["disagreement"] == 8
-    # no focus: today's term, whatever the topics
-    plain = pool_of(
-        person("a", topics=["ai-timelines"], stances={"c1": 2}),
-        person("b", topics=["ai-timelines"], stances={"c1": -2}),
-        disagreement_focus=0,
-    )
-    assert plain.explain("a", "b").score_terms["disagreement"] == 8
+    shared = len(set(a["topics"]) & set(b["topics"]))
+    quarters = min(QUARTERS[a["disagreement"]], QUARTERS[b["disagreement"]])
+    return quarters * _round(250 * focus) * shared * contest
 
 
-def test_focus_scales_the_avoiders_penalty_too() -> None:
+def test_disagreeing_on_shared_topics_earns_focus_per_topic_and_claim() -> None:
+    both = dict(topics=["ai-timelines", "ethics"])
     pool = pool_of(
-        person("a", topics=["ai-timelines"], stances={"c1": 2}, disagreement="avoid"),
-        person("b", topics=["ai-timelines"], stances={"c1": -2}),
+        person("a", stances={"c1": 2, "c2": 1, "c3": 0}, **both),
+        person("b", stances={"c1": -2, "c2": -1, "c3": 1}, **both),
+        person("c", stances={"c1": -2, "c2": -1, "c3": 1}, topics=["mentorship"]),
+        disagreement=0,
+        disagreement_focus=1.5,
+    )
+    # a, b: two topics in common; c1 (gap 4) and c2 (gap 2) contested, c3 (gap 1)
+    # agreed: 1.5 * 2 * (2 - 1)
+    assert pool.explain("a", "b").score_terms["disagreement"] == 3
+    # a, c share no topic: the same disagreements earn nothing here
+    assert pool.explain("a", "c").score_terms["disagreement"] == 0
+
+
+def test_agreeing_on_shared_topics_costs_seekers_and_pleases_avoiders() -> None:
+    seekers = pool_of(
+        person("a", topics=["ethics"], stances={"c1": 2}),
+        person("b", topics=["ethics"], stances={"c1": 1}),
+        disagreement=0,
         disagreement_focus=1,
     )
-    # -1/4 * 16 / 2 = -2, doubled on a claim both care about
-    assert pool.explain("a", "b").score_terms["disagreement"] == -4
+    assert seekers.explain("a", "b").score_terms["disagreement"] == -1
+    avoider = pool_of(
+        person("a", topics=["ethics"], stances={"c1": 2}, disagreement="avoid"),
+        person("b", topics=["ethics"], stances={"c1": 1}),
+        disagreement=0,
+        disagreement_focus=1,
+    )
+    assert avoider.explain("a", "b").score_terms["disagreement"] == 0.25
+
+
+def test_without_focus_the_term_is_the_gap_squared_one() -> None:
+    pool = pool_of(
+        person("a", topics=["ai-timelines"], stances={"c1": 2}),
+        person("b", topics=["ai-timelines"], stances={"c1": -2}),
+        disagreement=1,
+        disagreement_focus=0,
+    )
+    assert pool.explain("a", "b").score_terms["disagreement"] == 8
 
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 weights = st.fixed_dictionaries(
     {
         "disagreement": st.sampled_from([1.0, 0.37, 2.5, -1.0, 3e4]),
-        "disagreement_focus": st.sampled_from([0.0, 1.0, 1.3, 2.0, 7.5]),
+        "disagreement_focus": st.sampled_from([0.0, 0.8, 1.3, -0.5, 7.5, 4e3]),
     }
 )
 
@@ -95,11 +105,8 @@ def test_focus_term_is_exact_integers_matching_a_reference(seed: int, n: int, w:
         assert (got is None) == (base is None)
         if got is None:
             continue
-        expected = shared_term_millis(
-            doc, people[a], people[b], w["disagreement"], w["disagreement_focus"]
-        )
-        assert got - base == expected
         assert isinstance(got, int)
+        assert got - base == focus_term_millis(people[a], people[b], w["disagreement_focus"])
 
 
 @SETTINGS
@@ -132,11 +139,15 @@ def test_large_weights_with_focus_stay_exact_in_float64() -> None:
         person(f"m{k}", topics=["ai-timelines", "ethics"][: 1 + k % 2], stances={"c1": k % 5 - 2})
         for k in range(9)
     ]
-    pool = pool_of(*people, disagreement=1e9, disagreement_focus=3)
+    pool = pool_of(*people, disagreement=1e9, disagreement_focus=3e9)
     assert pool.features.block_dtype.__name__ == "float64"
-    # m0 (stance -2) and m4 (stance 2) both picked ai-timelines, c1's topic: gap 4
-    term = pool.score_millis("m0", "m4") - pool_of(*people, disagreement=0).score_millis("m0", "m4")
-    assert term == 4 * 16 * (125 * 10**9 + 125 * 3 * 10**9)
+    # m1 (stance -1) and m3 (stance 1) both picked both topics: gap 2, contested;
+    # m1 and m5 (stance -2): gap 1, agreed
+    plain = pool_of(*people, disagreement=0, disagreement_focus=0)
+    term = pool.score_millis("m1", "m3") - plain.score_millis("m1", "m3")
+    assert term == 4 * (125 * 10**9 * 4 + 250 * 3 * 10**9 * 2 * 1)
+    term = pool.score_millis("m1", "m5") - plain.score_millis("m1", "m5")
+    assert term == 4 * (125 * 10**9 * 1 - 250 * 3 * 10**9 * 2 * 1)
     result = matching.solve(pool)
     for pair in result.pairs:
         assert pair.millis == pool.score_millis(*pair.members)
