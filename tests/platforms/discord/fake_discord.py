@@ -3,10 +3,10 @@
 The real discord.py client connects to it (`Route.BASE` and the gateway URL pointed here, see
 `bot.platforms.discord.client`). It records every request, keeps guilds, channels, threads and
 messages, answers the way Discord answers (403 with code 50007 for closed DMs, 50013 for a
-missing permission, 10062 for an expired interaction) and rejects payloads Discord rejects:
-unknown component types, more than 5 rows, labels and custom ids over their limits, a
-`nonce` over 25 characters. With `nonce` + `enforce_nonce`, a repeated message returns the
-first one, as Discord does.
+missing permission, 10062 for an expired interaction, a 429 or a 500/502 once where a test
+asks) and rejects payloads Discord rejects: unknown component types, more than 5 rows,
+labels and custom ids over their limits, a `nonce` over 25 characters. With `nonce` +
+`enforce_nonce`, a repeated message returns the first one, as Discord does.
 
 Tests inject gateway events (`interaction`, `member_message`) and await the bot's callback.
 """
@@ -110,6 +110,10 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.rejections: list[tuple[Request, str]] = []  # what was refused, and why
         self.rate_limit_once: set[str] = set()  # "POST /channels/…/messages": 429 the first time
+        # "POST /channels/…/messages" -> (500 or 502, after): a server error the first time,
+        # before doing anything, or (after=True) once the request has taken effect, as when
+        # Discord's proxy times out on a request its backend carried out.
+        self.server_error_once: dict[str, tuple[int, bool]] = {}
         self.guilds: dict[str, FakeGuild] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -482,6 +486,9 @@ class FakeDiscord:
             # Discord's own 429s come through its proxy; discord.py treats others as a ban.
             limited_response.headers["Via"] = "1.1 google"
             return limited_response
+        failure = self.server_error_once.pop(limited, None)
+        if failure is not None and not failure[1]:
+            return _error(failure[0], 0, f"{failure[0]}: Server Error")
         try:
             status, result = await self._route(request.method, path, body or {}, files)
         except Rejected as exc:
@@ -495,6 +502,8 @@ class FakeDiscord:
             return _error(exc.status, exc.code, exc.message)
         finally:
             await self._notify()
+        if failure is not None:
+            return _error(failure[0], 0, f"{failure[0]}: Bad Gateway")
         if status == 204:
             return web.Response(status=204)
         return _json(result, status)

@@ -135,6 +135,51 @@ async def test_a_rate_limited_post_is_retried_by_discord_py_and_lands_once(
     assert not fake.rate_limit_once, "the first attempt was refused with 429"
 
 
+def _posts_to(fake: FakeDiscord, path: str) -> list[dict]:
+    return [r.json for r in fake.requests if (r.method, r.path) == ("POST", path)]
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_a_server_error_before_the_post_is_retried_and_lands_once(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None, status: int
+) -> None:
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    route = f"/channels/{thread}/messages"
+    fake.server_error_once[f"POST {route}"] = (status, False)
+    await platform.post(thread, Message("Nudge: say hello"), idempotency_key="nudge:1")
+    assert [m["content"] for m in fake.messages_in(thread)] == ["Nudge: say hello"]
+    assert len(_posts_to(fake, route)) == 2, f"the {status} was served, then the retry"
+
+
+async def test_a_502_after_discord_made_the_message_is_retried_without_a_second_one(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    """Discord's proxy can time out on a message its backend did post: discord.py retries
+    the same payload, and only its nonce (enforced) keeps the members from reading it twice."""
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    route = f"/channels/{thread}/messages"
+    fake.server_error_once[f"POST {route}"] = (502, True)
+    sent = await platform.post(thread, Message("Welcome, both"), idempotency_key="intro:7")
+    assert [(m["id"], m["content"]) for m in fake.messages_in(thread)] == [(sent, "Welcome, both")]
+    first, retry = _posts_to(fake, route)
+    assert first["nonce"] == retry["nonce"] and retry["enforce_nonce"] is True
+
+
+async def test_a_server_error_on_opening_a_thread_is_retried_and_opens_one(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    route = f"/channels/{world.dialogue_channel}/threads"
+    fake.server_error_once[f"POST {route}"] = (500, False)
+    thread = await _platform(bot).open_private_thread(
+        world.guild.id, [world.alice, world.bob], "A × B", idempotency_key="d9"
+    )
+    assert [t["id"] for t in fake.threads()] == [thread]
+    assert fake.thread_members[thread] == {BOT_USER_ID, world.alice, world.bob}
+    assert len(_posts_to(fake, route)) == 2
+
+
 async def test_commands_sync_to_the_dev_guild_only_when_it_is_set(
     fake: FakeDiscord, discord_core, world: World
 ) -> None:
