@@ -6,6 +6,8 @@ import pytest
 
 from bot.core import community_config
 from bot.platforms.base import Button, Message, PlatformError
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.handlers import HANDLERS
 from tests.factories import moderator, seed_community
 
 from .conftest import RunningBot, World
@@ -111,6 +113,31 @@ async def test_closed_dms_are_a_platform_error(
             world.guild.id, world.carol, Message("You were not matched")
         )
     assert _platform(bot).take_notices(world.guild.id)
+
+
+async def test_a_notice_reaches_the_moderator_channel_once_and_survives_a_restart(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    mods = fake.add_channel(world.guild.id, "mods")
+    await community_config.configure(
+        bot.core,
+        community_config.Configure(
+            moderator(world.guild.id, platform="discord"), moderator_channel_id=mods
+        ),
+    )
+    fake.dm_closed.add(world.carol)
+    for _ in range(2):  # the same failure twice: one notice
+        with pytest.raises(PlatformError):
+            await _platform(bot).send_direct(world.guild.id, world.carol, Message("Not matched"))
+    await bot.stop()
+    await bot.start()  # the notice was written down, not kept in the process that found it
+    await Dispatcher(bot.core, HANDLERS).drain()
+    [notice] = fake.messages_in(mods)
+    assert f"<@{world.carol}> does not accept direct messages" in notice["content"]
+    assert "Not matched" in notice["content"]
+    # Naming the member in the moderators' channel pings nobody.
+    assert notice["allowed_mentions"]["users"] == []
+    assert notice["allowed_mentions"]["parse"] == []
 
 
 async def test_a_deleted_dialogue_channel_is_named_for_the_moderators(
