@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.handlers import HANDLERS
 from tests.factories import row_counts, seed_community, signed_up
 
 from .conftest import RunningBot, World
@@ -175,11 +177,18 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
     perms.create_private_threads = False
     bot_role["_perms"] = perms
     bot_role["permissions"] = str(perms.value)
+    mods = fake.add_channel(world.guild.id, "mods")
     running = RunningBot(fake, discord_core)
     await running.start()
     try:
         await _pool_of_two(running, world)
-        await _admin(fake, world, "config", option("channel", world.dialogue_channel, CHANNEL))
+        await _admin(
+            fake,
+            world,
+            "config",
+            option("channel", world.dialogue_channel, CHANNEL),
+            option("moderator_channel", mods, CHANNEL),
+        )
         said = await _admin(fake, world, "round", option("action", "run"))
         assert fake.threads() == []
         [channel] = fake.private_channels()
@@ -187,6 +196,10 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
         allowed = {uid for uid, o in overwrites.items() if int(o["allow"]) & VIEW}
         assert {world.alice, world.bob} <= allowed and world.carol not in allowed
         assert "missing Create Private Threads" in said
+        # … and, for whoever was not there, in the moderator channel (the scheduler posts it).
+        await Dispatcher(discord_core, HANDLERS).drain()
+        [notice] = fake.messages_in(mods)
+        assert "missing Create Private Threads" in notice["content"]
         opening = fake.messages_in(channel["id"])[0]
         assert {str(u) for u in opening["allowed_mentions"]["users"]} == {world.alice, world.bob}
         with pytest.raises(Rejected):  # private: the rest of the server cannot write there
