@@ -307,8 +307,6 @@ async def main_async(members: int, postgres_url: str | None, split: bool) -> Non
         samples = workdir / "py-spy.txt"
         run = await through_discord(members, discord_url, samples if split else None)
         areas = cpu_split(samples) if split and samples.exists() else None
-        if os.environ.get("KEEP_SPY"):
-            shutil.copy(samples, os.environ["KEEP_SPY"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     n = members * 2
