@@ -51,6 +51,7 @@ from tests.platforms.discord.fake_discord import TOKEN, FakeDiscord  # noqa: E40
 from tests.platforms.discord.payloads import slash  # noqa: E402
 
 DEFERRED = 5  # the callback type of "thinking…": the answer follows as a followup
+DISCORD_LIMIT = 3.0  # seconds Discord waits for a callback (the fake does not enforce it)
 
 # Where the bot's CPU goes, by the first rule a sampled stack matches (py-spy's frames name
 # files relative to sys.path). SQLAlchemy's sync code runs in greenlets, whose stacks do not
@@ -317,6 +318,8 @@ async def main_async(members: int, postgres_url: str | None, split: bool) -> Non
     a50, a99 = figures("Discord: dispatch -> callback (what they see)", run["acks"])
     figures("Discord: dispatch -> last answer", run["answers"])
     print(f"deferred (callback was 'thinking…', answer as a followup): {run['deferred']} of {n}")
+    late = sum(a > DISCORD_LIMIT for a in run["acks"])
+    print(f"callbacks after Discord's 3 s (refused there: 'did not respond'): {late} of {n}")
     print(f"answered 'Something went wrong': {run['failed']}")
     print(
         f"CPU per interaction: bot process {run['bot_cpu_s'] * 1000 / n:.2f} ms "

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from discord import Permissions
+from discord.utils import time_snowflake
 
 from bot.platforms.discord.platform import invite_permissions
 
@@ -140,6 +141,7 @@ class FakeDiscord:
         self._answered: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._sent_at: dict[str, float] = {}
+        self._interaction_seq = 0
         # Interaction id -> seconds from dispatching it to the bot's callback (the bench).
         self.answer_seconds: dict[str, float] = {}
         # … and to the bot's last message for it (the followup after a deferral).
@@ -467,7 +469,7 @@ class FakeDiscord:
 
     async def interaction(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE and return the payload (with its id and token)."""
-        payload.setdefault("id", self.next_id())
+        payload.setdefault("id", self.interaction_id())
         payload.setdefault("token", f"tok-{payload['id']}")
         payload.setdefault("application_id", APPLICATION_ID)
         payload.setdefault("version", 1)
@@ -479,6 +481,12 @@ class FakeDiscord:
         self._sent_at[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload, payload.get("guild_id"))
         return payload
+
+    def interaction_id(self, made_at: datetime | None = None) -> str:
+        """A snowflake of `made_at` (now), as Discord's ids carry their creation time: the
+        bot reads from it how much of the 3 s to answer in is left."""
+        self._interaction_seq = (self._interaction_seq + 1) % (1 << 22)
+        return str(time_snowflake(made_at or datetime.now(UTC)) | self._interaction_seq)
 
     async def callback(self, interaction: dict[str, Any], within: float = 10.0) -> dict[str, Any]:
         """The bot's first answer to an interaction (type 4, 5, 6, 7, 9 …)."""
