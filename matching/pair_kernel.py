@@ -219,6 +219,47 @@ class Kernel:
         )
         return top_idx, top_val, sizes
 
+    def short_pairs(
+        self, y2: np.ndarray, cap: int = 16
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every allowed pair i < j with 2 w_ij > y2_i + y2_j (doubled duals, kernel
+        order), in one pass over all pairs. Returns the pairs kept (i, j, w, doubled
+        slack; at most `cap` per row i), each row's count of short pairs and its
+        largest doubled shortfall (odd sets ignored: an upper bound). Needs `fast`."""
+        assert self.fast, "the pair scan needs two-word bitsets"
+        n = self.n
+        y2 = np.ascontiguousarray(y2, dtype=np.int64)
+        out_j = np.zeros((n, cap), dtype=np.int64)
+        out_w = np.zeros((n, cap), dtype=np.int64)
+        out_s = np.zeros((n, cap), dtype=np.int64)
+        counts = np.zeros(n, dtype=np.int64)
+        excess2 = np.zeros(n, dtype=np.int64)
+        if n >= 2:
+            tiles = max(1, min(TILES, n // MIN_TILE))
+            bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+            fa_best = self.fa_bound.reshape(81, -1).max(axis=1)
+            _dual_scan(
+                bounds,
+                round_robin(tiles),
+                y2,
+                cap,
+                out_j,
+                out_w,
+                out_s,
+                counts,
+                excess2,
+                self.topic_planes,
+                self.topic_step,
+                fa_best,
+                self.wantmax,
+                self.clip,
+                *self.args(),
+            )
+        kept = np.minimum(counts, cap)
+        mask = np.arange(cap)[None, :] < kept[:, None]
+        rows = np.repeat(np.arange(n), kept)
+        return rows, out_j[mask], out_w[mask], out_s[mask], counts, excess2
+
     def score(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(millis, allowed) of the pairs (first[k], second[k]), kernel indices."""
         a = np.ascontiguousarray(first, dtype=np.int64)
@@ -625,3 +666,210 @@ def round_robin(tiles: int) -> np.ndarray:
         if pairs:
             out[r, : len(pairs)] = pairs
     return out
+
+
+@numba.njit(cache=True)
+def _check_tile(  # type: ignore[no-untyped-def]
+    lo_a,
+    hi_a,
+    lo_b,
+    hi_b,
+    y2,
+    cap,
+    out_j,
+    out_w,
+    out_s,
+    counts,
+    excess2,
+    tq,
+    step,
+    fa_best,
+    wantmax,
+    clip,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
+    ceiling the duals cover is skipped, the rest are scored exactly. A short pair is
+    charged to row i: its doubled shortfall (ignoring odd sets) raises excess2[i], and
+    the first `cap` are kept for the odd-set correction."""
+    for i in range(lo_a, hi_a):
+        start = i + 1 if lo_a == lo_b else lo_b
+        q00 = tq[i, 0, 0]
+        q01 = tq[i, 0, 1]
+        q10 = tq[i, 1, 0]
+        q11 = tq[i, 1, 1]
+        q20 = tq[i, 2, 0]
+        q21 = tq[i, 2, 1]
+        q30 = tq[i, 3, 0]
+        q31 = tq[i, 3, 1]
+        q40 = tq[i, 4, 0]
+        q41 = tq[i, 4, 1]
+        g00 = gp[i, 0, 0]
+        g01 = gp[i, 0, 1]
+        g10 = gp[i, 1, 0]
+        g11 = gp[i, 1, 1]
+        g20 = gp[i, 2, 0]
+        g21 = gp[i, 2, 1]
+        g30 = gp[i, 3, 0]
+        g31 = gp[i, 3, 1]
+        app_i = member[i, APPETITE] * units[1]
+        base_i = 2 * (units[0] + member[i, PRIORITY]) - y2[i]
+        fa_i = member[i, FORMAT_CLASS] * 9
+        want_i = wantmax[i]
+        for j in range(start, hi_b):
+            t0 = tb[j, 0]
+            t1 = tb[j, 1]
+            topic = (
+                _popcount(q00 & t0)
+                + _popcount(q01 & t1)
+                + ((_popcount(q10 & t0) + _popcount(q11 & t1)) << 1)
+                + ((_popcount(q20 & t0) + _popcount(q21 & t1)) << 2)
+                + ((_popcount(q30 & t0) + _popcount(q31 & t1)) << 3)
+                + ((_popcount(q40 & t0) + _popcount(q41 & t1)) << 4)
+            )
+            s0 = sb[j, 0]
+            s1 = sb[j, 1]
+            gap2 = (
+                _popcount(g00 & s0)
+                + _popcount(g01 & s1)
+                + ((_popcount(g10 & s0) + _popcount(g11 & s1)) << 2)
+                + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
+                + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
+            )
+            raw = gap2 * min(app_i, member[j, APPETITE] * units[1])
+            if clip:
+                raw = max(raw, 0)
+            # twice the ceiling minus the duals: > 0 only if the pair may be short
+            over = (
+                2
+                * (
+                    topic * step
+                    + raw
+                    + member[j, PRIORITY]
+                    + fa_best[fa_i + member[j, FORMAT_CLASS]]
+                    + max(want_i, wantmax[j])
+                )
+                + base_i
+                - y2[j]
+            )
+            if over <= 0:
+                continue
+            w, ok = _score(
+                i,
+                j,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
+            if not ok or w <= 0:
+                continue
+            slack = y2[i] + y2[j] - 2 * w
+            if slack >= 0:
+                continue
+            if -slack > excess2[i]:
+                excess2[i] = -slack
+            k = counts[i]
+            if k < cap:
+                out_j[i, k] = j
+                out_w[i, k] = w
+                out_s[i, k] = slack
+            counts[i] = k + 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _dual_scan(  # type: ignore[no-untyped-def]
+    bounds,
+    schedule,
+    y2,
+    cap,
+    out_j,
+    out_w,
+    out_s,
+    counts,
+    excess2,
+    tq,
+    step,
+    fa_best,
+    wantmax,
+    clip,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    for rnd in range(schedule.shape[0]):
+        for t in numba.prange(schedule.shape[1]):
+            a = schedule[rnd, t, 0]
+            b = schedule[rnd, t, 1]
+            if a < 0:
+                continue
+            _check_tile(
+                bounds[a],
+                bounds[a + 1],
+                bounds[b],
+                bounds[b + 1],
+                y2,
+                cap,
+                out_j,
+                out_w,
+                out_s,
+                counts,
+                excess2,
+                tq,
+                step,
+                fa_best,
+                wantmax,
+                clip,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
