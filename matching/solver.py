@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from matching.candidates import (
     candidate_pool,
 )
 from matching.certify import (
+    Check,
     check_all_pairs,
     check_all_pairs_compiled,
     check_outside_pool,
@@ -71,6 +72,9 @@ class Tuning:
     k: int = 20  # candidates kept per member
     refine_k: int = 20  # candidates kept per member in refinement rounds
     pool_factor: int = 50  # raw candidates scanned per kept one
+    # blocks: raw candidates kept per member before the hub correction (a block needs
+    # no ceiling, and 1,000 of 5,000 made the scan a heap of pushes)
+    block_pool: int = 200
     max_solves: int = 50  # certified loop: re-solves before settling for the bound
     # blocks: the all-pairs bound scores every pair (N² / 2); above this, no bound
     bound_limit: int = 20000
@@ -171,16 +175,17 @@ def _certified(
         solves += 1
     a, b = m.pairs()
     pairs = [(int(nodes[x]), int(nodes[y])) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
-    return pairs, _certificate(nodes, m, check.excess2), solves
+    return pairs, _certificate(nodes, m, check), solves
 
 
-def _certificate(nodes: np.ndarray, m: Matching, excess2: np.ndarray) -> Certificate:
-    """The duals (raised by each node's shortfall, which covers every pair) in pool indices."""
+def _certificate(nodes: np.ndarray, m: Matching, check: Check) -> Certificate:
+    """The duals, raised so they cover every pair (by each node's shortfall, and the
+    cover's odd sets if any), in pool indices."""
     return Certificate(
         members=nodes.copy(),
-        y2=m.y2 + excess2,
-        blossoms=[nodes[b] for b in m.blossoms],
-        z=m.z.copy(),
+        y2=m.y2 + check.excess2,
+        blossoms=[nodes[b] for b in [*m.blossoms, *check.cover_blossoms]],
+        z=np.concatenate([m.z, check.cover_z]).astype(np.int64),
     )
 
 
@@ -303,6 +308,7 @@ def _solve_blocks(
 ) -> tuple[list[tuple[int, int]], Matching | None]:
     rank = np.empty(f.n, dtype=np.int64)
     rank[nodes] = np.arange(len(nodes))
+    t = replace(t, pool_factor=max(1, t.block_pool // t.k))
     pairs: list[tuple[int, int]] = []
     with progress.phase("partition"):
         blocks = partition(f, nodes, t.block_size)
@@ -412,10 +418,10 @@ def solve(
                 if kernel.fast:
                     # one compiled pass over all N²/2 pairs: a bound at any size
                     check = check_all_pairs_compiled(kernel, duals)
-                    certificate = _certificate(nodes, duals, check.excess2)
+                    certificate = _certificate(nodes, duals, check)
                 elif n <= t.bound_limit:
                     check = check_all_pairs(f, nodes, duals, tick=tracker.tick)
-                    certificate = _certificate(nodes, duals, check.excess2)
+                    certificate = _certificate(nodes, duals, check)
     elif method == "greedy":
         tracker = _Progress(progress, _chunks(n) + 1, timings)
         pairs = _match(f, nodes, method, mode, tracker, t)
