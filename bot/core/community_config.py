@@ -40,6 +40,7 @@ WEIGHT_KEYS = (
     "pair",
     "topic",
     "disagreement",
+    "disagreement_focus",
     "mutual_want",
     "one_way_want",
     "format",
@@ -47,7 +48,7 @@ WEIGHT_KEYS = (
     "priority",
 )
 # Disagreement may be negative: a community can prefer agreement; the others only add.
-SIGNED_WEIGHTS = ("disagreement",)
+SIGNED_WEIGHTS = ("disagreement", "disagreement_focus")
 
 
 @dataclass(frozen=True, slots=True)
