@@ -39,6 +39,9 @@ from matching.scoring import (
 # gap² in {0, 1, 4, 9, 16}: the bits that are ever set
 GAP_BITS = (0, 2, 3, 4)
 GAP_SHIFT = np.array(GAP_BITS, dtype=np.int64)
+# the planes after the gap² bits: stances >= 2 from i's, and every stance of a claim
+# i answered (for disagreement_focus's contested - agreed count)
+CONTESTED, ANSWERED = len(GAP_BITS), len(GAP_BITS) + 1
 
 
 @intrinsic
@@ -121,12 +124,22 @@ class Kernel:
         onehot = f.stances[nodes] > 0
         self.stance_bits = _bits(onehot, SCAN_WORDS)
         gap2 = np.rint(f.stances_gap[nodes]).astype(np.int64)
+        n_claims = len(f.claim_ids)
+        stance = onehot.reshape(self.n, n_claims, 5)
+        answered = stance.any(axis=2)
+        # i's stance index per claim (0..4), and which of j's stances are >= 2 away
+        own = stance.argmax(axis=2)
+        far = np.abs(own[:, :, None] - np.arange(5)[None, None, :]) >= 2
+        contested = (far & answered[:, :, None]).reshape(self.n, 5 * n_claims)
+        every = np.repeat(answered, 5, axis=1)
         # P^b: where bit b of i's gap² against the (claim, stance) column is set
-        # (columns of claims i skipped are 0 in stances_gap already)
+        # (columns of claims i skipped are 0 in stances_gap already); then where
+        # j's stance would be >= 2 from i's, and every column of a claim i answered:
+        # K = 2 popcount(contested_i & S_j) - popcount(answered_i & S_j)
         words = self.stance_bits.shape[1]
-        self.gap_planes = np.ascontiguousarray(
-            np.stack([_bits((gap2 >> b) & 1 == 1, words) for b in GAP_BITS], axis=1)
-        )
+        planes = [_bits((gap2 >> b) & 1 == 1, words) for b in GAP_BITS]
+        planes += [_bits(contested, words), _bits(every, words)]
+        self.gap_planes = np.ascontiguousarray(np.stack(planes, axis=1))
         # the scan's topic ceiling: weights rounded up to multiples of `topic_step`
         top = int(max(0, f.topic_weight.max(initial=0)))
         self.topic_step = max(1, -(-top // (2**TOPIC_PLANES - 1)))
@@ -148,9 +161,17 @@ class Kernel:
             np.stack([f.format_millis, f.format_sync, f.format_feasible], axis=1).astype(np.int64)
         )
         self.kind_table = KIND_TABLE.astype(np.int64)
-        # pair, disagreement, mutual want, one-way want, availability
+        # pair, disagreement, mutual want, one-way want, availability, disagreement focus
         self.units = np.array(
-            [u.pair, u.disagreement, u.mutual_want, u.one_way_want, u.availability], np.int64
+            [
+                u.pair,
+                u.disagreement,
+                u.mutual_want,
+                u.one_way_want,
+                u.availability,
+                u.disagreement_focus,
+            ],
+            np.int64,
         )
         self.wants = _local_csr(f.wants.indptr, f.wants.cols, f.wants.vals, nodes, f.n)
         self.hard = _local_csr(f.hard.indptr, f.hard.cols, f.hard.vals, nodes, f.n)
@@ -319,12 +340,21 @@ def _score(  # type: ignore[no-untyped-def]
             shared &= shared - np.uint64(1)
     if kinds != 2:  # a dialogue is accepted: the disagreement term
         gap2 = 0
-        for b in range(gp.shape[1]):
+        for b in range(len(GAP_SHIFT)):
             count = 0
             for w in range(sb.shape[1]):
                 count += _popcount(gp[i, b, w] & sb[j, w])
             gap2 += count << GAP_SHIFT[b]
-        raw = gap2 * min(member[i, APPETITE], member[j, APPETITE]) * units[1]
+        contested = 0
+        answered = 0
+        shared = 0
+        for w in range(sb.shape[1]):
+            contested += _popcount(gp[i, CONTESTED, w] & sb[j, w])
+            answered += _popcount(gp[i, ANSWERED, w] & sb[j, w])
+        for w in range(tb.shape[1]):
+            shared += _popcount(tb[i, w] & tb[j, w])
+        per_quarter = units[1] * gap2 + units[5] * shared * (2 * contested - answered)
+        raw = per_quarter * min(member[i, APPETITE], member[j, APPETITE])
         if kinds == 3 and raw < 0:
             raw = 0  # both kinds accepted: the interview, without the term, is better
         total += raw
@@ -477,7 +507,14 @@ def _tile(  # type: ignore[no-untyped-def]
         g21 = gp[i, 2, 1]
         g30 = gp[i, 3, 0]
         g31 = gp[i, 3, 1]
-        app_i = member[i, APPETITE] * units[1]
+        c0 = gp[i, CONTESTED, 0]
+        c1 = gp[i, CONTESTED, 1]
+        a0 = gp[i, ANSWERED, 0]
+        a1 = gp[i, ANSWERED, 1]
+        p0 = tb[i, 0]
+        p1 = tb[i, 1]
+        focus = units[5]
+        app_i = member[i, APPETITE]
         base_i = units[0] + member[i, PRIORITY]
         fa_i = member[i, FORMAT_CLASS] * 63
         look_i = member[i, LOOKING] * 8
@@ -509,7 +546,11 @@ def _tile(  # type: ignore[no-untyped-def]
                 + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
                 + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
             )
-            raw = gap2 * min(app_i, member[j, APPETITE] * units[1])
+            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
+                _popcount(a0 & s0) + _popcount(a1 & s1)
+            )
+            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
+            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
             kinds = kind_table[look_i + member[j, LOOKING]]
             if clip:
                 raw = 0 if kinds == 2 else (max(raw, 0) if kinds == 3 else raw)
@@ -726,7 +767,14 @@ def _check_tile(  # type: ignore[no-untyped-def]
         g21 = gp[i, 2, 1]
         g30 = gp[i, 3, 0]
         g31 = gp[i, 3, 1]
-        app_i = member[i, APPETITE] * units[1]
+        c0 = gp[i, CONTESTED, 0]
+        c1 = gp[i, CONTESTED, 1]
+        a0 = gp[i, ANSWERED, 0]
+        a1 = gp[i, ANSWERED, 1]
+        p0 = tb[i, 0]
+        p1 = tb[i, 1]
+        focus = units[5]
+        app_i = member[i, APPETITE]
         base_i = 2 * (units[0] + member[i, PRIORITY]) - y2[i]
         fa_i = member[i, FORMAT_CLASS] * 9
         want_i = wantmax[i]
@@ -750,7 +798,11 @@ def _check_tile(  # type: ignore[no-untyped-def]
                 + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
                 + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
             )
-            raw = gap2 * min(app_i, member[j, APPETITE] * units[1])
+            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
+                _popcount(a0 & s0) + _popcount(a1 & s1)
+            )
+            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
+            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
             if clip:
                 raw = max(raw, 0)
             # twice the ceiling minus the duals: > 0 only if the pair may be short
