@@ -11,7 +11,8 @@
   members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
   them (never lowering the total); "auto:blocks". Its bound needs every pair
-  scored, so it is computed up to `bound_limit` members.
+  checked against the block duals: one compiled pass (pair_kernel.py) at any size,
+  or, for pools too wide for the kernel, `score_block` up to `bound_limit` members.
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
 
 Ties are broken deterministically: nodes enter the graph in an order given by a
@@ -76,7 +77,8 @@ class Tuning:
     # no ceiling, and 1,000 of 5,000 made the scan a heap of pushes)
     block_pool: int = 200
     max_solves: int = 50  # certified loop: re-solves before settling for the bound
-    # blocks: the all-pairs bound scores every pair (N² / 2); above this, no bound
+    # blocks, pools too wide for the pair kernel: the all-pairs bound scores every
+    # pair with score_block (N² / 2); above this, no bound
     bound_limit: int = 20000
 
 
