@@ -35,7 +35,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # per gap**2 / 2 on every co-answered claim (docs/matching.md, "Score")
     "disagreement": 0.2,
     # per topic both picked times (claims they disagree on - claims they agree on)
-    "disagreement_focus": 0.8,
+    "disagreement_focus": 0.7,
     "mutual_want": 50.0,
     "one_way_want": 5.0,
     "format": 2.0,

@@ -47,7 +47,8 @@ WEIGHT_KEYS = (
     "availability",
     "priority",
 )
-# Disagreement may be negative: a community can prefer agreement; the others only add.
+# The disagreement weights may be negative: a community can prefer agreement; the others
+# only add.
 SIGNED_WEIGHTS = ("disagreement", "disagreement_focus")
 
 
