@@ -26,7 +26,9 @@ SQLite, the embedded default, under a crowd:
   retrying SQLite's lock until `busy_timeout` runs out. `busy_timeout` only covers another
   process (e.g. `matchmaker db upgrade` beside a running bot).
 * Statements run on the event loop's thread, not on aiosqlite's worker threads: see
-  `bot/storage/sqlite_connection.py` for why (and what still goes to a thread).
+  `bot/storage/sqlite_connection.py` for why (and what still goes to a thread). So that one
+  task cannot run many units of work in a row while others wait, each unit of work first
+  steps back once in the event loop's queue.
 """
 
 from __future__ import annotations
@@ -248,6 +250,13 @@ class Database:
     @asynccontextmanager
     async def _begin(self, *, read_only: bool, turn: bool) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; `turn`: hold this process's write turn through it."""
+        if self.is_sqlite:
+            # On SQLite nothing below gives the event loop away (statements run inline, an
+            # uncontended turn is taken at once), so a task running units of work back to back
+            # (a member's next command, a loop over jobs) would run them all before the tasks
+            # that were ready first got one. Going to the back of the loop's queue once per
+            # unit of work keeps it first come, first served across tasks.
+            await asyncio.sleep(0)
         factory = self.read_sessions if read_only else self.sessions
         engine = self.read_engine if read_only else self.engine
         gate = self._admission(engine)
