@@ -595,8 +595,9 @@ async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormView:
-        member, form, topics, stances = await _save(session, cmd, now)
-        return await _view(session, member, form, topics=topics, stances=stances)
+        with session.no_autoflush:  # the form's changes: one UPDATE, at the commit
+            member, form, topics, stances = await _save(session, cmd, now)
+            return await _view(session, member, form, topics=topics, stances=stances)
 
     return await core.db.write(work, name="forms.save_answers")
 
@@ -612,16 +613,17 @@ async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormSubmission:
-        member, form, topics, stances = await _save(session, cmd.answers, now)
-        refused = None
-        if cmd.submit:
-            topics = topics if topics is not None else await _topic_slugs(session, member.id)
-            try:
-                _mark_submitted(form, len(topics), now)
-            except BadInput as error:
-                refused = error
-        # The form's answers and its submission are one UPDATE, at the commit.
-        view = await _view(session, member, form, topics=topics, stances=stances)
+        # The form's answers and its submission: one UPDATE, at the commit.
+        with session.no_autoflush:
+            member, form, topics, stances = await _save(session, cmd.answers, now)
+            refused = None
+            if cmd.submit:
+                topics = topics if topics is not None else await _topic_slugs(session, member.id)
+                try:
+                    _mark_submitted(form, len(topics), now)
+                except BadInput as error:
+                    refused = error
+            view = await _view(session, member, form, topics=topics, stances=stances)
         return FormSubmission(view, submitted=cmd.submit and refused is None, refused=refused)
 
     return await core.db.write(work, name="forms.submit_answers")
@@ -632,7 +634,8 @@ async def _save(
 ) -> tuple[Member, InterestForm, list[str] | None, dict[int, int] | None]:
     """Store the answers; also the topic slugs and the stances after the save where it knows
     them (it wrote them, or had to read them). The form's own columns are changed on the
-    object: one UPDATE at the next flush (at the latest, the commit)."""
+    object: one UPDATE at the next flush (the commit, where the caller holds off autoflush).
+    Other rows are written at once (plain statements), so reads here see them."""
     community, member, found = await lookup.ensure_own_member_and_form(session, cmd.actor, now)
     form, _ = await _ensure_form(session, community, member, found, now, None)
     opening = await round_opening_for(session, member)
