@@ -33,7 +33,6 @@ from bot.storage.models import (
     MAX_SUGGESTED_TOPICS,
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
-    Claim,
     Community,
     Dialogue,
     DialogueMember,
@@ -52,12 +51,11 @@ from .actor import Actor
 from .app import Core
 from .curation import (
     ClaimView,
+    FormChoices,
     TopicView,
-    active_claim_views,
-    active_topic_ids,
-    active_topic_views,
     clean_topic_name,
     find_topic,
+    form_choices,
     slugify,
 )
 from .errors import BadInput, Conflict, DomainError, NotFound
@@ -403,10 +401,6 @@ _SUGGESTED_BY = (
     .where(_TOPICS.suggested_by_id == bindparam("member_id"), _TOPICS.status == "suggested")
     .order_by(_TOPICS.name)
 )
-_ACTIVE_CLAIM_IDS = select(Claim.__table__.c.id).where(
-    Claim.__table__.c.community_id == bindparam("community_id"),
-    Claim.__table__.c.status == "active",
-)
 _CLEAR_FORM_TOPICS = delete(FormTopic.__table__).where(
     _FORM_TOPICS.member_id == bindparam("member_id")
 )
@@ -561,12 +555,9 @@ async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
 
     async def work(session: AsyncSession) -> SignupView:
         community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
-        return SignupView(
-            form=view,
-            # Suggestions are for moderators to review; the form offers active topics only.
-            topics=tuple(await active_topic_views(session, community.id)),
-            claims=tuple(await active_claim_views(session, community.id)),
-        )
+        # Suggestions are for moderators to review; the form offers active topics only.
+        choices = await form_choices(session, community.id)
+        return SignupView(form=view, topics=choices.topics, claims=choices.claims)
 
     return await core.db.write(work, name="forms.open_signup")
 
@@ -709,17 +700,26 @@ async def _apply(
             raise BadInput("Answer yes or no to showing you in browse.", field="show_in_browse")
         form.show_in_browse = cmd.show_in_browse
     topics = stances = None
+    choices = None
+    if cmd.topics is not None or cmd.stances is not None:
+        choices = await form_choices(session, community.id)
     if cmd.topics is not None:
-        topics = await _set_topics(session, community, member, cmd.topics)
+        assert choices is not None
+        topics = await _set_topics(session, community, member, choices, cmd.topics)
     if cmd.suggested_topics is not None:
         await _suggest_topics(session, community, member, cmd.suggested_topics, form.updated_at)
     if cmd.stances is not None:
-        stances = await _set_stances(session, community, member, cmd.stances)
+        assert choices is not None
+        stances = await _set_stances(session, community, member, choices, cmd.stances)
     return topics, stances
 
 
 async def _set_topics(
-    session: AsyncSession, community: Community, member: Member, wanted: tuple[str, ...]
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    choices: FormChoices,
+    wanted: tuple[str, ...],
 ) -> list[str]:
     """Replace the form's topics; their slugs, sorted."""
     distinct = list(dict.fromkeys(wanted))
@@ -729,7 +729,7 @@ async def _set_topics(
             field="topics",
         )
     slugs = list(dict.fromkeys(slugify(s) for s in distinct))
-    active = await active_topic_ids(session, community.id)
+    active = choices.topic_ids()
     missing = [s for s in slugs if s not in active]
     if missing:
         # In a form an unknown topic is a bad answer to a field, not a missing resource
@@ -808,6 +808,7 @@ async def _set_stances(
     session: AsyncSession,
     community: Community,
     member: Member,
+    choices: FormChoices,
     stances: Mapping[int, int | None],
 ) -> dict[int, int]:
     """Merge the given stances into the member's; all of the member's stances after it."""
@@ -815,7 +816,7 @@ async def _set_stances(
     ids = list(values)
     if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
         raise BadInput("Stances must be given per claim number.", field="stances")
-    known = set(await session.scalars(_ACTIVE_CLAIM_IDS, {"community_id": community.id}))
+    known = choices.claim_ids()
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise NotFound(
