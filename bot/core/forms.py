@@ -417,6 +417,19 @@ _CLEAR_STANCES = delete(Stance.__table__).where(
 )
 
 
+# The start of every save: the actor's rows, whether the community has a round opening
+# (rarely: only then is the member's part in it looked up), and whether the member has
+# suggestions waiting for review (rarely: only then are they read for the view).
+_SAVE_START = lookup.with_columns(
+    exists()
+    .where(Round.community_id == Community.id, Round.status == "opening")
+    .label("round_opening"),
+    exists()
+    .where(Topic.suggested_by_id == Member.id, Topic.status == "suggested")
+    .label("suggesting"),
+)
+
+
 async def round_opening_for(session: AsyncSession, member: Member) -> Round | None:
     """The `opening` round this member takes part in (matched or left unmatched), if any."""
     return await session.scalar(
@@ -450,17 +463,19 @@ async def _view(
     topics: list[str] | None = None,
     stances: dict[int, int] | None = None,
     fresh: bool = False,
+    suggesting: bool = True,
 ) -> FormView:
     """The form as the member sees it. `topics` (sorted slugs), `stances`: when the caller
     has just read or written them; `fresh`: the form was created in this transaction, so
-    nothing hangs off it yet."""
+    nothing hangs off it yet; `suggesting` False: the member has no suggestions waiting."""
     suggested: tuple[str, ...] = ()
     if fresh:
         topics, stances = [], {}
     else:
         if topics is None:
             topics = await _topic_slugs(session, member.id)
-        suggested = tuple(await session.scalars(_SUGGESTED_BY, {"member_id": member.id}))
+        if suggesting:
+            suggested = tuple(await session.scalars(_SUGGESTED_BY, {"member_id": member.id}))
         if stances is None:
             stances = await _stances(session, member.id)
     return FormView(
@@ -587,8 +602,8 @@ async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
 
     async def work(session: AsyncSession) -> FormView:
         with session.no_autoflush:  # the form's changes: one UPDATE, at the commit
-            member, form, topics, stances = await _save(session, cmd, now)
-            return await _view(session, member, form, topics=topics, stances=stances)
+            saved = await _save(session, cmd, now)
+            return await saved.view(session)
 
     return await core.db.write(work, name="forms.save_answers")
 
@@ -606,30 +621,51 @@ async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
     async def work(session: AsyncSession) -> FormSubmission:
         # The form's answers and its submission: one UPDATE, at the commit.
         with session.no_autoflush:
-            member, form, topics, stances = await _save(session, cmd.answers, now)
+            saved = await _save(session, cmd.answers, now)
             refused = None
             if cmd.submit:
-                topics = topics if topics is not None else await _topic_slugs(session, member.id)
+                if saved.topics is None:
+                    saved.topics = await _topic_slugs(session, saved.member.id)
                 try:
-                    _mark_submitted(form, len(topics), now)
+                    _mark_submitted(saved.form, len(saved.topics), now)
                 except BadInput as error:
                     refused = error
-            view = await _view(session, member, form, topics=topics, stances=stances)
+            view = await saved.view(session)
         return FormSubmission(view, submitted=cmd.submit and refused is None, refused=refused)
 
     return await core.db.write(work, name="forms.submit_answers")
 
 
-async def _save(
-    session: AsyncSession, cmd: SaveAnswers, now: datetime
-) -> tuple[Member, InterestForm, list[str] | None, dict[int, int] | None]:
-    """Store the answers; also the topic slugs and the stances after the save where it knows
-    them (it wrote them, or had to read them). The form's own columns are changed on the
-    object: one UPDATE at the next flush (the commit, where the caller holds off autoflush).
-    Other rows are written at once (plain statements), so reads here see them."""
-    community, member, found = await lookup.ensure_own_member_and_form(session, cmd.actor, now)
+@dataclass(slots=True)
+class _Saved:
+    """A save's rows, and what it already knows for the form's view."""
+
+    member: Member
+    form: InterestForm
+    topics: list[str] | None  # sorted slugs, when written or read
+    stances: dict[int, int] | None  # all of the member's, when written
+    suggesting: bool  # the member may have suggestions waiting for review
+
+    async def view(self, session: AsyncSession) -> FormView:
+        return await _view(
+            session,
+            self.member,
+            self.form,
+            topics=self.topics,
+            stances=self.stances,
+            suggesting=self.suggesting,
+        )
+
+
+async def _save(session: AsyncSession, cmd: SaveAnswers, now: datetime) -> _Saved:
+    """Store the answers. The form's own columns are changed on the object: one UPDATE at
+    the next flush (the commit, where the caller holds off autoflush). Other rows are written
+    at once (plain statements), so reads here see them."""
+    row = await lookup.actor_row(session, _SAVE_START, cmd.actor)
+    community, found_member, found, round_opening, suggesting = row
+    member = await lookup.create_or_refresh(session, community, cmd.actor, now, found_member)
     form, _ = await _ensure_form(session, community, member, found, now, None)
-    opening = await round_opening_for(session, member)
+    opening = await round_opening_for(session, member) if round_opening else None
     before = await _locked_snapshot(session, member.id, form) if opening else None
 
     form.updated_at = now
@@ -647,7 +683,7 @@ async def _save(
         if problems:
             field_name, message = problems[0]
             raise BadInput(message, field=field_name)
-    return member, form, topics, stances
+    return _Saved(member, form, topics, stances, suggesting or cmd.suggested_topics is not None)
 
 
 async def _apply(

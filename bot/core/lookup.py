@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Community, InterestForm, Member
@@ -14,6 +15,7 @@ from .actor import Actor, CommunityRef
 from .errors import Conflict, NotFound
 
 NOT_SIGNED_UP = "You have not signed up yet; start with /dialogue signup."
+NOT_SET_UP = "This server/workspace is not set up for Dialogue Matchmaker yet."
 
 
 async def find_community(session: AsyncSession, ref: CommunityRef) -> Community | None:
@@ -27,7 +29,7 @@ async def find_community(session: AsyncSession, ref: CommunityRef) -> Community 
 async def get_community(session: AsyncSession, ref: CommunityRef) -> Community:
     community = await find_community(session, ref)
     if community is None:
-        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+        raise NotFound(NOT_SET_UP)
     return community
 
 
@@ -102,7 +104,7 @@ async def _community_and_member(
     every member command starts here."""
     row = (await session.execute(_COMMUNITY_AND_MEMBER, _actor_params(actor))).first()
     if row is None:
-        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+        raise NotFound(NOT_SET_UP)
     return row[0], row[1]
 
 
@@ -111,10 +113,23 @@ async def community_member_and_form(
 ) -> tuple[Community, Member | None, InterestForm | None]:
     """`_community_and_member` and the member's interest form (None if not started), in the
     same one query: for the commands that need the form too (signup, a submission, status)."""
-    row = (await session.execute(_COMMUNITY_MEMBER_AND_FORM, _actor_params(actor))).first()
-    if row is None:
-        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+    row = await actor_row(session, _COMMUNITY_MEMBER_AND_FORM, actor)
     return row[0], row[1], row[2]
+
+
+def with_columns(*columns: ColumnElement[Any]) -> Select[Any]:
+    """`community_member_and_form`'s statement with more columns after the three entities,
+    e.g. an EXISTS correlated to the member: one query where a command needs a little more.
+    Build it once (at import), and read it with `actor_row`."""
+    return _COMMUNITY_MEMBER_AND_FORM.add_columns(*columns)
+
+
+async def actor_row(session: AsyncSession, statement: Select[Any], actor: Actor) -> Row[Any]:
+    """The actor's row of a `with_columns` statement: community, member, form, then the rest."""
+    row = (await session.execute(statement, _actor_params(actor))).first()
+    if row is None:
+        raise NotFound(NOT_SET_UP)
+    return row
 
 
 async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:

@@ -465,3 +465,14 @@ async def test_a_submission_returns_what_a_fresh_read_of_the_form_shows(core: Co
     async with core.db.read() as session:
         stored = await session.get(InterestForm, profile.member_id)
     assert stored is not None and (stored.status, stored.step) == ("complete", "review")
+
+
+async def test_every_save_shows_the_suggestions_still_waiting_for_review(core: Core) -> None:
+    await _seed(core)
+    first = await forms.save_answers(core, SaveAnswers(ALICE, suggested_topics=("Secrecy",)))
+    assert first.suggested_topics == ("Secrecy",)
+    later = await forms.save_answers(core, SaveAnswers(ALICE, about="Still here."))
+    assert later.suggested_topics == ("Secrecy",)
+    await curation.approve_topic(core, curation.ApproveTopic(moderator(), "secrecy"))
+    after = await forms.save_answers(core, SaveAnswers(ALICE, about="Approved."))
+    assert (after.suggested_topics, after.topics) == ((), ("secrecy",))
