@@ -649,7 +649,8 @@ _CURRENT_DIALOGUE = (
     .where(
         Dialogue.community_id == bindparam("community_id"),
         DialogueMember.member_id == bindparam("member_id"),
-        Dialogue.state.in_(("pending", "open")),
+        # Not IN (…): a literal IN list is re-rendered at every execution.
+        or_(Dialogue.state == "pending", Dialogue.state == "open"),
     )
     .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
     .limit(1)

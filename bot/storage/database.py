@@ -105,19 +105,26 @@ def is_transient(error: BaseException) -> bool:
     return sqlstate in TRANSIENT_SQLSTATES
 
 
+def _begin_sql(connection: Any, sql: str) -> None:
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite_connection.InlineConnection) and driver.begin_at_once(sql):
+        return  # every transaction begins: a tenth of a short one's CPU saved this way
+    connection.exec_driver_sql(sql)
+
+
 def _begin_write(connection: Any) -> None:
     # IMMEDIATE takes SQLite's write lock when the transaction starts, so transactions that
     # read, then write (is there a dialogue for this pair? no: insert one) run one after the
     # other: what the row locks (FOR UPDATE) give on PostgreSQL. Only one in-process writer
     # gets here at a time (Database._write_turn), so it never waits on busy_timeout for
     # another of ours.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    _begin_sql(connection, "BEGIN IMMEDIATE")
 
 
 def _begin_read(connection: Any) -> None:
     # A deferred BEGIN: a WAL snapshot at the first read, which neither waits for the writer
     # nor holds it up. The connection is `query_only`, so a write in it fails loudly.
-    connection.exec_driver_sql("BEGIN")
+    _begin_sql(connection, "BEGIN")
 
 
 def _is_memory_sqlite(url: URL) -> bool:
