@@ -9,6 +9,12 @@ person, and a few mutual wants. Random draws are vectorised with NumPy so a
 document.
 
     python bench/pools.py 1000 --seed 1 > pool-1000.json
+    python bench/pools.py 1000 --seed 1 --polarised > polarised-1000.json
+
+`polarised=True` redraws topics, claims, stances and appetites (everything else as
+above) for a divided community: two camps and the undecided, topics in clusters
+whose members lean to one camp, claims inside a cluster, 20 % avoiders and 20 %
+neutral (`generate_pool` docstring).
 """
 
 from __future__ import annotations
@@ -64,12 +70,20 @@ LOOKING_FOR_CHOICES = (
 
 
 def generate_pool(
-    n: int, seed: int = 0, *, cooldown: int = COOLDOWN, kinds: float = 0.0
+    n: int,
+    seed: int = 0,
+    *,
+    cooldown: int = COOLDOWN,
+    kinds: float = 0.0,
+    polarised: bool = False,
 ) -> dict[str, Any]:
     """The input document of a seeded synthetic pool of n participants.
 
     `kinds`: the share of members whose `looking_for` is other than the default
     dialogue (drawn after everything else, so kinds=0 gives the same pools as before).
+    `polarised`: topics, claims, stances and appetites of a divided community
+    (`_polarise`), drawn from their own generator so the rest of the pool (formats,
+    availability, history, wants, blocks) is the one of the same seed.
     """
     if n < 2:
         raise ValueError("a pool needs at least two participants")
@@ -117,6 +131,8 @@ def generate_pool(
     else:
         looking = [-1] * n
 
+    if polarised:
+        ranked, counts, stances, answered, claim_topics, appetite = _polarise(n, seed)
     ranked_l, counts_l = ranked.tolist(), counts.tolist()
     stances_l, answered_l = stances.tolist(), answered.tolist()
     sync_l, async_l = sync.tolist(), async_.tolist()
@@ -164,6 +180,66 @@ def generate_pool(
         ],
         "config": {"cooldown": cooldown, "odd": "wait", "seed": seed},
     }
+
+
+# Polarised pools: 10 clusters of 10 topics; people mostly pick topics of one home
+# cluster; each cluster leans to camp A or B, so sharing topics makes sharing a camp
+# more likely (the trade-off between agreeing topics and disagreeing stances that a
+# disagreement term has to handle); two claims per cluster, on one or two of its topics.
+CLUSTERS = 10
+CAMP_SHARES = (0.4, 0.4, 0.2)  # camp A, camp B, undecided
+CLUSTER_LEAN = 0.65  # share of a cluster's camp members in its leaning camp
+HOME_BOOST = 2.5  # log-weight added to home-cluster topics
+POLARISED_APPETITE_P = (0.6, 0.2, 0.2)  # seek, neutral, avoid
+CAMP_STANCE, CAMP_NOISE, UNDECIDED_NOISE = 1.4, 0.8, 0.7
+ANSWER_IF_CARES, ANSWER_OTHERWISE = 0.9, 0.6
+
+
+def _polarise(
+    n: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ranked topics, topic counts, stances, answered, claim topics, appetite) of a
+    polarised pool, in the arrays `generate_pool` builds participants from."""
+    rng = np.random.default_rng([seed, 0x9014])
+    size = TOPICS // CLUSTERS
+    cluster_of_topic = np.arange(TOPICS) // size
+    # Clusters have Zipf-like popularity; a member's home cluster is drawn from it.
+    cluster_p = 1.0 / np.arange(1, CLUSTERS + 1) ** 0.7
+    home = rng.choice(CLUSTERS, size=n, p=cluster_p / cluster_p.sum())
+    within = -ZIPF_EXPONENT * np.log(np.arange(1, size + 1))  # popularity inside a cluster
+    log_p = np.tile(within, CLUSTERS) + np.log(cluster_p)[cluster_of_topic]
+    keys = log_p[None, :] + HOME_BOOST * (cluster_of_topic[None, :] == home[:, None])
+    keys = keys + rng.gumbel(size=(n, TOPICS))
+    ranked = np.argsort(-keys, axis=1)[:, :MAX_TOPICS]
+    counts = rng.integers(MIN_TOPICS, MAX_TOPICS + 1, size=n)
+    picked = np.zeros((n, TOPICS), dtype=bool)
+    rows = np.repeat(np.arange(n), MAX_TOPICS)
+    keep = (np.arange(MAX_TOPICS)[None, :] < counts[:, None]).ravel()
+    picked[rows[keep], ranked.ravel()[keep]] = True
+
+    # Camps: a cluster leans to A (even clusters) or B (odd); undecided anywhere.
+    undecided = rng.random(n) < CAMP_SHARES[2]
+    leans_a = home % 2 == 0
+    in_lean = rng.random(n) < CLUSTER_LEAN
+    camp = np.where(leans_a == in_lean, 1, -1)  # +1 camp A, -1 camp B
+    camp[undecided] = 0
+
+    # Claims: two per cluster on one or two of its topics; a claim's polarity says
+    # which side camp A takes.
+    claim_cluster = np.arange(CLAIMS) % CLUSTERS
+    first = claim_cluster * size + rng.integers(0, size, size=CLAIMS)
+    second = claim_cluster * size + rng.integers(0, size, size=CLAIMS)
+    two = rng.random(CLAIMS) < 0.5
+    claim_topics = np.stack([first, np.where(two, second, first)], axis=1)
+    polarity = rng.choice([-1, 1], size=CLAIMS)
+    centre = CAMP_STANCE * camp[:, None] * polarity[None, :]
+    noise = np.where(undecided[:, None], UNDECIDED_NOISE, CAMP_NOISE)
+    raw = centre + noise * rng.normal(size=(n, CLAIMS))
+    stances = np.clip(np.rint(raw), -2, 2).astype(np.int64)
+    cares = picked[:, claim_topics[:, 0]] | picked[:, claim_topics[:, 1]]
+    answered = rng.random((n, CLAIMS)) < np.where(cares, ANSWER_IF_CARES, ANSWER_OTHERWISE)
+    appetite = rng.choice(len(APPETITES), size=n, p=POLARISED_APPETITE_P)
+    return ranked, counts, stances, answered, claim_topics, appetite
 
 
 def _random_pairs(rng: np.random.Generator, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -219,8 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds", type=float, default=0.0, help="share of members looking for interviews"
     )
+    parser.add_argument(
+        "--polarised", action="store_true", help="two camps, clustered topics (see above)"
+    )
     args = parser.parse_args(argv)
-    json.dump(generate_pool(args.n, args.seed, kinds=args.kinds), sys.stdout)
+    pool = generate_pool(args.n, args.seed, kinds=args.kinds, polarised=args.polarised)
+    json.dump(pool, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

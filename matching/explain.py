@@ -50,8 +50,13 @@ def shared_topics(f: Features, members: list[int]) -> tuple[str, ...]:
     return tuple(f.topic_names[k] for k in found)
 
 
-def top_disagreements(people: list[Participant]) -> tuple[dict[str, Any], ...]:
-    """Claims the members answered with the largest gaps (>= 2), at most three."""
+def top_disagreements(
+    people: list[Participant], claim_topics: dict[str, frozenset[str]]
+) -> tuple[dict[str, Any], ...]:
+    """Claims the members answered with gaps >= 2, at most three: first those on topics
+    more of the members picked (a disagreement on what both care about, which the
+    score's `disagreement_focus` weighs more, is the better opening), then the largest
+    gaps, then claim id."""
     claims = sorted(set().union(*(p.stances for p in people)))
     found = []
     for claim in claims:
@@ -60,9 +65,11 @@ def top_disagreements(people: list[Participant]) -> tuple[dict[str, Any], ...]:
             continue
         gap = max(stances.values()) - min(stances.values())
         if gap >= MIN_DISAGREEMENT_GAP:
-            found.append((-gap, claim, dict(sorted(stances.items()))))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return tuple({"claim": c, "stances": s} for _, c, s in found[:MAX_DISAGREEMENTS])
+            topics = claim_topics.get(claim, frozenset())
+            caring = sum(1 for p in people if topics & p.topics)
+            found.append((-caring, -gap, claim, dict(sorted(stances.items()))))
+    found.sort(key=lambda item: (item[0], item[1], item[2]))
+    return tuple({"claim": c, "stances": s} for _, _, c, s in found[:MAX_DISAGREEMENTS])
 
 
 def explain_pairs(f: Features, doc: Document, first: np.ndarray, second: np.ndarray) -> list[Pair]:
@@ -76,7 +83,7 @@ def explain_pairs(f: Features, doc: Document, first: np.ndarray, second: np.ndar
         people = [doc.participants[i], doc.participants[j]]
         members = tuple(sorted((f.ids[i], f.ids[j])))
         topics = shared_topics(f, [i, j])
-        disagreements = top_disagreements(people)
+        disagreements = top_disagreements(people, doc.claims)
         want = int(terms.want[k])
         overlap = int(terms.overlap_slots[k])
         overlap_minutes = None if overlap < 0 else overlap * SLOT_MINUTES
@@ -175,7 +182,7 @@ def explain_trio(f: Features, doc: Document, trio: list[int]) -> Pair:
         members=members,
         score=to_points(millis),
         shared_topics=shared_topics(f, trio),
-        disagreements=top_disagreements([doc.participants[k] for k in trio]),
+        disagreements=top_disagreements([doc.participants[k] for k in trio], doc.claims),
         format=fmt,
         mutual_want=any(p.mutual_want for p in inner),
         one_way_want=any(p.one_way_want for p in inner),

@@ -32,7 +32,10 @@ DEFAULT_REFERENCE_DATE = date(2025, 1, 6)
 DEFAULT_WEIGHTS: dict[str, float] = {
     "pair": 10.0,
     "topic": 6.0,
-    "disagreement": 1.0,
+    # per gap**2 / 2 on every co-answered claim (docs/matching.md, "Score")
+    "disagreement": 0.2,
+    # per topic both picked times (claims they disagree on - claims they agree on)
+    "disagreement_focus": 0.7,
     "mutual_want": 50.0,
     "one_way_want": 5.0,
     "format": 2.0,

@@ -11,10 +11,14 @@ Terms of an allowed pair (i, j), weights from `config.weights`:
 * pair: base for every allowed pair, so the maximum total prefers matching more people.
 * topic: for each shared topic t, round(topic * 1000 * (1 + ln(N / n_t))) millis;
   N = active participants, n_t = active participants who picked t.
-* disagreement: disagreement * min(appetite_i, appetite_j) * sum over co-answered
-  claims of gap**2 / 2; appetite seek = 1, neutral = 1/2, avoid = -1/4. With
-  D = S G S^T (S one-hot stances, G a block-diagonal gap**2 table) this is
-  round(disagreement * 125) millis per unit of gap**2 * appetite-quarters.
+* disagreement: min(appetite_i, appetite_j) * (disagreement * sum of gap**2 / 2
+  + disagreement_focus * T * K) over co-answered claims; appetite seek = 1,
+  neutral = 1/2, avoid = -1/4; T = topics both picked, K = co-answered claims with a
+  gap >= 2 minus those with a gap <= 1 (disagreement about what both care about).
+  In integers: min(quarters_i, quarters_j) * (U * D + F * T * K) millis with
+  U = round(125 * disagreement), F = round(250 * disagreement_focus), D = S G S^T,
+  K = S H S^T (S one-hot stances, G / H block-diagonal gap**2 / +-1 tables) and
+  T = P P^T (P the 0/1 topics picked).
   An interview pair has no disagreement term (the interviewer wants to learn the
   other's view, not to argue it); a pair that accepts both kinds takes the kind
   with the higher score, i.e. the term is max(0, disagreement) (ties: dialogue).
@@ -118,6 +122,7 @@ class Units:
 
     pair: int
     disagreement: int  # per gap**2 * appetite-quarter
+    disagreement_focus: int  # per shared topic * contested claim * appetite-quarter
     mutual_want: int
     one_way_want: int
     format: int  # per format point
@@ -145,6 +150,7 @@ class Features:
         self.units = Units(
             pair=weight_units("pair", 1000),
             disagreement=weight_units("disagreement", 125),
+            disagreement_focus=weight_units("disagreement_focus", 250),
             mutual_want=weight_units("mutual_want", 1000),
             one_way_want=weight_units("one_way_want", 1000),
             format=weight_units("format", 1000),
@@ -196,6 +202,24 @@ class Features:
         )
         if 16 * n_claims >= 2**24:
             raise InvalidInput("claims: too many claims to score exactly")
+        # The disagreement products' row factors, units folded in: U * S G for D and
+        # F * S H for K (H: +1 where the gap is >= 2, -1 where it is <= 1). Integers,
+        # exact in float32 below 2**24 (`_block_arrays` picks the products' dtype).
+        u = self.units
+        contest = np.array(
+            [[1 if abs(a - b) >= 2 else -1 for b in range(5)] for a in range(5)], dtype=np.float64
+        )
+        exact32 = 16 * max(abs(u.disagreement), abs(u.disagreement_focus)) < 2**24
+        row_dtype = np.float32 if exact32 else np.float64
+        self.disagree_rows = (self.stances_gap.astype(np.float64) * u.disagreement).astype(
+            row_dtype
+        )
+        self.contest_rows = (
+            (onehot.reshape(n, n_claims, 5).astype(np.float64) @ contest).reshape(n, 5 * n_claims)
+            * u.disagreement_focus
+        ).astype(row_dtype)
+        # Most topics a member picked: T of a pair is at most this.
+        self.max_topics = int(picked.sum(axis=1).max(initial=0))
         self.appetite = np.array(
             [APPETITE_QUARTERS[p.disagreement] for p in people], dtype=np.int64
         )
@@ -288,7 +312,9 @@ class Features:
             abs(u.pair)
             + int(np.abs(self.topic_weight).sum())
             + 2 * int(np.abs(self.priority).max(initial=0))
-            + abs(u.disagreement) * 16 * n_claims * 4
+            + (abs(u.disagreement) * 16 + abs(u.disagreement_focus) * self.max_topics)
+            * n_claims
+            * 4
             + 4 * abs(u.format)
             + 6 * abs(u.availability)
             + max(abs(u.mutual_want), abs(u.one_way_want))
@@ -306,9 +332,11 @@ class Features:
         self.linear_cols = np.hstack([self.topics, ones, (self.priority + u.pair)[:, None]]).astype(
             dtype
         )
-        self.stances_gap_b = self.stances_gap.astype(dtype)
-        self.stances_b = self.stances.astype(dtype)
-        self.appetite_b = (self.appetite * u.disagreement).astype(dtype)
+        self.disagree_rows_b = self.disagree_rows.astype(dtype, copy=False)
+        self.contest_rows_b = self.contest_rows.astype(dtype, copy=False)
+        self.stances_b = self.stances.astype(dtype, copy=False)
+        self.topics_b = self.topics.astype(dtype, copy=False)
+        self.appetite_b = self.appetite.astype(dtype)
         # (format class i, format class j, capped overlap 0..6) -> format + availability
         table = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=dtype)
         feasible = np.zeros((9, 9, MAX_AVAILABILITY_SLOTS + 1), dtype=bool)
@@ -397,7 +425,7 @@ def _combine(
     ri: np.ndarray,
     ci: np.ndarray,
     topic: np.ndarray,
-    gap2: np.ndarray,
+    gap_millis: np.ndarray,
     overlap: np.ndarray,
     want_code: np.ndarray,
     hard: np.ndarray,
@@ -406,8 +434,9 @@ def _combine(
 ) -> tuple[Block, Terms | None]:
     """Combine the dense products into scores; ri, ci broadcast against each other.
 
-    `overlap` is the slot overlap, or -1 when a member is flexible. Arithmetic is in
-    float64 on integers far below 2**53, hence exact.
+    `gap_millis` is U * D + F * T * K (millis per appetite-quarter), `overlap` the
+    slot overlap, or -1 when a member is flexible. Arithmetic is in float64 on
+    integers far below 2**53, hence exact.
     """
     u = f.units
     flex = overlap < 0
@@ -416,9 +445,9 @@ def _combine(
     sync = f.format_sync[key]
     fmt = f.format_millis[key]
     availability = sync * (u.availability * capped)
-    appetite = np.minimum(f.appetite[ri], f.appetite[ci]) * u.disagreement
+    appetite = np.minimum(f.appetite[ri], f.appetite[ci])
     kinds = KIND_TABLE[f.looking[ri] * 8 + f.looking[ci]]
-    raw_disagreement = gap2 * appetite
+    raw_disagreement = gap_millis * appetite
     # an interview has no disagreement term; with both kinds the better one is taken
     disagreement = np.where(
         kinds == INTERVIEW_ONLY,
@@ -478,7 +507,13 @@ def score_block(
     shape = (len(rows), len(cols))
     # topic + priority + pair base in one product
     total = f.linear_rows[rows] @ f.linear_cols[cols].T
-    disagreement = f.stances_gap_b[rows] @ f.stances_b[cols].T
+    disagreement = f.disagree_rows_b[rows] @ f.stances_b[cols].T
+    if f.units.disagreement_focus:
+        # F * T * K: topics both picked times contested minus agreed claims
+        contest = f.contest_rows_b[rows] @ f.stances_b[cols].T
+        contest *= f.topics_b[rows] @ f.topics_b[cols].T
+        disagreement += contest
+        del contest
     disagreement *= np.minimum(f.appetite_b[rows][:, None], f.appetite_b[cols][None, :])
     kind_ok = None
     if f.kinds_vary:
@@ -544,10 +579,14 @@ def score_pairs(
     i = np.asarray(first, dtype=np.int64)
     j = np.asarray(second, dtype=np.int64)
     topic = (f.topics_weighted[i].astype(np.float64) * f.topics[j]).sum(axis=1)
-    gap2 = (f.stances_gap[i].astype(np.float64) * f.stances[j]).sum(axis=1)
+    stances_j = f.stances[j].astype(np.float64)
+    gap_millis = (f.disagree_rows[i] * stances_j).sum(axis=1)
+    if f.units.disagreement_focus:
+        shared = (f.topics[i].astype(np.float64) * f.topics[j]).sum(axis=1)
+        gap_millis += (f.contest_rows[i] * stances_j).sum(axis=1) * shared
     both = f.has_slots[i] & f.has_slots[j]
     products = (f.slots[i].astype(np.float64) * f.slots[j]).sum(axis=1)
     overlap = np.where(both, products, -1)
     return _combine(
-        f, i, j, topic, gap2, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
+        f, i, j, topic, gap_millis, overlap, f.wants.lookup(i, j), f.hard.lookup(i, j), False, terms
     )

@@ -40,14 +40,16 @@ WEIGHT_KEYS = (
     "pair",
     "topic",
     "disagreement",
+    "disagreement_focus",
     "mutual_want",
     "one_way_want",
     "format",
     "availability",
     "priority",
 )
-# Disagreement may be negative: a community can prefer agreement; the others only add.
-SIGNED_WEIGHTS = ("disagreement",)
+# The disagreement weights may be negative: a community can prefer agreement; the others
+# only add.
+SIGNED_WEIGHTS = ("disagreement", "disagreement_focus")
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,10 +138,12 @@ async def test_limits_are_accepted(core: Core) -> None:
             cooldown=52,
             signup_window_hours=336,
             prompt_schedule={"wrapup_text": "w" * 1000},
-            weights={"disagreement": -3},
+            # both disagreement weights are signed: a community may prefer agreement
+            weights={"disagreement": -3, "disagreement_focus": -1.5},
         ),
     )
     assert view.cooldown == 52 and len(view.prompt_schedule["wrapup_text"]) == 1000
+    assert view.weights == {"disagreement": -3, "disagreement_focus": -1.5}
 
 
 async def test_only_moderators_configure_or_read_it(core: Core) -> None:

@@ -14,6 +14,11 @@ def pool_of(*people, **kwargs) -> matching.Pool:
     return matching.Pool.from_dict(document(*people, **kwargs))
 
 
+# The gap**2 part of the disagreement term at weight 1, alone (its default is lower,
+# and the shared-topic part is tested in test_disagreement_focus.py).
+GAP_ONLY = {"weights": {"disagreement": 1, "disagreement_focus": 0}}
+
+
 def test_base_score_of_two_strangers_is_pair_plus_format() -> None:
     pool = pool_of(person("a"), person("b"))
     # pair 10 + format okay+okay (2 * 2 points) + 3 flexible hours of sync (2 * 3)
@@ -43,6 +48,7 @@ def test_larger_gap_counts_more() -> None:
         person("a", stances={"c1": 2}),
         person("b", stances={"c1": 1}),
         person("c", stances={"c1": -2}),
+        config=GAP_ONLY,
     )
     assert pool.score("a", "c") > pool.score("a", "b")
     base = pool_of(person("a"), person("c")).score("a", "c")
@@ -55,10 +61,11 @@ def test_only_claims_both_answered_count() -> None:
 
 
 def test_neutral_halves_disagreement_and_the_most_reluctant_sets_the_tone() -> None:
-    seek = pool_of(person("a", stances={"c1": 2}), person("b", stances={"c1": -2}))
+    seek = pool_of(person("a", stances={"c1": 2}), person("b", stances={"c1": -2}), config=GAP_ONLY)
     neutral = pool_of(
         person("a", stances={"c1": 2}),
         person("b", stances={"c1": -2}, disagreement="neutral"),
+        config=GAP_ONLY,
     )
     base = pool_of(person("a"), person("b")).score("a", "b")
     assert seek.score("a", "b") - base == 8
@@ -69,6 +76,7 @@ def test_avoid_turns_disagreement_into_a_penalty() -> None:
     avoid = pool_of(
         person("a", stances={"c1": 2}, disagreement="avoid"),
         person("b", stances={"c1": -2}),
+        config=GAP_ONLY,
     )
     base = pool_of(person("a"), person("b")).score("a", "b")
     assert avoid.score("a", "b") - base == -2
@@ -213,13 +221,24 @@ def test_large_weights_stay_exact() -> None:
         person(f"m{k}", topics=["ethics", "forecasting"][: 1 + k % 2], stances={"c1": k % 5 - 2})
         for k in range(9)
     ]
-    pool = pool_of(*people, config={"weights": {"topic": 123456.789, "priority": 1e6}})
+    pool = pool_of(
+        *people,
+        config={
+            "weights": {
+                "topic": 123456.789,
+                "priority": 1e6,
+                "disagreement": 1,
+                "disagreement_focus": 0.5,
+            }
+        },
+    )
     assert pool.features.block_dtype.__name__ == "float64"
     result = matching.solve(pool)
     for pair in result.pairs:
         assert pair.millis == pool.score_millis(*pair.members)
-    # m0, m2 share only "ethics" (everyone's topic, rarity 1) and differ by 2 on c1
-    assert pool.score("m0", "m2") == 10 + 123456.789 + 2 + 4 + 6
+    # m0, m2 share only "ethics" (everyone's topic, rarity 1) and differ by 2 on c1:
+    # gap 2 -> 2**2 / 2, and one contested claim on one shared topic -> 0.5
+    assert pool.score("m0", "m2") == 10 + 123456.789 + 2 + 0.5 + 4 + 6
 
 
 def test_weights_too_large_to_score_exactly_are_invalid_input() -> None:
@@ -229,7 +248,16 @@ def test_weights_too_large_to_score_exactly_are_invalid_input() -> None:
 
 @pytest.mark.parametrize(
     "weight",
-    ["pair", "topic", "disagreement", "mutual_want", "one_way_want", "format", "availability"],
+    [
+        "pair",
+        "topic",
+        "disagreement",
+        "disagreement_focus",
+        "mutual_want",
+        "one_way_want",
+        "format",
+        "availability",
+    ],
 )
 def test_weights_too_large_for_a_float_are_invalid_input(weight: str) -> None:
     # 1e308 milli-points overflow to infinity: InvalidInput, not OverflowError
