@@ -313,11 +313,12 @@ async def round_reminder(ctx: JobContext) -> Cancelled | None:
 
 
 async def moderator_notice(ctx: JobContext) -> Cancelled | None:
-    """Tell the moderators, once, that a job was parked."""
+    """Tell the moderators, once, that a job was parked, or what an adapter found wrong
+    (payload `text`, e.g. a permission the bot lacks)."""
     community = await _community(ctx)
     if community is None or not community.moderator_channel_id:
         return Cancelled("no moderator channel is set; /dialogue-admin pool lists parked jobs")
-    text = (
+    text = ctx.payload.get("text") or (
         f"The bot gave up on a scheduled {ctx.payload.get('job_kind')} "
         f"(job {ctx.payload.get('job_id')}) after repeated failures: "
         f"{ctx.payload.get('error')}. `/dialogue-admin pool` lists parked jobs."

@@ -22,6 +22,8 @@ from bot.core.actor import CommunityRef
 from bot.core.app import Core
 from bot.core.lookup import find_community
 from bot.platforms.base import Message, PlatformError, ThreadMessage
+from bot.scheduler.dispatcher import NOTICE_KIND
+from bot.scheduler.jobs import add_job
 
 from .components import core_buttons_view, short, split_text, unstored
 
@@ -157,7 +159,7 @@ class DiscordPlatform:
                 await self._add_members(thread, member_ids)
         if thread_id is None:
             thread_id = await self._private_channel(guild, parent, member_ids, title)
-            self.notify_moderators(
+            await self.notify_moderators(
                 community_id,
                 f"I could not make a private thread in #{parent.name}: {why}. I used a "
                 "private channel instead; grant the permission to keep dialogues in threads.",
@@ -240,11 +242,30 @@ class DiscordPlatform:
 
     # --- moderators --------------------------------------------------------------------------
 
-    def notify_moderators(self, community_id: str, text: str) -> None:
+    async def notify_moderators(self, community_id: str, text: str) -> None:
+        """Shown with the next /dialogue-admin answer in this process, and, where the
+        community has a moderator channel, posted there by the scheduler's notice job: a row
+        in the jobs table, so it survives a restart, is retried, and is made once per text
+        and day whichever process found the problem."""
         log.warning("guild %s: %s", community_id, text)
         queue = self.notices.setdefault(community_id, [])
         if text not in queue:
             queue.append(text)
+        now = self.core.clock.now()
+        digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        async with self.core.db.transaction() as session:
+            community = await find_community(session, CommunityRef(PLATFORM, community_id))
+            if community is None or not community.moderator_channel_id:
+                return
+            await add_job(
+                session,
+                kind=NOTICE_KIND,
+                run_at=now,
+                dedupe_key=f"notice:{community.id}:{digest}:{now.date().isoformat()}",
+                community_id=community.id,
+                payload={"text": text},
+                now=now,
+            )
 
     def take_notices(self, community_id: str) -> list[str]:
         return self.notices.pop(community_id, [])
@@ -285,7 +306,7 @@ class DiscordPlatform:
             if user_id is not None:
                 problem = f"<@{user_id}> does not accept direct messages from the bot"
                 if guild:
-                    self.notify_moderators(
+                    await self.notify_moderators(
                         str(guild), f"{problem}, so they missed: {short(message.text, 120)}"
                     )
                 raise PlatformError(problem) from error

@@ -195,6 +195,7 @@ def admin_group() -> app_commands.Group:
     @group.command(name="config", description="Show or change the dialogue settings")
     @app_commands.describe(
         channel="where dialogue threads are made",
+        moderator_channel="where the bot tells moderators what went wrong (a missing permission)",
         weekday="round day",
         time="round time, HH:MM",
         timezone="round timezone",
@@ -204,6 +205,7 @@ def admin_group() -> app_commands.Group:
     async def config(
         interaction: discord.Interaction,
         channel: discord.TextChannel | None = None,
+        moderator_channel: discord.TextChannel | None = None,
         weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "none"] | None = None,
         time: str | None = None,
         timezone: str | None = None,
@@ -215,6 +217,10 @@ def admin_group() -> app_commands.Group:
         settings: dict[str, str] = {}
         for key, value in (
             ("channel", None if channel is None else str(channel.id)),
+            (
+                "moderator_channel",
+                None if moderator_channel is None else str(moderator_channel.id),
+            ),
             ("weekday", weekday),
             ("time", time),
             ("timezone", timezone),

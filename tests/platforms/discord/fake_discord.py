@@ -3,10 +3,14 @@
 The real discord.py client connects to it (`Route.BASE` and the gateway URL pointed here, see
 `bot.platforms.discord.client`). It records every request, keeps guilds, channels, threads and
 messages, answers the way Discord answers (403 with code 50007 for closed DMs, 50013 for a
-missing permission, 10062 for an expired interaction) and rejects payloads Discord rejects:
-unknown component types, more than 5 rows, labels and custom ids over their limits, a
-`nonce` over 25 characters. With `nonce` + `enforce_nonce`, a repeated message returns the
-first one, as Discord does.
+missing permission, 10062 for an expired interaction, a 429 or a 500/502 once where a test
+asks) and rejects payloads Discord rejects: unknown component types, more than 5 rows,
+labels and custom ids over their limits, a `nonce` over 25 characters. With `nonce` +
+`enforce_nonce`, a repeated message returns the first one, as Discord does. Channel
+permissions are computed as Discord does (roles, then the @everyone, role and member
+overwrites): the bot posts, reads history and makes threads only where they allow it, sets
+overwrites only with Manage Roles and only for permissions it has, and a member writes only
+where they may (a private thread: its members).
 
 Tests inject gateway events (`interaction`, `member_message`) and await the bot's callback.
 """
@@ -15,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
+import operator
 import re
 import time
 from collections.abc import Iterable
@@ -26,6 +32,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from discord import Permissions
+from discord.utils import time_snowflake
 
 from bot.platforms.discord.platform import invite_permissions
 
@@ -110,6 +117,10 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.rejections: list[tuple[Request, str]] = []  # what was refused, and why
         self.rate_limit_once: set[str] = set()  # "POST /channels/…/messages": 429 the first time
+        # "POST /channels/…/messages" -> (500 or 502, after): a server error the first time,
+        # before doing anything, or (after=True) once the request has taken effect, as when
+        # Discord's proxy times out on a request its backend carried out.
+        self.server_error_once: dict[str, tuple[int, bool]] = {}
         self.guilds: dict[str, FakeGuild] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -130,6 +141,7 @@ class FakeDiscord:
         self._answered: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._sent_at: dict[str, float] = {}
+        self._interaction_seq = 0
         # Interaction id -> seconds from dispatching it to the bot's callback (the bench).
         self.answer_seconds: dict[str, float] = {}
         # … and to the bot's last message for it (the followup after a deferral).
@@ -188,7 +200,7 @@ class FakeDiscord:
         owner_id = owner_id or self.next_id()
         perms = bot_permissions if bot_permissions is not None else default_bot_permissions()
         guild = FakeGuild(guild_id, name, owner_id, perms)
-        guild.roles[guild_id] = _role(guild_id, "@everyone", Permissions.none())
+        guild.roles[guild_id] = _role(guild_id, "@everyone", everyone_permissions())
         bot_role = self.next_id()
         guild.roles[bot_role] = _role(bot_role, "Matchmaker", perms, position=1)
         guild.members[BOT_USER_ID] = self._member_payload(BOT_USER_ID, [bot_role])
@@ -234,6 +246,54 @@ class FakeDiscord:
             value |= guild.roles[role_id]["_perms"].value
         perms = Permissions(value)
         return Permissions.all() if perms.administrator else perms
+
+    def channel_permissions(self, channel_id: str, user_id: str) -> Permissions:
+        """What `user_id` may do in a channel: Discord's order, the guild's roles, then the
+        @everyone overwrite, the member's roles' overwrites together, the member's own. A
+        thread has its parent's; without View Channel nothing else is granted."""
+        channel = self.channels[channel_id]
+        if channel["type"] == PRIVATE_THREAD:
+            channel = self.channels[channel["parent_id"]]
+        guild = self.guilds[channel["guild_id"]]
+        perms = self.member_permissions(guild.id, user_id)
+        if perms.administrator:
+            return perms
+        overwrites = {str(o["id"]): o for o in channel.get("permission_overwrites") or []}
+        value = perms.value
+
+        def apply(allow: int, deny: int) -> None:
+            nonlocal value
+            value = (value & ~deny) | allow
+
+        if guild.id in overwrites:
+            everyone = overwrites[guild.id]
+            apply(int(everyone.get("allow", 0)), int(everyone.get("deny", 0)))
+        roles = [
+            overwrites[r]
+            for r in guild.members.get(user_id, {}).get("roles", [])
+            if r in overwrites
+        ]
+        apply(
+            functools.reduce(operator.or_, (int(o.get("allow", 0)) for o in roles), 0),
+            functools.reduce(operator.or_, (int(o.get("deny", 0)) for o in roles), 0),
+        )
+        if user_id in overwrites:
+            own = overwrites[user_id]
+            apply(int(own.get("allow", 0)), int(own.get("deny", 0)))
+        result = Permissions(value)
+        return result if result.view_channel else Permissions.none()
+
+    def may_write(self, channel_id: str, user_id: str) -> bool:
+        """Whether `user_id` can post in a channel or thread (a private thread: its members)."""
+        channel = self.channels[channel_id]
+        perms = self.channel_permissions(channel_id, user_id)
+        if channel["type"] == PRIVATE_THREAD:
+            return (
+                user_id in self.thread_members.get(channel_id, set())
+                and perms.send_messages_in_threads
+                and not channel["thread_metadata"]["locked"]
+            )
+        return perms.send_messages
 
     def _member_payload(self, user_id: str, roles: list[str]) -> dict[str, Any]:
         return {
@@ -409,7 +469,7 @@ class FakeDiscord:
 
     async def interaction(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE and return the payload (with its id and token)."""
-        payload.setdefault("id", self.next_id())
+        payload.setdefault("id", self.interaction_id())
         payload.setdefault("token", f"tok-{payload['id']}")
         payload.setdefault("application_id", APPLICATION_ID)
         payload.setdefault("version", 1)
@@ -422,11 +482,20 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload, payload.get("guild_id"))
         return payload
 
+    def interaction_id(self, made_at: datetime | None = None) -> str:
+        """A snowflake of `made_at` (now), as Discord's ids carry their creation time: the
+        bot reads from it how much of the 3 s to answer in is left."""
+        self._interaction_seq = (self._interaction_seq + 1) % (1 << 22)
+        return str(time_snowflake(made_at or datetime.now(UTC)) | self._interaction_seq)
+
     async def callback(self, interaction: dict[str, Any], within: float = 10.0) -> dict[str, Any]:
         """The bot's first answer to an interaction (type 4, 5, 6, 7, 9 …)."""
         return await asyncio.wait_for(asyncio.shield(self._answered[interaction["id"]]), within)
 
     async def member_message(self, channel_id: str, user_id: str, content: str) -> dict[str, Any]:
+        """A member writes; refused, as their Discord client would, where they may not."""
+        if self.channels[channel_id].get("guild_id") and not self.may_write(channel_id, user_id):
+            raise Rejected(403, 50013, f"{user_id} may not write in {channel_id}")
         message = self._message(channel_id, user_id, {"content": content})
         guild_id = self.channels[channel_id].get("guild_id")
         await self.dispatch("MESSAGE_CREATE", message, guild_id)
@@ -482,6 +551,9 @@ class FakeDiscord:
             # Discord's own 429s come through its proxy; discord.py treats others as a ban.
             limited_response.headers["Via"] = "1.1 google"
             return limited_response
+        failure = self.server_error_once.pop(limited, None)
+        if failure is not None and not failure[1]:
+            return _error(failure[0], 0, f"{failure[0]}: Server Error")
         try:
             status, result = await self._route(request.method, path, body or {}, files)
         except Rejected as exc:
@@ -495,6 +567,8 @@ class FakeDiscord:
             return _error(exc.status, exc.code, exc.message)
         finally:
             await self._notify()
+        if failure is not None:
+            return _error(failure[0], 0, f"{failure[0]}: Bad Gateway")
         if status == 204:
             return web.Response(status=204)
         return _json(result, status)
@@ -545,13 +619,20 @@ class FakeDiscord:
             case "POST", ["channels", channel_id, "messages"]:
                 return 200, self._create_message(channel_id, body, files)
             case "GET", ["channels", channel_id, "messages"]:
-                return 200, self._channel(channel_id) and list(reversed(self.messages[channel_id]))
+                channel = self._channel(channel_id)
+                if channel.get("guild_id"):
+                    self._require(
+                        channel["guild_id"], "read_message_history", channel_id=channel_id
+                    )
+                return 200, list(reversed(self.messages[channel_id]))
             case "PATCH", ["channels", channel_id, "messages", message_id]:
                 return 200, self._edit_message(channel_id, message_id, body)
             case "GET", ["channels", channel_id]:
                 return 200, self._channel(channel_id)
             case "PATCH", ["channels", channel_id]:
                 channel = self._channel(channel_id)
+                if "permission_overwrites" in body:
+                    self._may_set(channel["guild_id"], body["permission_overwrites"])
                 if "thread_metadata" in channel:
                     for key in ("archived", "locked"):
                         if key in body:
@@ -591,10 +672,24 @@ class FakeDiscord:
             raise Rejected(404, 10003, "Unknown Channel")
         return channel
 
-    def _require(self, guild_id: str, *names: str) -> None:
-        perms = self.member_permissions(guild_id, BOT_USER_ID)
+    def _require(self, guild_id: str, *names: str, channel_id: str | None = None) -> None:
+        if channel_id is None:
+            perms = self.member_permissions(guild_id, BOT_USER_ID)
+        else:
+            perms = self.channel_permissions(channel_id, BOT_USER_ID)
+            if not perms.view_channel:
+                raise Rejected(403, 50001, "Missing Access")
         if not all(getattr(perms, name) for name in names):
             raise Rejected(403, 50013, "Missing Permissions")
+
+    def _may_set(self, guild_id: str, overwrites: list[dict[str, Any]]) -> None:
+        """Overwrites need Manage Roles, and grant or deny only what the bot itself has."""
+        self._require(guild_id, "manage_roles")
+        mine = self.member_permissions(guild_id, BOT_USER_ID)
+        for overwrite in overwrites:
+            bits = int(overwrite.get("allow", 0)) | int(overwrite.get("deny", 0))
+            if bits & ~mine.value and not mine.administrator:
+                raise Rejected(403, 50013, "Missing Permissions")
 
     # commands
 
@@ -720,6 +815,11 @@ class FakeDiscord:
             raise Rejected(403, 50007, "Cannot send messages to this user")
         if channel["type"] == PRIVATE_THREAD and channel["thread_metadata"]["archived"]:
             raise Rejected(400, 50083, "Thread is archived")
+        if channel.get("guild_id"):
+            if not self.channel_permissions(channel_id, BOT_USER_ID).view_channel:
+                raise Rejected(403, 50001, "Missing Access")
+            if not self.may_write(channel_id, BOT_USER_ID):
+                raise Rejected(403, 50013, "Missing Permissions")
         validate_message(body)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -788,9 +888,9 @@ class FakeDiscord:
         parent = self._channel(channel_id)
         guild_id = parent["guild_id"]
         if body.get("type") == PRIVATE_THREAD:
-            self._require(guild_id, "create_private_threads")
+            self._require(guild_id, "create_private_threads", channel_id=channel_id)
         else:
-            self._require(guild_id, "create_public_threads")
+            self._require(guild_id, "create_public_threads", channel_id=channel_id)
         name = body.get("name", "")
         if not 1 <= len(name) <= 100:
             raise Rejected(400, 50035, "Invalid Form Body: name must be 1-100 characters")
@@ -826,7 +926,7 @@ class FakeDiscord:
         self._require(guild_id, "manage_channels")
         overwrites = body.get("permission_overwrites", [])
         if overwrites:
-            self._require(guild_id, "manage_roles")
+            self._may_set(guild_id, overwrites)
         channel_id = self.add_channel(guild_id, body["name"])
         self.channels[channel_id].update(
             permission_overwrites=overwrites,
@@ -944,6 +1044,21 @@ def _role(role_id: str, name: str, perms: Permissions, position: int = 0) -> dic
         "flags": 0,
         "_perms": perms,
     }
+
+
+def everyone_permissions() -> Permissions:
+    """What @everyone may do in a new server, less creating threads (so a test that takes
+    Create Private Threads from the bot's role takes it from the bot)."""
+    return Permissions(
+        view_channel=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        read_message_history=True,
+        embed_links=True,
+        attach_files=True,
+        add_reactions=True,
+        use_application_commands=True,
+    )
 
 
 def default_bot_permissions() -> Permissions:

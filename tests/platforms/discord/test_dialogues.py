@@ -4,10 +4,14 @@ what went wrong."""
 
 from __future__ import annotations
 
+import pytest
+
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.handlers import HANDLERS
 from tests.factories import row_counts, seed_community, signed_up
 
 from .conftest import RunningBot, World
-from .fake_discord import BOT_USER_ID, FakeDiscord
+from .fake_discord import BOT_USER_ID, FakeDiscord, Rejected
 from .payloads import CHANNEL, USER, component, custom_ids, modal_submit, option, slash
 
 VIEW, SEND = 1 << 10, 1 << 11
@@ -75,6 +79,8 @@ async def test_round_run_opens_one_private_thread_per_pair_that_pings_only_the_p
     await fake.member_message(thread["id"], world.alice, "hello")
     message, moved = await seen
     assert (str(message.author.id), moved) == (world.alice, True)
+    with pytest.raises(Rejected):  # not added to the private thread
+        await fake.member_message(thread["id"], world.carol, "let me in")
 
 
 async def test_a_plain_members_hand_crafted_admin_interaction_is_refused(
@@ -171,11 +177,18 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
     perms.create_private_threads = False
     bot_role["_perms"] = perms
     bot_role["permissions"] = str(perms.value)
+    mods = fake.add_channel(world.guild.id, "mods")
     running = RunningBot(fake, discord_core)
     await running.start()
     try:
         await _pool_of_two(running, world)
-        await _admin(fake, world, "config", option("channel", world.dialogue_channel, CHANNEL))
+        await _admin(
+            fake,
+            world,
+            "config",
+            option("channel", world.dialogue_channel, CHANNEL),
+            option("moderator_channel", mods, CHANNEL),
+        )
         said = await _admin(fake, world, "round", option("action", "run"))
         assert fake.threads() == []
         [channel] = fake.private_channels()
@@ -183,8 +196,14 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
         allowed = {uid for uid, o in overwrites.items() if int(o["allow"]) & VIEW}
         assert {world.alice, world.bob} <= allowed and world.carol not in allowed
         assert "missing Create Private Threads" in said
+        # … and, for whoever was not there, in the moderator channel (the scheduler posts it).
+        await Dispatcher(discord_core, HANDLERS).drain()
+        [notice] = fake.messages_in(mods)
+        assert "missing Create Private Threads" in notice["content"]
         opening = fake.messages_in(channel["id"])[0]
         assert {str(u) for u in opening["allowed_mentions"]["users"]} == {world.alice, world.bob}
+        with pytest.raises(Rejected):  # private: the rest of the server cannot write there
+            await fake.member_message(channel["id"], world.carol, "hello?")
 
         assert running.client is not None
         seen = running.client.wait_for("activity_recorded", timeout=5)
@@ -199,6 +218,11 @@ async def test_without_private_thread_permission_a_private_channel_is_used_and_m
         }
         for uid in (world.alice, world.bob):
             assert int(overwrites[uid]["deny"]) & SEND and int(overwrites[uid]["allow"]) & VIEW
+        # What those overwrites mean, as Discord enforces them: the pair reads on, nobody
+        # writes; someone else cannot even see the channel.
+        assert fake.channel_permissions(channel["id"], world.alice).read_message_history
+        assert not fake.may_write(channel["id"], world.alice)
+        assert not fake.channel_permissions(channel["id"], world.carol).view_channel
     finally:
         await running.stop()
 

@@ -6,6 +6,8 @@ import pytest
 
 from bot.core import community_config
 from bot.platforms.base import Button, Message, PlatformError
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.handlers import HANDLERS
 from tests.factories import moderator, seed_community
 
 from .conftest import RunningBot, World
@@ -113,6 +115,31 @@ async def test_closed_dms_are_a_platform_error(
     assert _platform(bot).take_notices(world.guild.id)
 
 
+async def test_a_notice_reaches_the_moderator_channel_once_and_survives_a_restart(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    mods = fake.add_channel(world.guild.id, "mods")
+    await community_config.configure(
+        bot.core,
+        community_config.Configure(
+            moderator(world.guild.id, platform="discord"), moderator_channel_id=mods
+        ),
+    )
+    fake.dm_closed.add(world.carol)
+    for _ in range(2):  # the same failure twice: one notice
+        with pytest.raises(PlatformError):
+            await _platform(bot).send_direct(world.guild.id, world.carol, Message("Not matched"))
+    await bot.stop()
+    await bot.start()  # the notice was written down, not kept in the process that found it
+    await Dispatcher(bot.core, HANDLERS).drain()
+    [notice] = fake.messages_in(mods)
+    assert f"<@{world.carol}> does not accept direct messages" in notice["content"]
+    assert "Not matched" in notice["content"]
+    # Naming the member in the moderators' channel pings nobody.
+    assert notice["allowed_mentions"]["users"] == []
+    assert notice["allowed_mentions"]["parse"] == []
+
+
 async def test_a_deleted_dialogue_channel_is_named_for_the_moderators(
     fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
 ) -> None:
@@ -133,6 +160,51 @@ async def test_a_rate_limited_post_is_retried_by_discord_py_and_lands_once(
     await platform.post(thread, Message("Nudge: say hello"), idempotency_key="nudge:1")
     assert [m["content"] for m in fake.messages_in(thread)] == ["Nudge: say hello"]
     assert not fake.rate_limit_once, "the first attempt was refused with 429"
+
+
+def _posts_to(fake: FakeDiscord, path: str) -> list[dict]:
+    return [r.json for r in fake.requests if (r.method, r.path) == ("POST", path)]
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_a_server_error_before_the_post_is_retried_and_lands_once(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None, status: int
+) -> None:
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    route = f"/channels/{thread}/messages"
+    fake.server_error_once[f"POST {route}"] = (status, False)
+    await platform.post(thread, Message("Nudge: say hello"), idempotency_key="nudge:1")
+    assert [m["content"] for m in fake.messages_in(thread)] == ["Nudge: say hello"]
+    assert len(_posts_to(fake, route)) == 2, f"the {status} was served, then the retry"
+
+
+async def test_a_502_after_discord_made_the_message_is_retried_without_a_second_one(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    """Discord's proxy can time out on a message its backend did post: discord.py retries
+    the same payload, and only its nonce (enforced) keeps the members from reading it twice."""
+    platform = _platform(bot)
+    thread = await platform.open_private_thread(world.guild.id, [world.alice, world.bob], "A × B")
+    route = f"/channels/{thread}/messages"
+    fake.server_error_once[f"POST {route}"] = (502, True)
+    sent = await platform.post(thread, Message("Welcome, both"), idempotency_key="intro:7")
+    assert [(m["id"], m["content"]) for m in fake.messages_in(thread)] == [(sent, "Welcome, both")]
+    first, retry = _posts_to(fake, route)
+    assert first["nonce"] == retry["nonce"] and retry["enforce_nonce"] is True
+
+
+async def test_a_server_error_on_opening_a_thread_is_retried_and_opens_one(
+    fake: FakeDiscord, bot: RunningBot, world: World, channel_set: None
+) -> None:
+    route = f"/channels/{world.dialogue_channel}/threads"
+    fake.server_error_once[f"POST {route}"] = (500, False)
+    thread = await _platform(bot).open_private_thread(
+        world.guild.id, [world.alice, world.bob], "A × B", idempotency_key="d9"
+    )
+    assert [t["id"] for t in fake.threads()] == [thread]
+    assert fake.thread_members[thread] == {BOT_USER_ID, world.alice, world.bob}
+    assert len(_posts_to(fake, route)) == 2
 
 
 async def test_commands_sync_to_the_dev_guild_only_when_it_is_set(

@@ -3,6 +3,8 @@ restart, and bad answers refused next to the question with nothing stored."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from bot.core import forms
 from tests.factories import actor, row_counts, seed_community
 
@@ -224,6 +226,23 @@ async def test_a_select_on_a_slow_core_defers_the_update_then_redraws_the_page(
         lambda: any(r.method == "PATCH" and "@original" in r.path for r in fake.requests)
     )
     assert (await _form(bot, world, world.alice)).topics == ("ai-timelines",)
+
+
+async def test_an_interaction_read_late_is_deferred_at_once_to_stay_within_3_s(
+    fake: FakeDiscord, bot: RunningBot, world: World
+) -> None:
+    """Discord's 3 s count from when it made the interaction (its id says when), not from
+    when a busy bot got round to reading it."""
+    await _seed(bot, world)
+    g = world.guild.id
+    fresh = await fake.interaction(slash(fake, g, world.bob, "dialogue", "status"))
+    assert (await fake.callback(fresh))["type"] == 4  # answered, nothing to wait for
+    late = slash(fake, g, world.alice, "dialogue", "status")
+    late["id"] = fake.interaction_id(datetime.now(UTC) - timedelta(seconds=2))
+    sent = await fake.interaction(late)
+    assert (await fake.callback(sent))["type"] == 5  # "thinking…" now, not the answer at 3 s+
+    await fake.wait_for(lambda: sent["id"] in fake.done_seconds)
+    assert fake.answers(sent)[-1]["content"] == fake.answers(fresh)[-1]["content"]
 
 
 async def test_slash_signup_in_a_dm_signs_up_for_the_bots_server(
