@@ -123,21 +123,45 @@ def _capped(cap: float, work: Callable[[], Any]) -> tuple[Any, float]:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def _load_compiled(matching: Any) -> None:
+    """Run every compiled routine once on a tiny pool, so none compiles in a timing."""
+    import numpy as np
+
+    matching.max_weight_matching(2, [0], [1], [1])
+    from matching.pair_kernel import Kernel
+
+    sys.path.insert(0, str(HERE))
+    from pools import generate_pool
+
+    small = matching.Pool.from_dict(generate_pool(64, 0)).features
+    kernel = Kernel(small)
+    if kernel.fast:
+        kernel.pool(4)
+        kernel.short_pairs(np.zeros(kernel.n, dtype=np.int64))
+    kernel.score(np.array([0]), np.array([1]))
+
+
 def worker(job: str, n: int, seed: int, cap: float) -> dict[str, Any]:
     import matching
 
     pool, generated, loaded = _build_pool(n, seed)
     out: dict[str, Any] = {"job": job, "n": n, "generate_s": generated, "load_s": loaded}
-    if job in ("auto", "exact"):
-        # numba loads the compiled blossom from its cache once per process (compiles
-        # it on a machine's first run): measured apart, not part of the solve.
+    if job in ("auto", "exact", "greedy"):
+        # numba loads the compiled blossom and pair kernel from its cache once per
+        # process (compiles them on a machine's first run): measured apart, not part
+        # of the solve.
         started = time.perf_counter()
-        matching.max_weight_matching(2, [0], [1], [1])
+        _load_compiled(matching)
         out["jit_load_s"] = time.perf_counter() - started
+        timings: dict[str, float] = {}
         started = time.perf_counter()
-        result = matching.solve(pool, solver=job)
+        cpu_started = time.process_time()
+        result = matching.solve(pool, solver=job, timings=timings)
         out |= {
             "time_s": time.perf_counter() - started,
+            "cpu_s": time.process_time() - cpu_started,
+            "phases": timings,
+            "load_average": os.getloadavg()[0],
             "total_millis": int(result.total_millis),
             "pairs": len(result.pairs),
             "solver": result.solver,
@@ -275,7 +299,8 @@ def bench(
     for n in sizes:
         row = Row(n)
         rows.append(row)
-        jobs: list[tuple[str, float]] = [("auto", AUTO_TIMEOUT)]
+        # greedy over the graph auto uses: the same-run reference for speed and total
+        jobs: list[tuple[str, float]] = [("auto", AUTO_TIMEOUT), ("greedy", AUTO_TIMEOUT)]
         if n <= exact_max:
             jobs += [("exact", AUTO_TIMEOUT), ("allpairs", AUTO_TIMEOUT)]
         if networkx and n <= exact_max:
@@ -305,6 +330,7 @@ def bench(
 def _brief(report: dict[str, Any]) -> str:
     keys = (
         "time_s",
+        "cpu_s",
         "score_s",
         "total_millis",
         "greedy_millis",
@@ -410,6 +436,7 @@ def render(rows: list[Row], *, cap: float, seed: int, command: str) -> Any:
 
     lines = [Text(f"$ {command}", style="dim")]
     by_n = {row.n: row for row in rows}
+    lines.append(Text(_phases(rows)))
     lines.append(Text(_ratios(by_n, cap)))
     errors = [
         f"N={row.n:,} {job}: {run['error']}"
@@ -420,6 +447,30 @@ def render(rows: list[Row], *, cap: float, seed: int, command: str) -> Any:
     if errors:
         lines.append(Text("errors:\n  " + "\n  ".join(errors), style="red"))
     return Group(table, *lines)
+
+
+def _phases(rows: list[Row]) -> str:
+    """Per size: auto's wall and CPU time split by phase, and greedy in the same run."""
+    out = []
+    for row in rows:
+        auto = row.runs.get("auto", {})
+        if "time_s" not in auto:
+            continue
+        phases = ", ".join(f"{k} {v:.2f} s" for k, v in auto.get("phases", {}).items())
+        greedy = row.runs.get("greedy", {})
+        bound = auto.get("upper_bound_millis")
+        reference = ""
+        if "time_s" in greedy:
+            reference = (
+                f"; greedy {_seconds(greedy['time_s'])}, total {_points(greedy['total_millis'])}"
+            )
+            if bound:
+                reference += f" ({100 * greedy['total_millis'] / bound:.2f} % of auto's bound)"
+        out.append(
+            f"N={row.n:,}: auto {_seconds(auto['time_s'])} wall, {_seconds(auto.get('cpu_s'))} CPU"
+            f" (load average {auto.get('load_average', float('nan')):.1f}): {phases}{reference}"
+        )
+    return "\n".join(out)
 
 
 def _bound(row: Row) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from matching.pair_kernel import Kernel
 from matching.scoring import Features, score_block
 
 ROW_CHUNK = 256
@@ -69,6 +70,33 @@ def _symmetric_scores(f: Features, nodes: np.ndarray, tick: Tick | None) -> np.n
     return full
 
 
+def _scanned_pool(
+    f: Features, nodes: np.ndarray, m: int, tick: Tick | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's m best raw scores (-1 where fewer) by row blocks of `score_block`:
+    the path for pools too wide for the compiled scan."""
+    n = len(nodes)
+    top_idx = np.zeros((n, m), dtype=np.int64)
+    top_val = np.full((n, m), -1, dtype=np.int64)
+    full = _symmetric_scores(f, nodes, tick) if n <= SYMMETRIC_LIMIT else None
+    for start in range(0, n, ROW_CHUNK):
+        stop = min(start + ROW_CHUNK, n)
+        if full is not None:
+            vals = full[start:stop].astype(np.int64)
+        else:
+            block = score_block(f, nodes[start:stop], nodes)
+            vals = np.where(block.allowed & (block.millis > 0), block.millis, -1).astype(np.int64)
+            if tick is not None:
+                tick()
+        if m < n:
+            idx = np.argpartition(-vals, m - 1, axis=1)[:, :m]
+        else:
+            idx = np.broadcast_to(np.arange(n), (stop - start, n))[:, :m]
+        top_idx[start:stop] = idx
+        top_val[start:stop] = np.take_along_axis(vals, idx, axis=1)
+    return top_idx, top_val
+
+
 def candidate_edges(
     f: Features,
     nodes: np.ndarray,
@@ -93,25 +121,17 @@ def candidate_pool(
     the pool holds all of the node's positive pairs)."""
     n = len(nodes)
     m = min(k * pool_factor, max(n - 1, 1))
-    top_idx = np.zeros((n, m), dtype=np.int64)
-    top_val = np.full((n, m), -1, dtype=np.int64)
-    full = _symmetric_scores(f, nodes, tick) if n <= SYMMETRIC_LIMIT else None
-    for start in range(0, n, ROW_CHUNK):
-        stop = min(start + ROW_CHUNK, n)
-        if full is not None:
-            vals = full[start:stop].astype(np.int64)
-        else:
-            block = score_block(f, nodes[start:stop], nodes)
-            vals = np.where(block.allowed & (block.millis > 0), block.millis, -1).astype(np.int64)
-            if tick is not None:
+    kernel = Kernel(f, nodes)
+    if kernel.fast:
+        # the compiled scan: every pair once, exact scores, each row's m best kept
+        top_idx32, top_val, sizes = kernel.pool(m)
+        top_idx = top_idx32.astype(np.int64)
+        top_val[np.arange(m)[None, :] >= sizes[:, None]] = -1
+        if tick is not None:
+            for _ in range(-(-n // ROW_CHUNK)):
                 tick()
-        if m < n:
-            idx = np.argpartition(-vals, m - 1, axis=1)[:, :m]
-        else:
-            idx = np.broadcast_to(np.arange(n), (stop - start, n))[:, :m]
-        top_idx[start:stop] = idx
-        top_val[start:stop] = np.take_along_axis(vals, idx, axis=1)
-    del full
+    else:
+        top_idx, top_val = _scanned_pool(f, nodes, m, tick)
     valid = top_val > 0
     # r_j: mean of j's own top-k raw scores (which k, not their order, matters)
     ordered = -np.partition(-top_val, min(k, m) - 1, axis=1)[:, :k]

@@ -11,7 +11,8 @@
   members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
   them (never lowering the total); "auto:blocks". Its bound needs every pair
-  scored, so it is computed up to `bound_limit` members.
+  checked against the block duals: one compiled pass (pair_kernel.py) at any size,
+  or, for pools too wide for the kernel, `score_block` up to `bound_limit` members.
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
 
 Ties are broken deterministically: nodes enter the graph in an order given by a
@@ -22,8 +23,10 @@ matchings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,8 +38,15 @@ from matching.candidates import (
     candidate_edges,
     candidate_pool,
 )
-from matching.certify import check_all_pairs, check_outside_pool, pool_violators
+from matching.certify import (
+    Check,
+    check_all_pairs,
+    check_all_pairs_compiled,
+    check_outside_pool,
+    pool_violators,
+)
 from matching.explain import explain_pairs, explain_trio
+from matching.pair_kernel import Kernel
 from matching.partition import partition
 from matching.pool import Pool
 from matching.result import (
@@ -63,8 +73,12 @@ class Tuning:
     k: int = 20  # candidates kept per member
     refine_k: int = 20  # candidates kept per member in refinement rounds
     pool_factor: int = 50  # raw candidates scanned per kept one
+    # blocks: raw candidates kept per member before the hub correction (a block needs
+    # no ceiling, and 1,000 of 5,000 made the scan a heap of pushes)
+    block_pool: int = 200
     max_solves: int = 50  # certified loop: re-solves before settling for the bound
-    # blocks: the all-pairs bound scores every pair (N² / 2); above this, no bound
+    # blocks, pools too wide for the pair kernel: the all-pairs bound scores every
+    # pair with score_block (N² / 2); above this, no bound
     bound_limit: int = 20000
 
 
@@ -75,10 +89,23 @@ Progress = Callable[[int, int], None]
 
 
 class _Progress:
-    def __init__(self, callback: Progress | None, total: int) -> None:
+    """Progress ticks, and the seconds spent per phase (`solve(timings=...)`)."""
+
+    def __init__(
+        self, callback: Progress | None, total: int, timings: dict[str, float] | None = None
+    ) -> None:
         self.callback = callback
         self.total = max(total, 1)
         self.done = 0
+        self.timings = {} if timings is None else timings
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def tick(self) -> None:
         self.done = min(self.done + 1, self.total)
@@ -123,37 +150,44 @@ def _certified(
     n = len(nodes)
     if n < 2:
         return [], None, 0
-    edges, pool, ceiling = candidate_pool(f, nodes, t.k, t.pool_factor, tick=progress.tick)
-    m = max_weight_matching(n, *edges)
+    with progress.phase("candidates"):
+        edges, pool, ceiling = candidate_pool(f, nodes, t.k, t.pool_factor, tick=progress.tick)
+    with progress.phase("matching"):
+        m = max_weight_matching(n, *edges)
     solves = 1
     while True:
         while True:
-            extra = pool_violators(m, *pool)
+            with progress.phase("proof"):
+                extra = pool_violators(m, *pool)
             if len(extra[0]) == 0:
                 break
             edges = _union(n, edges, extra)
             # re-solve from the last solution: only the violators' ends start over
-            m = max_weight_matching(n, *edges, start=m)
+            with progress.phase("matching"):
+                m = max_weight_matching(n, *edges, start=m)
             solves += 1
-        check = check_outside_pool(f, nodes, m, pool, ceiling)
+        with progress.phase("proof"):
+            check = check_outside_pool(f, nodes, m, pool, ceiling)
         progress.tick()
         if check.certified or solves >= t.max_solves:
             break
         edges = _union(n, edges, (check.u, check.v, check.w))
-        m = max_weight_matching(n, *edges, start=m)
+        with progress.phase("matching"):
+            m = max_weight_matching(n, *edges, start=m)
         solves += 1
     a, b = m.pairs()
     pairs = [(int(nodes[x]), int(nodes[y])) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
-    return pairs, _certificate(nodes, m, check.excess2), solves
+    return pairs, _certificate(nodes, m, check), solves
 
 
-def _certificate(nodes: np.ndarray, m: Matching, excess2: np.ndarray) -> Certificate:
-    """The duals (raised by each node's shortfall, which covers every pair) in pool indices."""
+def _certificate(nodes: np.ndarray, m: Matching, check: Check) -> Certificate:
+    """The duals, raised so they cover every pair (by each node's shortfall, and the
+    cover's odd sets if any), in pool indices."""
     return Certificate(
         members=nodes.copy(),
-        y2=m.y2 + excess2,
-        blossoms=[nodes[b] for b in m.blossoms],
-        z=m.z.copy(),
+        y2=m.y2 + check.excess2,
+        blossoms=[nodes[b] for b in [*m.blossoms, *check.cover_blossoms]],
+        z=np.concatenate([m.z, check.cover_z]).astype(np.int64),
     )
 
 
@@ -175,11 +209,13 @@ def _match(
     """Match `nodes` (global indices); returns global index pairs."""
     if len(nodes) < 2:
         return []
-    if graph == "all":
-        edges = all_pair_edges(f, nodes, progress.tick)
-    else:
-        edges = candidate_edges(f, nodes, t.k, t.pool_factor, tick=progress.tick)
-    pairs = _greedy(len(nodes), edges) if method == "greedy" else _blossom(len(nodes), edges)
+    with progress.phase("candidates"):
+        if graph == "all":
+            edges = all_pair_edges(f, nodes, progress.tick)
+        else:
+            edges = candidate_edges(f, nodes, t.k, t.pool_factor, tick=progress.tick)
+    with progress.phase("matching"):
+        pairs = _greedy(len(nodes), edges) if method == "greedy" else _blossom(len(nodes), edges)
     return [(int(nodes[a]), int(nodes[b])) for a, b in pairs]
 
 
@@ -239,7 +275,8 @@ def _refine(
             block = block[np.argsort(rank[block])]
             local = np.full(f.n, -1, dtype=np.int64)
             local[block] = np.arange(len(block))
-            u, v, w = candidate_edges(f, block, t.refine_k, t.pool_factor, tick=progress.tick)
+            with progress.phase("candidates"):
+                u, v, w = candidate_edges(f, block, t.refine_k, t.pool_factor, tick=progress.tick)
             old = [p for p in parts if len(p) == 2]
             if old:
                 ou = local[np.array([p[0] for p in old])]
@@ -250,7 +287,8 @@ def _refine(
                 code, first = np.unique(np.concatenate([u * n + v, lo * n + hi]), return_index=True)
                 w = np.concatenate([w, ow])[first]
                 u, v = code // n, code % n
-            m = max_weight_matching(len(block), u, v, w)
+            with progress.phase("matching"):
+                m = max_weight_matching(len(block), u, v, w)
             a, b = m.pairs()
             new_pairs.extend(zip(block[a].tolist(), block[b].tolist(), strict=True))
             # this block's duals, in positions of `nodes`, for the all-pairs bound
@@ -272,8 +310,11 @@ def _solve_blocks(
 ) -> tuple[list[tuple[int, int]], Matching | None]:
     rank = np.empty(f.n, dtype=np.int64)
     rank[nodes] = np.arange(len(nodes))
+    t = replace(t, pool_factor=max(1, t.block_pool // t.k))
     pairs: list[tuple[int, int]] = []
-    for block in partition(f, nodes, t.block_size):
+    with progress.phase("partition"):
+        blocks = partition(f, nodes, t.block_size)
+    for block in blocks:
         ordered = block[np.argsort(rank[block])]
         pairs.extend(_match(f, ordered, method, "candidates", progress, t))
     pairs = _pass_rest(f, nodes, pairs, method, progress, t)
@@ -338,8 +379,12 @@ def solve(
     progress: Progress | None = None,
     *,
     tuning: Tuning = DEFAULT_TUNING,
+    timings: dict[str, float] | None = None,
 ) -> Result:
-    """Match the pool to maximise the total pair score; see the module docstring."""
+    """Match the pool to maximise the total pair score; see the module docstring.
+
+    `timings`, when given, receives the seconds spent per phase (partition,
+    candidates, matching, proof, explain), for benches."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r} (auto, exact, greedy)")
     f = pool.features
@@ -367,18 +412,26 @@ def solve(
         # one tick per scored row chunk: every pass scores each block's rows once
         passes = 1 + (t.refine_rounds if method != "greedy" else 0)
         per_pass = _chunks(n) + -(-n // t.block_size)
-        tracker = _Progress(progress, passes * per_pass + 2 + _chunks(n))
+        tracker = _Progress(progress, passes * per_pass + 2 + _chunks(n), timings)
         pairs, duals = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
-        if duals is not None and n <= t.bound_limit:
-            check = check_all_pairs(f, nodes, duals, tick=tracker.tick)
-            certificate = _certificate(nodes, duals, check.excess2)
+        if duals is not None:
+            with tracker.phase("proof"):
+                kernel = Kernel(f, nodes)
+                if kernel.fast:
+                    # one compiled pass over all N²/2 pairs: a bound at any size
+                    check = check_all_pairs_compiled(kernel, duals)
+                    certificate = _certificate(nodes, duals, check)
+                elif n <= t.bound_limit:
+                    check = check_all_pairs(f, nodes, duals, tick=tracker.tick)
+                    certificate = _certificate(nodes, duals, check)
     elif method == "greedy":
-        tracker = _Progress(progress, _chunks(n) + 1)
+        tracker = _Progress(progress, _chunks(n) + 1, timings)
         pairs = _match(f, nodes, method, mode, tracker, t)
     else:
         # candidate scan, one proof scan, and usually a second one
-        tracker = _Progress(progress, 3 * _chunks(n) + 1)
+        tracker = _Progress(progress, 3 * _chunks(n) + 1, timings)
         pairs, certificate, _ = _certified(f, nodes, tracker, t)
+    explain_started = time.perf_counter()
     matching_millis = int(score_pairs(f, *_pair_arrays(pairs))[0].millis.sum()) if pairs else 0
 
     matched = np.zeros(f.n, dtype=bool)
@@ -408,6 +461,7 @@ def solve(
     unmatched += [Unmatched(f.ids[i], reason) for i, reason in reasons.items()]
     unmatched.sort(key=lambda u: u.id)
     tracker.finish()
+    tracker.timings["explain"] = time.perf_counter() - explain_started
     # the optimum is a whole number of millis: the floor of the dual objective bounds it
     upper = None if certificate is None else certificate.bound2 // 2
     if upper is None and method != "greedy" and n < 2:

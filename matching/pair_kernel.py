@@ -1,0 +1,927 @@
+"""The pair score as one compiled loop (numba), for scans over the whole pool.
+
+`score_block` is fast on dense blocks but every term is a separate pass over a
+rows x cols array; scanning all N²/2 pairs of 100,000 members that way is the
+minutes the blocks used to take. Here each member is a few machine words
+(topic, stance and availability bitsets) and one pair costs a handful of AND +
+popcount operations, in integers throughout, so the result is the same exact
+integer millis as `scoring.score_pairs` term by term (tests/matching/
+test_pair_kernel.py checks that on random pools, so any drift between the two
+fails):
+
+* topic: the rarity weights of the set bits of `topics_i & topics_j`;
+* disagreement: Σ gap² over co-answered claims as Σ_b 2^b popcount(P_i^b & S_j),
+  where S_j is j's one-hot stance bitset and P_i^b the (claim, stance) bits at
+  which bit b of i's gap² is set; then the appetite and kind rules of `_combine`;
+* availability: popcount of the two weekly slot bitmaps, capped; format and
+  availability from the same tables `_combine` reads;
+* wants and hard constraints: binary search in the CSR rows of `Features`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from matching.scoring import (
+    BLOCKED,
+    KIND_TABLE,
+    MAX_AVAILABILITY_SLOTS,
+    MET_RECENTLY,
+    MIN_SYNC_OVERLAP_SLOTS,
+    SLOTS_PER_WEEK,
+    Features,
+)
+
+# gap² in {0, 1, 4, 9, 16}: the bits that are ever set
+GAP_BITS = (0, 2, 3, 4)
+GAP_SHIFT = np.array(GAP_BITS, dtype=np.int64)
+# the planes after the gap² bits: stances >= 2 from i's, and every stance of a claim
+# i answered (for disagreement_focus's contested - agreed count)
+CONTESTED, ANSWERED = len(GAP_BITS), len(GAP_BITS) + 1
+
+
+@intrinsic
+def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+    sig = types.int64(types.uint64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@intrinsic
+def _lowest_bit(typingctx, x):  # type: ignore[no-untyped-def]
+    sig = types.int64(types.uint64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+
+    return sig, codegen
+
+
+def _bits(matrix: np.ndarray, words: int = 0) -> np.ndarray:
+    """Rows of a boolean matrix packed into little-endian uint64 words (at least
+    `words` of them)."""
+    n, width = matrix.shape
+    words = max(1, words, -(-width // 64))
+    padded = np.zeros((n, words * 64), dtype=bool)
+    padded[:, :width] = matrix
+    packed = np.packbits(padded.reshape(n, words, 64), axis=2, bitorder="little")
+    return np.ascontiguousarray(packed.view(np.uint64).reshape(n, words))
+
+
+TILES = 64  # tiles per side of the pair scan (64·63/2 tile pairs, 32 per round)
+MIN_TILE = 32
+SCAN_WORDS = 2  # the scan's bitsets are two words: up to 128 topics, 25 claims
+SLOT_WORDS = -(-SLOTS_PER_WEEK // 64)  # 6
+FORBIDDEN = -(1 << 40)  # a ceiling below every allowed score
+TOPIC_PLANES = 5  # topic weights rounded up to multiples of 1/31 of the largest
+# columns of Kernel.member
+APPETITE, LOOKING, FORMAT_CLASS, PRIORITY, ACTIVE, HAS_SLOTS = range(6)
+# columns of Kernel.formats, indexed by (class_i * 9 + class_j) * 2 + (overlap >= 1 hour)
+FORMAT_MILLIS, FORMAT_SYNC, FORMAT_FEASIBLE = range(3)
+
+
+def _local_csr(
+    ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, nodes: np.ndarray, n_all: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows `nodes` of a CSR matrix over all members, re-indexed to positions in
+    `nodes` (entries outside `nodes` dropped), columns sorted within each row."""
+    pos = np.full(n_all, -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    counts = ptr[nodes + 1] - ptr[nodes]
+    rows = np.repeat(np.arange(len(nodes)), counts)
+    at = np.repeat(ptr[nodes] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+    c = pos[cols[at]]
+    keep = c >= 0
+    rows, c, v = rows[keep], c[keep], vals[at[keep]]
+    order = np.lexsort((c, rows))
+    rows, c, v = rows[order], c[order], v[order]
+    out = np.zeros(len(nodes) + 1, dtype=np.int64)
+    np.add.at(out, rows + 1, 1)
+    return np.cumsum(out), c.astype(np.int64), v.astype(np.int64)
+
+
+class Kernel:
+    """Per-member words and the score tables for the members `nodes` (global
+    indices into `Features`), in that order: the kernel's own indices are positions
+    in `nodes`, so a scan reads every member's words contiguously."""
+
+    def __init__(self, f: Features, nodes: np.ndarray | None = None) -> None:
+        u = f.units
+        nodes = np.arange(f.n) if nodes is None else np.asarray(nodes, dtype=np.int64)
+        self.nodes = nodes
+        self.n = len(nodes)
+        picked = f.topic_picked[nodes]
+        self.topic_bits = _bits(picked, SCAN_WORDS)
+        self.topic_weight = np.zeros(self.topic_bits.shape[1] * 64, dtype=np.int64)
+        self.topic_weight[: len(f.topic_weight)] = f.topic_weight
+        onehot = f.stances[nodes] > 0
+        self.stance_bits = _bits(onehot, SCAN_WORDS)
+        gap2 = np.rint(f.stances_gap[nodes]).astype(np.int64)
+        n_claims = len(f.claim_ids)
+        stance = onehot.reshape(self.n, n_claims, 5)
+        answered = stance.any(axis=2)
+        # i's stance index per claim (0..4), and which of j's stances are >= 2 away
+        own = stance.argmax(axis=2)
+        far = np.abs(own[:, :, None] - np.arange(5)[None, None, :]) >= 2
+        contested = (far & answered[:, :, None]).reshape(self.n, 5 * n_claims)
+        every = np.repeat(answered, 5, axis=1)
+        # P^b: where bit b of i's gap² against the (claim, stance) column is set
+        # (columns of claims i skipped are 0 in stances_gap already); then where
+        # j's stance would be >= 2 from i's, and every column of a claim i answered:
+        # K = 2 popcount(contested_i & S_j) - popcount(answered_i & S_j)
+        words = self.stance_bits.shape[1]
+        planes = [_bits((gap2 >> b) & 1 == 1, words) for b in GAP_BITS]
+        planes += [_bits(contested, words), _bits(every, words)]
+        self.gap_planes = np.ascontiguousarray(np.stack(planes, axis=1))
+        # the scan's topic ceiling: weights rounded up to multiples of `topic_step`
+        top = int(max(0, f.topic_weight.max(initial=0)))
+        self.topic_step = max(1, -(-top // (2**TOPIC_PLANES - 1)))
+        q = np.maximum(0, -(-f.topic_weight // self.topic_step))
+        words = self.topic_bits.shape[1]
+        self.topic_planes = np.ascontiguousarray(
+            np.stack(
+                [_bits(picked & ((q >> b) & 1 == 1)[None, :], words) for b in range(TOPIC_PLANES)],
+                axis=1,
+            )
+        )
+        self.slot_bits = _bits(f.slots[nodes] > 0)
+        self.member = np.ascontiguousarray(
+            np.stack(
+                [f.appetite, f.looking, f.format_class, f.priority, f.active, f.has_slots], axis=1
+            )[nodes].astype(np.int64)
+        )
+        self.formats = np.ascontiguousarray(
+            np.stack([f.format_millis, f.format_sync, f.format_feasible], axis=1).astype(np.int64)
+        )
+        self.kind_table = KIND_TABLE.astype(np.int64)
+        # pair, disagreement, mutual want, one-way want, availability, disagreement focus
+        self.units = np.array(
+            [
+                u.pair,
+                u.disagreement,
+                u.mutual_want,
+                u.one_way_want,
+                u.availability,
+                u.disagreement_focus,
+            ],
+            np.int64,
+        )
+        self.wants = _local_csr(f.wants.indptr, f.wants.cols, f.wants.vals, nodes, f.n)
+        self.hard = _local_csr(f.hard.indptr, f.hard.cols, f.hard.vals, nodes, f.n)
+        # format + availability by (class_i, class_j, capped overlap), FORBIDDEN where
+        # no format is feasible
+        self.fa_bound = np.where(
+            f.format_table_feasible, np.rint(f.format_table).astype(np.int64), FORBIDDEN
+        ).astype(np.int64)
+        assert self.slot_bits.shape[1] == SLOT_WORDS
+        has_wants = np.diff(self.wants[0]) > 0
+        self.wantmax = np.where(has_wants, max(0, u.mutual_want, u.one_way_want), 0).astype(
+            np.int64
+        )
+        # one kind for everyone: the disagreement term is exact in the scan's ceiling
+        self.clip = bool(f.kinds_vary)
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        """The arrays every compiled routine takes, in `_score`'s order."""
+        return (
+            self.topic_bits,
+            self.topic_weight,
+            self.stance_bits,
+            self.gap_planes,
+            self.slot_bits,
+            self.member,
+            self.formats,
+            self.kind_table,
+            self.units,
+            *self.wants,
+            *self.hard,
+        )
+
+    @property
+    def fast(self) -> bool:
+        """The scan handles two-word bitsets (up to 128 topics and 25 claims)."""
+        return self.topic_bits.shape[1] == SCAN_WORDS and self.stance_bits.shape[1] == SCAN_WORDS
+
+    def pool(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each member's m best partners by exact score (allowed and positive only):
+        (partner indices, scores, count) per member, a heap, not sorted. A member with
+        fewer than m such partners has them all. Needs `fast`."""
+        assert self.fast, "the pair scan needs two-word bitsets"
+        n = self.n
+        m = max(m, 1)
+        top_idx = np.zeros((n, m), dtype=np.int32)
+        top_val = np.zeros((n, m), dtype=np.int64)
+        sizes = np.zeros(n, dtype=np.int64)
+        if n < 2:
+            return top_idx, top_val, sizes
+        tiles = max(1, min(TILES, n // MIN_TILE))
+        bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+        _pool_scan(
+            bounds,
+            round_robin(tiles),
+            m,
+            top_idx,
+            top_val,
+            sizes,
+            np.zeros(n, dtype=np.int64),
+            self.topic_planes,
+            self.topic_step,
+            self.fa_bound,
+            self.wantmax,
+            self.clip,
+            *self.args(),
+        )
+        return top_idx, top_val, sizes
+
+    def short_pairs(
+        self, y2: np.ndarray, cap: int = 16
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every allowed pair i < j with 2 w_ij > y2_i + y2_j (doubled duals, kernel
+        order), in one pass over all pairs. Returns the pairs kept (i, j, w, doubled
+        slack; at most `cap` per row i), each row's count of short pairs and its
+        largest doubled shortfall (odd sets ignored: an upper bound). Needs `fast`."""
+        assert self.fast, "the pair scan needs two-word bitsets"
+        n = self.n
+        y2 = np.ascontiguousarray(y2, dtype=np.int64)
+        out_j = np.zeros((n, cap), dtype=np.int64)
+        out_w = np.zeros((n, cap), dtype=np.int64)
+        out_s = np.zeros((n, cap), dtype=np.int64)
+        counts = np.zeros(n, dtype=np.int64)
+        excess2 = np.zeros(n, dtype=np.int64)
+        if n >= 2:
+            tiles = max(1, min(TILES, n // MIN_TILE))
+            bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+            fa_best = self.fa_bound.reshape(81, -1).max(axis=1)
+            _dual_scan(
+                bounds,
+                round_robin(tiles),
+                y2,
+                cap,
+                out_j,
+                out_w,
+                out_s,
+                counts,
+                excess2,
+                self.topic_planes,
+                self.topic_step,
+                fa_best,
+                self.wantmax,
+                self.clip,
+                *self.args(),
+            )
+        kept = np.minimum(counts, cap)
+        mask = np.arange(cap)[None, :] < kept[:, None]
+        rows = np.repeat(np.arange(n), kept)
+        return rows, out_j[mask], out_w[mask], out_s[mask], counts, excess2
+
+    def score(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(millis, allowed) of the pairs (first[k], second[k]), kernel indices."""
+        a = np.ascontiguousarray(first, dtype=np.int64)
+        b = np.ascontiguousarray(second, dtype=np.int64)
+        millis = np.zeros(len(a), dtype=np.int64)
+        allowed = np.zeros(len(a), dtype=np.bool_)
+        _score_list(a, b, millis, allowed, *self.args())
+        return millis, allowed
+
+
+@numba.njit(cache=True, inline="always")
+def _csr_value(ptr, cols, vals, i, j):  # type: ignore[no-untyped-def]
+    lo = ptr[i]
+    hi = ptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        c = cols[mid]
+        if c < j:
+            lo = mid + 1
+        elif c > j:
+            hi = mid
+        else:
+            return vals[mid]
+    return 0
+
+
+@numba.njit(cache=True, inline="always")
+def _score(  # type: ignore[no-untyped-def]
+    i, j, tb, tw, sb, gp, slots, member, formats, kind_table, units, wp, wc, wv, hp, hc, hv
+):
+    """(millis, allowed) of pair (i, j); millis is meaningful only where allowed."""
+    if i == j or member[i, ACTIVE] == 0 or member[j, ACTIVE] == 0:
+        return 0, False
+    kinds = kind_table[member[i, LOOKING] * 8 + member[j, LOOKING]]
+    if kinds == 0:
+        return 0, False
+    capped = MAX_AVAILABILITY_SLOTS
+    if member[i, HAS_SLOTS] and member[j, HAS_SLOTS]:
+        overlap = 0
+        for w in range(slots.shape[1]):
+            overlap += _popcount(slots[i, w] & slots[j, w])
+        capped = min(overlap, MAX_AVAILABILITY_SLOTS)
+    key = member[i, FORMAT_CLASS] * 18 + member[j, FORMAT_CLASS] * 2
+    if capped >= MIN_SYNC_OVERLAP_SLOTS:
+        key += 1
+    if formats[key, FORMAT_FEASIBLE] == 0:
+        return 0, False
+    if hp[i + 1] > hp[i] and _csr_value(hp, hc, hv, i, j) & (BLOCKED | MET_RECENTLY):
+        return 0, False
+    total = units[0] + member[i, PRIORITY] + member[j, PRIORITY] + formats[key, FORMAT_MILLIS]
+    if formats[key, FORMAT_SYNC]:
+        total += units[4] * capped
+    for w in range(tb.shape[1]):
+        shared = tb[i, w] & tb[j, w]
+        while shared:
+            total += tw[w * 64 + _lowest_bit(shared)]
+            shared &= shared - np.uint64(1)
+    if kinds != 2:  # a dialogue is accepted: the disagreement term
+        gap2 = 0
+        for b in range(len(GAP_SHIFT)):
+            count = 0
+            for w in range(sb.shape[1]):
+                count += _popcount(gp[i, b, w] & sb[j, w])
+            gap2 += count << GAP_SHIFT[b]
+        contested = 0
+        answered = 0
+        shared = 0
+        for w in range(sb.shape[1]):
+            contested += _popcount(gp[i, CONTESTED, w] & sb[j, w])
+            answered += _popcount(gp[i, ANSWERED, w] & sb[j, w])
+        for w in range(tb.shape[1]):
+            shared += _popcount(tb[i, w] & tb[j, w])
+        per_quarter = units[1] * gap2 + units[5] * shared * (2 * contested - answered)
+        raw = per_quarter * min(member[i, APPETITE], member[j, APPETITE])
+        if kinds == 3 and raw < 0:
+            raw = 0  # both kinds accepted: the interview, without the term, is better
+        total += raw
+    if wp[i + 1] > wp[i]:
+        code = _csr_value(wp, wc, wv, i, j)
+        if code == 3:
+            total += units[2]
+        elif code > 0:
+            total += units[3]
+    return total, True
+
+
+@numba.njit(cache=True)
+def _score_list(  # type: ignore[no-untyped-def]
+    a,
+    b,
+    millis,
+    allowed,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    for k in range(len(a)):
+        millis[k], allowed[k] = _score(
+            a[k],
+            b[k],
+            tb,
+            tw,
+            sb,
+            gp,
+            slots,
+            member,
+            formats,
+            kind_table,
+            units,
+            wp,
+            wc,
+            wv,
+            hp,
+            hc,
+            hv,
+        )
+
+
+@numba.njit(cache=True, inline="always")
+def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
+    """Offer (w, c) to the min-heap vals/idx holding `size` of at most m; new size."""
+    if size < m:
+        p = size
+        while p > 0:
+            q = (p - 1) >> 1
+            if vals[q] <= w:
+                break
+            vals[p] = vals[q]
+            idx[p] = idx[q]
+            p = q
+        vals[p] = w
+        idx[p] = c
+        return size + 1
+    if w <= vals[0]:
+        return size
+    p = 0
+    while True:
+        q = 2 * p + 1
+        if q >= m:
+            break
+        if q + 1 < m and vals[q + 1] < vals[q]:
+            q += 1
+        if vals[q] >= w:
+            break
+        vals[p] = vals[q]
+        idx[p] = idx[q]
+        p = q
+    vals[p] = w
+    idx[p] = c
+    return size
+
+
+@numba.njit(cache=True, inline="always")
+def _tile(  # type: ignore[no-untyped-def]
+    lo_a,
+    hi_a,
+    lo_b,
+    hi_b,
+    m,
+    top_idx,
+    top_val,
+    sizes,
+    low,
+    tq,
+    step,
+    fa_bound,
+    wantmax,
+    clip,
+    ceil_buf,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
+    rows' heaps (`low`: each heap's entry bar, 0 until it is full). A ceiling of the
+    pair's score comes first, in straight-line code: every term exact (kinds, format
+    feasibility, availability, disagreement, priority) except the topic weights,
+    rounded up to multiples of `step` (`tq`: i's topics by bit of the rounded weight),
+    the want bonus (the most a row can get) and the hard constraints (ignored); only
+    pairs whose ceiling clears one of the two bars are scored exactly."""
+    for i in range(lo_a, hi_a):
+        start = i + 1 if lo_a == lo_b else lo_b
+        if start >= hi_b:
+            continue
+        q00 = tq[i, 0, 0]
+        q01 = tq[i, 0, 1]
+        q10 = tq[i, 1, 0]
+        q11 = tq[i, 1, 1]
+        q20 = tq[i, 2, 0]
+        q21 = tq[i, 2, 1]
+        q30 = tq[i, 3, 0]
+        q31 = tq[i, 3, 1]
+        q40 = tq[i, 4, 0]
+        q41 = tq[i, 4, 1]
+        g00 = gp[i, 0, 0]
+        g01 = gp[i, 0, 1]
+        g10 = gp[i, 1, 0]
+        g11 = gp[i, 1, 1]
+        g20 = gp[i, 2, 0]
+        g21 = gp[i, 2, 1]
+        g30 = gp[i, 3, 0]
+        g31 = gp[i, 3, 1]
+        c0 = gp[i, CONTESTED, 0]
+        c1 = gp[i, CONTESTED, 1]
+        a0 = gp[i, ANSWERED, 0]
+        a1 = gp[i, ANSWERED, 1]
+        p0 = tb[i, 0]
+        p1 = tb[i, 1]
+        focus = units[5]
+        app_i = member[i, APPETITE]
+        base_i = units[0] + member[i, PRIORITY]
+        fa_i = member[i, FORMAT_CLASS] * 63
+        look_i = member[i, LOOKING] * 8
+        hs_i = member[i, HAS_SLOTS]
+        want_i = wantmax[i]
+        l0 = slots[i, 0]
+        l1 = slots[i, 1]
+        l2 = slots[i, 2]
+        l3 = slots[i, 3]
+        l4 = slots[i, 4]
+        l5 = slots[i, 5]
+        for j in range(start, hi_b):
+            t0 = tb[j, 0]
+            t1 = tb[j, 1]
+            topic = (
+                _popcount(q00 & t0)
+                + _popcount(q01 & t1)
+                + ((_popcount(q10 & t0) + _popcount(q11 & t1)) << 1)
+                + ((_popcount(q20 & t0) + _popcount(q21 & t1)) << 2)
+                + ((_popcount(q30 & t0) + _popcount(q31 & t1)) << 3)
+                + ((_popcount(q40 & t0) + _popcount(q41 & t1)) << 4)
+            )
+            s0 = sb[j, 0]
+            s1 = sb[j, 1]
+            gap2 = (
+                _popcount(g00 & s0)
+                + _popcount(g01 & s1)
+                + ((_popcount(g10 & s0) + _popcount(g11 & s1)) << 2)
+                + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
+                + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
+            )
+            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
+                _popcount(a0 & s0) + _popcount(a1 & s1)
+            )
+            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
+            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
+            kinds = kind_table[look_i + member[j, LOOKING]]
+            if clip:
+                raw = 0 if kinds == 2 else (max(raw, 0) if kinds == 3 else raw)
+            overlap = (
+                _popcount(l0 & slots[j, 0])
+                + _popcount(l1 & slots[j, 1])
+                + _popcount(l2 & slots[j, 2])
+                + _popcount(l3 & slots[j, 3])
+                + _popcount(l4 & slots[j, 4])
+                + _popcount(l5 & slots[j, 5])
+            )
+            capped = min(overlap + (1 - hs_i * member[j, HAS_SLOTS]) * 64, MAX_AVAILABILITY_SLOTS)
+            ceiling = (
+                topic * step
+                + raw
+                + base_i
+                + member[j, PRIORITY]
+                + fa_bound[fa_i + member[j, FORMAT_CLASS] * 7 + capped]
+                + max(want_i, wantmax[j])
+            )
+            ceil_buf[j - start] = ceiling if kinds != 0 else FORBIDDEN
+        for j in range(start, hi_b):
+            bound = ceil_buf[j - start]
+            if bound <= low[i] and bound <= low[j]:
+                continue
+            w, ok = _score(
+                i,
+                j,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
+            if not ok or w <= 0:
+                continue
+            if w > low[i]:
+                sizes[i] = _push(top_val[i], top_idx[i], sizes[i], m, w, j)
+                if sizes[i] == m:
+                    low[i] = top_val[i, 0]
+            if w > low[j]:
+                sizes[j] = _push(top_val[j], top_idx[j], sizes[j], m, w, i)
+                if sizes[j] == m:
+                    low[j] = top_val[j, 0]
+
+
+@numba.njit(cache=True, parallel=True)
+def _pool_scan(  # type: ignore[no-untyped-def]
+    bounds,
+    schedule,
+    m,
+    top_idx,
+    top_val,
+    sizes,
+    low,
+    tq,
+    step,
+    fa_bound,
+    wantmax,
+    clip,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    """Every pair once, tile pair by tile pair. Each round of `schedule` pairs every
+    tile with one other (or itself), so the tasks of a round touch disjoint heaps and
+    run in parallel without locks, in a fixed order per heap: the result does not
+    depend on the number of threads."""
+    widest = 0
+    for t in range(len(bounds) - 1):
+        widest = max(widest, bounds[t + 1] - bounds[t])
+    for rnd in range(schedule.shape[0]):
+        for t in numba.prange(schedule.shape[1]):
+            a = schedule[rnd, t, 0]
+            b = schedule[rnd, t, 1]
+            if a < 0:
+                continue
+            ceil_buf = np.empty(widest, np.int64)
+            _tile(
+                bounds[a],
+                bounds[a + 1],
+                bounds[b],
+                bounds[b + 1],
+                m,
+                top_idx,
+                top_val,
+                sizes,
+                low,
+                tq,
+                step,
+                fa_bound,
+                wantmax,
+                clip,
+                ceil_buf,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
+
+
+def round_robin(tiles: int) -> np.ndarray:
+    """Rounds of disjoint tile pairs covering every pair a <= b once (circle method),
+    shape (rounds, width, 2), padded with -1."""
+    even = tiles + (tiles & 1)
+    rounds = []
+    ring = list(range(even))
+    for _ in range(even - 1):
+        pairs = []
+        for k in range(even // 2):
+            a, b = ring[k], ring[even - 1 - k]
+            if a < tiles and b < tiles:
+                pairs.append((min(a, b), max(a, b)))
+        rounds.append(pairs)
+        ring = [ring[0], ring[-1], *ring[1:-1]]
+    rounds.append([(a, a) for a in range(tiles)])
+    rounds = [p for p in rounds if p]
+    width = max(len(p) for p in rounds)
+    out = np.full((len(rounds), width, 2), -1, dtype=np.int64)
+    for r, pairs in enumerate(rounds):
+        if pairs:
+            out[r, : len(pairs)] = pairs
+    return out
+
+
+@numba.njit(cache=True)
+def _check_tile(  # type: ignore[no-untyped-def]
+    lo_a,
+    hi_a,
+    lo_b,
+    hi_b,
+    y2,
+    cap,
+    out_j,
+    out_w,
+    out_s,
+    counts,
+    excess2,
+    tq,
+    step,
+    fa_best,
+    wantmax,
+    clip,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
+    ceiling the duals cover is skipped, the rest are scored exactly. A short pair is
+    charged to row i: its doubled shortfall (ignoring odd sets) raises excess2[i], and
+    the first `cap` are kept for the odd-set correction."""
+    for i in range(lo_a, hi_a):
+        start = i + 1 if lo_a == lo_b else lo_b
+        q00 = tq[i, 0, 0]
+        q01 = tq[i, 0, 1]
+        q10 = tq[i, 1, 0]
+        q11 = tq[i, 1, 1]
+        q20 = tq[i, 2, 0]
+        q21 = tq[i, 2, 1]
+        q30 = tq[i, 3, 0]
+        q31 = tq[i, 3, 1]
+        q40 = tq[i, 4, 0]
+        q41 = tq[i, 4, 1]
+        g00 = gp[i, 0, 0]
+        g01 = gp[i, 0, 1]
+        g10 = gp[i, 1, 0]
+        g11 = gp[i, 1, 1]
+        g20 = gp[i, 2, 0]
+        g21 = gp[i, 2, 1]
+        g30 = gp[i, 3, 0]
+        g31 = gp[i, 3, 1]
+        c0 = gp[i, CONTESTED, 0]
+        c1 = gp[i, CONTESTED, 1]
+        a0 = gp[i, ANSWERED, 0]
+        a1 = gp[i, ANSWERED, 1]
+        p0 = tb[i, 0]
+        p1 = tb[i, 1]
+        focus = units[5]
+        app_i = member[i, APPETITE]
+        base_i = 2 * (units[0] + member[i, PRIORITY]) - y2[i]
+        fa_i = member[i, FORMAT_CLASS] * 9
+        want_i = wantmax[i]
+        for j in range(start, hi_b):
+            t0 = tb[j, 0]
+            t1 = tb[j, 1]
+            topic = (
+                _popcount(q00 & t0)
+                + _popcount(q01 & t1)
+                + ((_popcount(q10 & t0) + _popcount(q11 & t1)) << 1)
+                + ((_popcount(q20 & t0) + _popcount(q21 & t1)) << 2)
+                + ((_popcount(q30 & t0) + _popcount(q31 & t1)) << 3)
+                + ((_popcount(q40 & t0) + _popcount(q41 & t1)) << 4)
+            )
+            s0 = sb[j, 0]
+            s1 = sb[j, 1]
+            gap2 = (
+                _popcount(g00 & s0)
+                + _popcount(g01 & s1)
+                + ((_popcount(g10 & s0) + _popcount(g11 & s1)) << 2)
+                + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
+                + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
+            )
+            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
+                _popcount(a0 & s0) + _popcount(a1 & s1)
+            )
+            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
+            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
+            if clip:
+                raw = max(raw, 0)
+            # twice the ceiling minus the duals: > 0 only if the pair may be short
+            over = (
+                2
+                * (
+                    topic * step
+                    + raw
+                    + member[j, PRIORITY]
+                    + fa_best[fa_i + member[j, FORMAT_CLASS]]
+                    + max(want_i, wantmax[j])
+                )
+                + base_i
+                - y2[j]
+            )
+            if over <= 0:
+                continue
+            w, ok = _score(
+                i,
+                j,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
+            if not ok or w <= 0:
+                continue
+            slack = y2[i] + y2[j] - 2 * w
+            if slack >= 0:
+                continue
+            if -slack > excess2[i]:
+                excess2[i] = -slack
+            k = counts[i]
+            if k < cap:
+                out_j[i, k] = j
+                out_w[i, k] = w
+                out_s[i, k] = slack
+            counts[i] = k + 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _dual_scan(  # type: ignore[no-untyped-def]
+    bounds,
+    schedule,
+    y2,
+    cap,
+    out_j,
+    out_w,
+    out_s,
+    counts,
+    excess2,
+    tq,
+    step,
+    fa_best,
+    wantmax,
+    clip,
+    tb,
+    tw,
+    sb,
+    gp,
+    slots,
+    member,
+    formats,
+    kind_table,
+    units,
+    wp,
+    wc,
+    wv,
+    hp,
+    hc,
+    hv,
+):
+    for rnd in range(schedule.shape[0]):
+        for t in numba.prange(schedule.shape[1]):
+            a = schedule[rnd, t, 0]
+            b = schedule[rnd, t, 1]
+            if a < 0:
+                continue
+            _check_tile(
+                bounds[a],
+                bounds[a + 1],
+                bounds[b],
+                bounds[b + 1],
+                y2,
+                cap,
+                out_j,
+                out_w,
+                out_s,
+                counts,
+                excess2,
+                tq,
+                step,
+                fa_best,
+                wantmax,
+                clip,
+                tb,
+                tw,
+                sb,
+                gp,
+                slots,
+                member,
+                formats,
+                kind_table,
+                units,
+                wp,
+                wc,
+                wv,
+                hp,
+                hc,
+                hv,
+            )
