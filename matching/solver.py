@@ -68,7 +68,7 @@ class Tuning:
 
     exact_limit: int = 2000  # auto solves all pairs exactly up to this many active members
     block_limit: int = 20000  # above, the pool is split into blocks
-    block_size: int = 5000  # members per block
+    block_size: int = 10000  # members per block (measured: 5,000 loses 2.6 % at 30,000)
     refine_rounds: int = 2  # regroup-and-resolve rounds after the blocks
     k: int = 20  # candidates kept per member
     refine_k: int = 20  # candidates kept per member in refinement rounds
@@ -243,6 +243,7 @@ def _refine(
     seed: int,
     progress: _Progress,
     t: Tuning,
+    labels: np.ndarray | None = None,
 ) -> tuple[list[tuple[int, int]], Matching | None]:
     """Large-neighbourhood search: regroup the current pairs at random into new blocks
     and re-solve each block on its candidates plus its current pairs. A block's new
@@ -257,15 +258,25 @@ def _refine(
             matched[a] = matched[b] = True
         units = [np.array(p, dtype=np.int64) for p in pairs]
         units += [np.array([x], dtype=np.int64) for x in nodes[~matched[nodes]].tolist()]
-        order = rng.permutation(len(units))
-        blocks: list[list[np.ndarray]] = [[]]
-        size = 0
-        for k in order.tolist():
-            if size + len(units[k]) > t.block_size:
-                blocks.append([])
-                size = 0
-            blocks[-1].append(units[k])
-            size += len(units[k])
+        blocks: list[list[np.ndarray]]
+        if labels is not None and round_no == t.refine_rounds - 1:
+            # the last round, whose duals become the bound, regroups by the partition:
+            # a member's best partners are mostly in its own coherent block, so far
+            # fewer pairs across blocks are short than with random blocks
+            blocks = [[] for _ in range(int(labels.max()) + 1)]
+            for unit in units:
+                blocks[int(labels[unit[0]])].append(unit)
+            blocks = [parts for parts in blocks if parts]
+        else:
+            order = rng.permutation(len(units))
+            blocks = [[]]
+            size = 0
+            for k in order.tolist():
+                if size + len(units[k]) > t.block_size:
+                    blocks.append([])
+                    size = 0
+                blocks[-1].append(units[k])
+                size += len(units[k])
         new_pairs: list[tuple[int, int]] = []
         y2 = np.zeros(len(nodes), dtype=np.int64)
         blossoms: list[np.ndarray] = []
@@ -314,13 +325,16 @@ def _solve_blocks(
     pairs: list[tuple[int, int]] = []
     with progress.phase("partition"):
         blocks = partition(f, nodes, t.block_size)
+    labels = np.full(f.n, -1, dtype=np.int64)
+    for b, block in enumerate(blocks):
+        labels[block] = b
     for block in blocks:
         ordered = block[np.argsort(rank[block])]
         pairs.extend(_match(f, ordered, method, "candidates", progress, t))
     pairs = _pass_rest(f, nodes, pairs, method, progress, t)
     duals = None
     if method != "greedy" and t.refine_rounds:
-        pairs, duals = _refine(f, nodes, pairs, seed, progress, t)
+        pairs, duals = _refine(f, nodes, pairs, seed, progress, t, labels)
         pairs = _pass_rest(f, nodes, pairs, method, progress, t)
     return pairs, duals
 
