@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import itertools
 import json
 import operator
 import re
@@ -112,8 +111,7 @@ class Session:
 
 class FakeDiscord:
     def __init__(self) -> None:
-        # Snowflakes one timestamp tick apart, so consecutive guilds land on different shards.
-        self._ids = itertools.count(1_200_000_000_000_000_000, 1 << 22)
+        self._last_id = 0
         self.requests: list[Request] = []
         self.rejections: list[tuple[Request, str]] = []  # what was refused, and why
         self.rate_limit_once: set[str] = set()  # "POST /channels/…/messages": 429 the first time
@@ -183,7 +181,9 @@ class FakeDiscord:
             await self._runner.cleanup()
 
     def next_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake minted now, as Discord's are: its timestamp is its creation time."""
+        self._last_id = max(self._last_id + 1, time_snowflake(datetime.now(UTC)))
+        return str(self._last_id)
 
     # --- world building ----------------------------------------------------------------------
 
@@ -652,6 +652,11 @@ class FakeDiscord:
                 channel = self._create_channel(guild_id, body)
                 await self._quietly("CHANNEL_CREATE", channel)
                 return 201, channel
+            case "GET", ["guilds", guild_id, "channels"]:
+                return 200, [
+                    {k: v for k, v in self.channels[c].items() if not k.startswith("_")}
+                    for c in self.guilds[guild_id].channels
+                ]
             case "GET", ["guilds", guild_id, "threads", "active"]:
                 threads = [
                     t
