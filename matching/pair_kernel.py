@@ -205,6 +205,10 @@ class Kernel:
             *self.hard,
         )
 
+    def _scan(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
+        """The pair ceiling's inputs besides `args()`, as the scans take them."""
+        return self.topic_planes, self.topic_step, self.wantmax, self.clip
+
     @property
     def fast(self) -> bool:
         """The scan handles two-word bitsets (up to 128 topics and 25 claims)."""
@@ -228,15 +232,9 @@ class Kernel:
             bounds,
             round_robin(tiles),
             m,
-            top_idx,
-            top_val,
-            sizes,
-            np.zeros(n, dtype=np.int64),
-            self.topic_planes,
-            self.topic_step,
+            (top_idx, top_val, sizes, np.zeros(n, dtype=np.int64)),
+            self._scan(),
             self.fa_bound,
-            self.wantmax,
-            self.clip,
             self.args(),
         )
         return top_idx, top_val, sizes
@@ -265,16 +263,9 @@ class Kernel:
                 round_robin(tiles),
                 y2,
                 cap,
-                out_j,
-                out_w,
-                out_s,
-                counts,
-                excess2,
-                self.topic_planes,
-                self.topic_step,
+                (out_j, out_w, out_s, counts, excess2),
+                self._scan(),
                 fa_best,
-                self.wantmax,
-                self.clip,
                 self.args(),
             )
         kept = np.minimum(counts, cap)
@@ -489,31 +480,17 @@ def _offer(top_idx, top_val, sizes, low, m, row, w, other):  # type: ignore[no-u
 
 
 @numba.njit(cache=True, inline="always")
-def _tile(  # type: ignore[no-untyped-def]
-    lo_a,
-    hi_a,
-    lo_b,
-    hi_b,
-    m,
-    top_idx,
-    top_val,
-    sizes,
-    low,
-    tq,
-    step,
-    fa_bound,
-    wantmax,
-    clip,
-    ceil_buf,
-    data,
-):
+def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, fa_bound, ceil_buf, data):  # type: ignore[no-untyped-def]
     """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
     rows' heaps (`low`: each heap's entry bar, 0 until it is full). A ceiling of the
     pair's score comes first, in straight-line code: every term exact (kinds, format
     feasibility, availability, disagreement, priority) except the topic weights,
     rounded up to multiples of `step` (`tq`: i's topics by bit of the rounded weight),
     the want bonus (the most a row can get) and the hard constraints (ignored); only
-    pairs whose ceiling clears one of the two bars are scored exactly."""
+    pairs whose ceiling clears one of the two bars are scored exactly. `heaps` is
+    (top_idx, top_val, sizes, low), `scan` (tq, step, wantmax, clip)."""
+    top_idx, top_val, sizes, low = heaps
+    tq, step, wantmax, clip = scan
     tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
@@ -575,9 +552,7 @@ def _tile(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def _pool_scan(  # type: ignore[no-untyped-def]
-    bounds, schedule, m, top_idx, top_val, sizes, low, tq, step, fa_bound, wantmax, clip, data
-):
+def _pool_scan(bounds, schedule, m, heaps, scan, fa_bound, data):  # type: ignore[no-untyped-def]
     """Every pair once, tile pair by tile pair. Each round of `schedule` pairs every
     tile with one other (or itself), so the tasks of a round touch disjoint heaps and
     run in parallel without locks, in a fixed order per heap: the result does not
@@ -598,15 +573,9 @@ def _pool_scan(  # type: ignore[no-untyped-def]
                 bounds[b],
                 bounds[b + 1],
                 m,
-                top_idx,
-                top_val,
-                sizes,
-                low,
-                tq,
-                step,
+                heaps,
+                scan,
                 fa_bound,
-                wantmax,
-                clip,
                 ceil_buf,
                 data,
             )
@@ -637,29 +606,14 @@ def round_robin(tiles: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _check_tile(  # type: ignore[no-untyped-def]
-    lo_a,
-    hi_a,
-    lo_b,
-    hi_b,
-    y2,
-    cap,
-    out_j,
-    out_w,
-    out_s,
-    counts,
-    excess2,
-    tq,
-    step,
-    fa_best,
-    wantmax,
-    clip,
-    data,
-):
+def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
     """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
     ceiling the duals cover is skipped, the rest are scored exactly. A short pair is
     charged to row i: its doubled shortfall (ignoring odd sets) raises excess2[i], and
-    the first `cap` are kept for the odd-set correction."""
+    the first `cap` are kept for the odd-set correction. `out` is (out_j, out_w, out_s,
+    counts, excess2), `scan` (tq, step, wantmax, clip)."""
+    out_j, out_w, out_s, counts, excess2 = out
+    tq, step, wantmax, clip = scan
     tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
@@ -706,23 +660,7 @@ def _check_tile(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def _dual_scan(  # type: ignore[no-untyped-def]
-    bounds,
-    schedule,
-    y2,
-    cap,
-    out_j,
-    out_w,
-    out_s,
-    counts,
-    excess2,
-    tq,
-    step,
-    fa_best,
-    wantmax,
-    clip,
-    data,
-):
+def _dual_scan(bounds, schedule, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
     for rnd in range(schedule.shape[0]):
         for t in numba.prange(schedule.shape[1]):
             a = schedule[rnd, t, 0]
@@ -736,15 +674,8 @@ def _dual_scan(  # type: ignore[no-untyped-def]
                 bounds[b + 1],
                 y2,
                 cap,
-                out_j,
-                out_w,
-                out_s,
-                counts,
-                excess2,
-                tq,
-                step,
+                out,
+                scan,
                 fa_best,
-                wantmax,
-                clip,
                 data,
             )
