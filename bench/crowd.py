@@ -86,6 +86,8 @@ class Run:
     errors: list[str] = field(default_factory=list)  # exceptions and refused answers
     forms_complete: int = 0
     collections: tuple[int, ...] = (0, 0, 0)  # the collector's runs per generation, this run
+    # CPU time of each step's calls (serial runs only: in a crowd, calls interleave).
+    step_cpu: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STEPS})
 
     @property
     def calls(self) -> int:
@@ -141,6 +143,7 @@ async def _member(
     # each later one when the reply to the one before came back.
     began = start.at
     for step in STEPS:
+        cpu = time.process_time()
         try:
             if step == "signup":
                 reply = await chat.command(user, "/dialogue signup", user)
@@ -153,6 +156,7 @@ async def _member(
             run.errors.append(f"{step}: {type(exc).__name__}: {exc}"[:200])
             return
         done = time.perf_counter()
+        run.step_cpu[step] += time.process_time() - cpu
         run.latencies[step].append(done - began)
         began = done
         if not reply.ok:
@@ -289,6 +293,14 @@ async def _backend(backend: str, args: argparse.Namespace) -> bool:
         with _gc_tuned(args.gc_threshold):
             serial = await _measure(url, f"{backend} serial", SERIAL_MEMBERS, serial=True)
         print(_row(serial), flush=True)
+        print(
+            f"{'':<22} serial cpu ms per call: "
+            + " ".join(
+                f"{s} {serial.step_cpu[s] / max(len(serial.latencies[s]), 1) * 1000:.2f}"
+                for s in STEPS
+            ),
+            flush=True,
+        )
         for n in args.sizes:
             runs = []
             if args.gc_threshold is not None:  # the default collector first, as the reference

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -254,14 +254,89 @@ async def list_topics(core: Core, cmd: ListTopics) -> list[TopicView]:
         return [_topic_view(topic, by) for topic, by in rows]
 
 
+# What the signup form offers is read for every member who opens it (a crowd pressing the
+# button reads it hundreds of times a second), so the statements are built once and read
+# plain rows (the tables, not the ORM entities): the form's views are built from those.
+_TOPICS, _CLAIMS, _CLAIM_TOPICS = Topic.__table__.c, Claim.__table__.c, ClaimTopic.__table__.c
+_ACTIVE_TOPICS = (
+    select(_TOPICS.id, _TOPICS.slug, _TOPICS.name)
+    .where(_TOPICS.community_id == bindparam("community_id"), _TOPICS.status == "active")
+    .order_by(_TOPICS.name)
+)
+# Each active claim with its topics' slugs, one row per topic (a claim without one: NULL).
+_ACTIVE_CLAIMS = (
+    select(_CLAIMS.id, _CLAIMS.text, _TOPICS.slug)
+    .outerjoin(ClaimTopic.__table__, _CLAIM_TOPICS.claim_id == _CLAIMS.id)
+    .outerjoin(
+        Topic.__table__,
+        (_TOPICS.id == _CLAIM_TOPICS.topic_id)
+        & (_TOPICS.community_id == _CLAIM_TOPICS.community_id),
+    )
+    .where(_CLAIMS.community_id == bindparam("community_id"), _CLAIMS.status == "active")
+    .order_by(_CLAIMS.id, _TOPICS.slug)
+)
+
+
+# Both at once, for the interest form (one statement, one round trip): the topics by name,
+# then the claims by id with their topics' slugs. The kinds are written into the SQL, not
+# bound: PostgreSQL cannot type a bound parameter in a UNION's select list.
+_FORM_CHOICES = union_all(
+    select(
+        literal_column("0", Integer).label("kind"),
+        _TOPICS.id,
+        _TOPICS.name.label("text"),
+        _TOPICS.slug,
+        _TOPICS.name.label("sort_name"),
+    ).where(_TOPICS.community_id == bindparam("community_id"), _TOPICS.status == "active"),
+    select(literal_column("1", Integer), _CLAIMS.id, _CLAIMS.text, _TOPICS.slug, null())
+    .select_from(Claim.__table__)
+    .outerjoin(ClaimTopic.__table__, _CLAIM_TOPICS.claim_id == _CLAIMS.id)
+    .outerjoin(
+        Topic.__table__,
+        (_TOPICS.id == _CLAIM_TOPICS.topic_id)
+        & (_TOPICS.community_id == _CLAIM_TOPICS.community_id),
+    )
+    .where(_CLAIMS.community_id == bindparam("community_id"), _CLAIMS.status == "active"),
+).order_by("kind", "sort_name", "id", "slug")
+
+
+@dataclass(frozen=True, slots=True)
+class FormChoices:
+    """What the interest form offers: the active topics (by name) and claims (by id)."""
+
+    topics: tuple[TopicView, ...]
+    claims: tuple[ClaimView, ...]
+
+    def topic_ids(self) -> dict[str, int]:
+        return {t.slug: t.id for t in self.topics}
+
+    def claim_ids(self) -> set[int]:
+        return {c.id for c in self.claims}
+
+
+async def form_choices(session: AsyncSession, community_id: int) -> FormChoices:
+    """`active_topic_views` and `active_claim_views` in one statement."""
+    topics: list[TopicView] = []
+    claims: dict[int, tuple[str, list[str]]] = {}
+    for kind, id_, text, slug, _ in await session.execute(
+        _FORM_CHOICES, {"community_id": community_id}
+    ):
+        if kind == 0:
+            topics.append(TopicView(id_, slug, text, "active"))
+        else:
+            _, slugs = claims.setdefault(id_, (text, []))
+            if slug is not None:
+                slugs.append(slug)
+    return FormChoices(
+        tuple(topics),
+        tuple(ClaimView(id_, text, tuple(slugs)) for id_, (text, slugs) in claims.items()),
+    )
+
+
 async def active_topic_views(session: AsyncSession, community_id: int) -> list[TopicView]:
     """The topics a member may choose, by name: what the signup form offers."""
-    topics = await session.scalars(
-        select(Topic)
-        .where(Topic.community_id == community_id, Topic.status == "active")
-        .order_by(Topic.name)
-    )
-    return [_topic_view(topic) for topic in topics]
+    rows = await session.execute(_ACTIVE_TOPICS, {"community_id": community_id})
+    return [TopicView(id_, slug, name, "active") for id_, slug, name in rows]
 
 
 async def _suggested(session: AsyncSession, actor: Actor, ref: str) -> Topic:
@@ -363,11 +438,9 @@ async def list_claims(core: Core, cmd: ListClaims) -> list[ClaimView]:
 
 async def active_claim_views(session: AsyncSession, community_id: int) -> list[ClaimView]:
     """The claims members rate, in the order they were added."""
-    claims = list(
-        await session.scalars(
-            select(Claim)
-            .where(Claim.community_id == community_id, Claim.status == "active")
-            .order_by(Claim.id)
-        )
-    )
-    return await _claim_views(session, claims)
+    claims: dict[int, tuple[str, list[str]]] = {}
+    for id_, text, slug in await session.execute(_ACTIVE_CLAIMS, {"community_id": community_id}):
+        _, slugs = claims.setdefault(id_, (text, []))
+        if slug is not None:
+            slugs.append(slug)
+    return [ClaimView(id_, text, tuple(slugs)) for id_, (text, slugs) in claims.items()]

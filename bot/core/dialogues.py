@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -642,18 +642,25 @@ async def _topic_name(session: AsyncSession, community: Community, topic: str) -
 # --- closing ---------------------------------------------------------------------------------
 
 
+# Built once: every `/dialogue status` runs it (see bot.core.lookup).
+_CURRENT_DIALOGUE = (
+    select(Dialogue)
+    .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
+    .where(
+        Dialogue.community_id == bindparam("community_id"),
+        DialogueMember.member_id == bindparam("member_id"),
+        # Not IN (…): a literal IN list is re-rendered at every execution.
+        or_(Dialogue.state == "pending", Dialogue.state == "open"),
+    )
+    .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
+    .limit(1)
+)
+
+
 async def current_dialogue(session: AsyncSession, member: Member) -> Dialogue | None:
     """The member's newest dialogue that is not over (pending or open), if any."""
     return await session.scalar(
-        select(Dialogue)
-        .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
-        .where(
-            Dialogue.community_id == member.community_id,
-            DialogueMember.member_id == member.id,
-            Dialogue.state.in_(("pending", "open")),
-        )
-        .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
-        .limit(1)
+        _CURRENT_DIALOGUE, {"community_id": member.community_id, "member_id": member.id}
     )
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -33,7 +33,6 @@ from bot.storage.models import (
     MAX_SUGGESTED_TOPICS,
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
-    Claim,
     Community,
     Dialogue,
     DialogueMember,
@@ -45,18 +44,19 @@ from bot.storage.models import (
     Stance,
     Topic,
 )
+from bot.storage.rows import insert_loaded
 
 from . import lookup
 from .actor import Actor
 from .app import Core
 from .curation import (
     ClaimView,
+    FormChoices,
     TopicView,
-    active_claim_views,
-    active_topic_views,
-    active_topics_by_slug,
     clean_topic_name,
     find_topic,
+    form_choices,
+    slugify,
 )
 from .errors import BadInput, Conflict, DomainError, NotFound
 
@@ -354,8 +354,7 @@ def missing_for_submit(form: InterestForm, topic_count: int) -> list[tuple[str, 
 # --- shared lookups --------------------------------------------------------------------------
 
 
-async def round_opening_for(session: AsyncSession, member: Member) -> Round | None:
-    """The `opening` round this member takes part in (matched or left unmatched), if any."""
+def _round_opening_statement() -> Any:
     in_dialogue = (
         select(DialogueMember.member_id)
         .join(
@@ -363,20 +362,78 @@ async def round_opening_for(session: AsyncSession, member: Member) -> Round | No
             (Dialogue.id == DialogueMember.dialogue_id)
             & (Dialogue.community_id == DialogueMember.community_id),
         )
-        .where(Dialogue.round_id == Round.id, DialogueMember.member_id == member.id)
+        .where(Dialogue.round_id == Round.id, DialogueMember.member_id == bindparam("member_id"))
     )
     unmatched = select(RoundUnmatched.member_id).where(
-        RoundUnmatched.round_id == Round.id, RoundUnmatched.member_id == member.id
+        RoundUnmatched.round_id == Round.id, RoundUnmatched.member_id == bindparam("member_id")
     )
-    return await session.scalar(
+    return (
         select(Round)
         .where(
-            Round.community_id == member.community_id,
+            Round.community_id == bindparam("community_id"),
             Round.status == "opening",
             or_(exists(in_dialogue), exists(unmatched)),
         )
         .order_by(Round.number)
         .limit(1)
+    )
+
+
+# The statements every form submission runs, built once (see bot.core.lookup).
+_ROUND_OPENING = _round_opening_statement()
+_FORM_TOPICS, _STANCES, _TOPICS = (
+    FormTopic.__table__.c,
+    Stance.__table__.c,
+    Topic.__table__.c,
+)
+_TOPIC_SLUGS = (
+    select(_TOPICS.slug)
+    .join(FormTopic.__table__, _FORM_TOPICS.topic_id == _TOPICS.id)
+    .where(_FORM_TOPICS.member_id == bindparam("member_id"))
+)
+_MEMBER_STANCES = (
+    select(_STANCES.claim_id, _STANCES.value)
+    .where(_STANCES.member_id == bindparam("member_id"))
+    .order_by(_STANCES.claim_id)
+)
+_SUGGESTED_BY = (
+    select(_TOPICS.name)
+    .where(_TOPICS.suggested_by_id == bindparam("member_id"), _TOPICS.status == "suggested")
+    .order_by(_TOPICS.name)
+)
+_CLEAR_FORM_TOPICS = delete(FormTopic.__table__).where(
+    _FORM_TOPICS.member_id == bindparam("member_id")
+)
+_ADD_FORM_TOPIC = insert(FormTopic.__table__)
+_ADD_STANCE = insert(Stance.__table__)
+_SET_STANCE = (
+    update(Stance.__table__)
+    .where(_STANCES.member_id == bindparam("m"), _STANCES.claim_id == bindparam("c"))
+    .values(value=bindparam("v"))
+)
+_CLEAR_STANCES = delete(Stance.__table__).where(
+    _STANCES.member_id == bindparam("member_id"),
+    _STANCES.claim_id.in_(bindparam("claim_ids", expanding=True)),
+)
+
+
+# The start of every save: the actor's rows, whether the community has a round opening
+# (rarely: only then is the member's part in it looked up), and whether the member has
+# suggestions waiting for review (rarely: only then are they read for the view).
+_SAVE_START = lookup.with_columns(
+    exists()
+    .where(Round.community_id == Community.id, Round.status == "opening")
+    .label("round_opening"),
+    exists()
+    .where(Topic.suggested_by_id == Member.id, Topic.status == "suggested")
+    .label("suggesting"),
+)
+
+
+async def round_opening_for(session: AsyncSession, member: Member) -> Round | None:
+    """The `opening` round this member takes part in (matched or left unmatched), if any."""
+    return await session.scalar(
+        _ROUND_OPENING, {"member_id": member.id, "community_id": member.community_id}
     )
 
 
@@ -388,22 +445,13 @@ def round_opening_message(round_: Round) -> str:
 
 
 async def _topic_slugs(session: AsyncSession, member_id: int) -> list[str]:
-    return list(
-        await session.scalars(
-            select(Topic.slug)
-            .join(FormTopic, FormTopic.topic_id == Topic.id)
-            .where(FormTopic.member_id == member_id)
-            .order_by(Topic.slug)
-        )
-    )
+    # Sorted here, not by the database: the same order on every backend and collation, and
+    # the order a save that has just set the topics gives without reading them back.
+    return sorted(await session.scalars(_TOPIC_SLUGS, {"member_id": member_id}))
 
 
 async def _stances(session: AsyncSession, member_id: int) -> dict[int, int]:
-    rows = await session.execute(
-        select(Stance.claim_id, Stance.value)
-        .where(Stance.member_id == member_id)
-        .order_by(Stance.claim_id)
-    )
+    rows = await session.execute(_MEMBER_STANCES, {"member_id": member_id})
     return {claim_id: value for claim_id, value in rows}
 
 
@@ -413,25 +461,23 @@ async def _view(
     form: InterestForm,
     *,
     topics: list[str] | None = None,
+    stances: dict[int, int] | None = None,
     fresh: bool = False,
+    suggesting: bool = True,
 ) -> FormView:
-    """The form as the member sees it. `topics`: the slugs, when the caller has just read
-    them; `fresh`: the form was created in this transaction, so nothing hangs off it yet."""
+    """The form as the member sees it. `topics` (sorted slugs), `stances`: when the caller
+    has just read or written them; `fresh`: the form was created in this transaction, so
+    nothing hangs off it yet; `suggesting` False: the member has no suggestions waiting."""
     suggested: tuple[str, ...] = ()
-    stances: dict[int, int] = {}
     if fresh:
-        topics = []
+        topics, stances = [], {}
     else:
         if topics is None:
             topics = await _topic_slugs(session, member.id)
-        suggested = tuple(
-            await session.scalars(
-                select(Topic.name)
-                .where(Topic.suggested_by_id == member.id, Topic.status == "suggested")
-                .order_by(Topic.name)
-            )
-        )
-        stances = await _stances(session, member.id)
+        if suggesting:
+            suggested = tuple(await session.scalars(_SUGGESTED_BY, {"member_id": member.id}))
+        if stances is None:
+            stances = await _stances(session, member.id)
     return FormView(
         member_id=member.id,
         user_id=member.external_id,
@@ -457,39 +503,40 @@ async def _view(
 
 
 async def _ensure_form(
-    session: AsyncSession, community: Community, member: Member, now: datetime, tz: str | None
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    form: InterestForm | None,
+    now: datetime,
+    tz: str | None,
 ) -> tuple[InterestForm, bool]:
-    """The member's form, and whether it was created just now."""
-    form = await session.get(InterestForm, member.id)
-    if form is None:
-        form = InterestForm(
-            member_id=member.id,
-            community_id=community.id,
-            status="draft",
-            step=FORM_STEPS[0],
-            format_sync="okay",
-            format_async="okay",
-            timezone=tz if tz and is_timezone(tz) else "UTC",
-            availability=[],
-            looking_for=list(DEFAULT_LOOKING_FOR),
-            appetite="seek",
-            about="",
-            private_notes="",
-            publish_ok=False,
-            participation="every",
-            show_in_browse=True,
-            updated_at=now,
-        )
-        session.add(form)
-        await session.flush()
-        return form, True
-    return form, False
+    """The member's form (`form`, as read with the member), and whether it was created now."""
+    if form is not None:
+        return form, False
+    values = {
+        "member_id": member.id,
+        "community_id": community.id,
+        "status": "draft",
+        "step": FORM_STEPS[0],
+        "format_sync": "okay",
+        "format_async": "okay",
+        "timezone": tz if tz and is_timezone(tz) else "UTC",
+        "availability": [],
+        "looking_for": list(DEFAULT_LOOKING_FOR),
+        "appetite": "seek",
+        "about": "",
+        "private_notes": "",
+        "publish_ok": False,
+        "participation": "every",
+        "show_in_browse": True,
+        "updated_at": now,
+    }
+    return await insert_loaded(session, InterestForm, values), True
 
 
 async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
-    _, member = await lookup.get_own_member(session, actor)
-    form = await session.get(InterestForm, member.id)
-    if form is None:
+    _, member, form = await lookup.community_member_and_form(session, actor)
+    if member is None or form is None:
         raise NotFound(lookup.NOT_SIGNED_UP)
     return member, form
 
@@ -500,8 +547,8 @@ async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, Intere
 async def _start(
     session: AsyncSession, actor: Actor, now: datetime, timezone_hint: str | None
 ) -> tuple[Community, FormView]:
-    community, member = await lookup.ensure_own_member(session, actor, now)
-    form, created = await _ensure_form(session, community, member, now, timezone_hint)
+    community, member, found = await lookup.ensure_own_member_and_form(session, actor, now)
+    form, created = await _ensure_form(session, community, member, found, now, timezone_hint)
     return community, await _view(session, member, form, fresh=created)
 
 
@@ -523,12 +570,9 @@ async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
 
     async def work(session: AsyncSession) -> SignupView:
         community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
-        return SignupView(
-            form=view,
-            # Suggestions are for moderators to review; the form offers active topics only.
-            topics=tuple(await active_topic_views(session, community.id)),
-            claims=tuple(await active_claim_views(session, community.id)),
-        )
+        # Suggestions are for moderators to review; the form offers active topics only.
+        choices = await form_choices(session, community.id)
+        return SignupView(form=view, topics=choices.topics, claims=choices.claims)
 
     return await core.db.write(work, name="forms.open_signup")
 
@@ -557,8 +601,9 @@ async def save_answers(core: Core, cmd: SaveAnswers) -> FormView:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormView:
-        member, form, topics = await _save(session, cmd, now)
-        return await _view(session, member, form, topics=topics)
+        with session.no_autoflush:  # the form's changes: one UPDATE, at the commit
+            saved = await _save(session, cmd, now)
+            return await saved.view(session)
 
     return await core.db.write(work, name="forms.save_answers")
 
@@ -574,47 +619,71 @@ async def submit_answers(core: Core, cmd: SubmitAnswers) -> FormSubmission:
     now = core.clock.now()
 
     async def work(session: AsyncSession) -> FormSubmission:
-        member, form, topics = await _save(session, cmd.answers, now)
-        refused = None
-        if cmd.submit:
-            topics = topics if topics is not None else await _topic_slugs(session, member.id)
-            try:
-                await _submit(session, form, len(topics), now)
-            except BadInput as error:
-                refused = error
-        view = await _view(session, member, form, topics=topics)
+        # The form's answers and its submission: one UPDATE, at the commit.
+        with session.no_autoflush:
+            saved = await _save(session, cmd.answers, now)
+            refused = None
+            if cmd.submit:
+                if saved.topics is None:
+                    saved.topics = await _topic_slugs(session, saved.member.id)
+                try:
+                    _mark_submitted(saved.form, len(saved.topics), now)
+                except BadInput as error:
+                    refused = error
+            view = await saved.view(session)
         return FormSubmission(view, submitted=cmd.submit and refused is None, refused=refused)
 
     return await core.db.write(work, name="forms.submit_answers")
 
 
-async def _save(
-    session: AsyncSession, cmd: SaveAnswers, now: datetime
-) -> tuple[Member, InterestForm, list[str] | None]:
-    """Store the answers; also the topic slugs after the save when they had to be read."""
-    community, member = await lookup.ensure_own_member(session, cmd.actor, now)
-    form, _ = await _ensure_form(session, community, member, now, None)
-    opening = await round_opening_for(session, member)
+@dataclass(slots=True)
+class _Saved:
+    """A save's rows, and what it already knows for the form's view."""
+
+    member: Member
+    form: InterestForm
+    topics: list[str] | None  # sorted slugs, when written or read
+    stances: dict[int, int] | None  # all of the member's, when written
+    suggesting: bool  # the member may have suggestions waiting for review
+
+    async def view(self, session: AsyncSession) -> FormView:
+        return await _view(
+            session,
+            self.member,
+            self.form,
+            topics=self.topics,
+            stances=self.stances,
+            suggesting=self.suggesting,
+        )
+
+
+async def _save(session: AsyncSession, cmd: SaveAnswers, now: datetime) -> _Saved:
+    """Store the answers. The form's own columns are changed on the object: one UPDATE at
+    the next flush (the commit, where the caller holds off autoflush). Other rows are written
+    at once (plain statements), so reads here see them."""
+    row = await lookup.actor_row(session, _SAVE_START, cmd.actor)
+    community, found_member, found, round_opening, suggesting = row
+    member = await lookup.create_or_refresh(session, community, cmd.actor, now, found_member)
+    form, _ = await _ensure_form(session, community, member, found, now, None)
+    opening = await round_opening_for(session, member) if round_opening else None
     before = await _locked_snapshot(session, member.id, form) if opening else None
 
-    # Before the answers: the first query in _apply flushes the form, in one UPDATE.
     form.updated_at = now
-    await _apply(session, community, member, form, cmd)
-    await session.flush()
+    topics, stances = await _apply(session, community, member, form, cmd)
 
     if opening is not None:
         after = await _locked_snapshot(session, member.id, form)
         if after != before:
             raise Conflict(round_opening_message(opening))
-    topics = None
     if form.status == "complete":
         # A complete form is in the pool: an edit may not leave it unmatchable.
-        topics = await _topic_slugs(session, member.id)
+        if topics is None:
+            topics = await _topic_slugs(session, member.id)
         problems = missing_for_submit(form, len(topics))
         if problems:
             field_name, message = problems[0]
             raise BadInput(message, field=field_name)
-    return member, form, topics
+    return _Saved(member, form, topics, stances, suggesting or cmd.suggested_topics is not None)
 
 
 async def _apply(
@@ -623,7 +692,8 @@ async def _apply(
     member: Member,
     form: InterestForm,
     cmd: SaveAnswers,
-) -> None:
+) -> tuple[list[str] | None, dict[int, int] | None]:
+    """Apply the answers; the topic slugs (sorted) and the stances when it wrote them."""
     if cmd.step is not None:
         _choice(cmd.step, FORM_STEPS, "step", "The form step")
         form.step = cmd.step
@@ -665,32 +735,56 @@ async def _apply(
         if not isinstance(cmd.show_in_browse, bool):
             raise BadInput("Answer yes or no to showing you in browse.", field="show_in_browse")
         form.show_in_browse = cmd.show_in_browse
+    topics = stances = None
+    choices = None
+    if cmd.topics is not None or cmd.stances is not None:
+        choices = await form_choices(session, community.id)
     if cmd.topics is not None:
-        await _set_topics(session, community, member, cmd.topics)
+        assert choices is not None
+        topics = await _set_topics(session, community, member, choices, cmd.topics)
     if cmd.suggested_topics is not None:
         await _suggest_topics(session, community, member, cmd.suggested_topics, form.updated_at)
     if cmd.stances is not None:
-        await _set_stances(session, community, member, cmd.stances)
+        assert choices is not None
+        stances = await _set_stances(session, community, member, choices, cmd.stances)
+    return topics, stances
 
 
 async def _set_topics(
-    session: AsyncSession, community: Community, member: Member, wanted: tuple[str, ...]
-) -> None:
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    choices: FormChoices,
+    wanted: tuple[str, ...],
+) -> list[str]:
+    """Replace the form's topics; their slugs, sorted."""
     distinct = list(dict.fromkeys(wanted))
     if len(distinct) > MAX_TOPICS_PER_FORM:
         raise BadInput(
             f"Pick at most {MAX_TOPICS_PER_FORM} topics (you picked {len(distinct)}).",
             field="topics",
         )
-    try:
-        topics = await active_topics_by_slug(session, community.id, distinct, field="topics")
-    except NotFound as error:
-        # In a form an unknown topic is a bad answer to a field, not a missing resource.
-        raise BadInput(error.message, field="topics") from None
-    await session.execute(delete(FormTopic).where(FormTopic.member_id == member.id))
-    session.add_all(
-        FormTopic(community_id=community.id, member_id=member.id, topic_id=t.id) for t in topics
-    )
+    slugs = list(dict.fromkeys(slugify(s) for s in distinct))
+    active = choices.topic_ids()
+    missing = [s for s in slugs if s not in active]
+    if missing:
+        # In a form an unknown topic is a bad answer to a field, not a missing resource
+        # (the words are curation.active_topics_by_slug's).
+        raise BadInput(
+            f"No active topic called {', '.join(repr(m) for m in missing)} here; "
+            "see the topic list.",
+            field="topics",
+        )
+    await session.execute(_CLEAR_FORM_TOPICS, {"member_id": member.id})
+    if slugs:
+        await session.execute(
+            _ADD_FORM_TOPIC,
+            [
+                {"community_id": community.id, "member_id": member.id, "topic_id": active[s]}
+                for s in slugs
+            ],
+        )
+    return sorted(slugs)
 
 
 async def _suggest_topics(
@@ -742,55 +836,55 @@ async def _suggest_topics(
         )
         for slug, name in new.items()
     )
+    # Written now: the form's view reads the suggestions with a plain (non-ORM) query.
+    await session.flush()
 
 
 async def _set_stances(
     session: AsyncSession,
     community: Community,
     member: Member,
+    choices: FormChoices,
     stances: Mapping[int, int | None],
-) -> None:
+) -> dict[int, int]:
+    """Merge the given stances into the member's; all of the member's stances after it."""
     values = {claim_id: _stance_value(claim_id, v) for claim_id, v in stances.items()}
     ids = list(values)
     if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
         raise BadInput("Stances must be given per claim number.", field="stances")
-    known = set(
-        await session.scalars(
-            select(Claim.id).where(
-                Claim.community_id == community.id, Claim.id.in_(ids), Claim.status == "active"
-            )
-        )
-    )
+    known = choices.claim_ids()
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise NotFound(
             f"There is no claim #{unknown[0]} to answer here; the list may have changed.",
             field="stances",
         )
-    current = {
-        s.claim_id: s
-        for s in await session.scalars(
-            select(Stance).where(Stance.member_id == member.id, Stance.claim_id.in_(ids))
-        )
-    }
-    for claim_id, value in values.items():
-        row = current.get(claim_id)
-        if value is None:
-            if row is not None:
-                await session.delete(row)
-        elif row is None:
-            session.add(
-                Stance(
-                    community_id=community.id, member_id=member.id, claim_id=claim_id, value=value
-                )
-            )
-        else:
-            row.value = value
+    # All of the member's stances (not only these claims'): the form's view needs them after.
+    current = await _stances(session, member.id)
+    cleared = [c for c, v in values.items() if v is None and c in current]
+    added = [
+        {"community_id": community.id, "member_id": member.id, "claim_id": c, "value": v}
+        for c, v in values.items()
+        if v is not None and c not in current
+    ]
+    changed = [
+        {"m": member.id, "c": c, "v": v}
+        for c, v in values.items()
+        if v is not None and c in current and current[c] != v
+    ]
+    if cleared:
+        await session.execute(_CLEAR_STANCES, {"member_id": member.id, "claim_ids": cleared})
+    if added:
+        await session.execute(_ADD_STANCE, added)
+    if changed:
+        await session.execute(_SET_STANCE, changed)
+    after = {c: v for c, v in current.items() if c not in cleared}
+    after.update((c, v) for c, v in values.items() if v is not None)
+    return dict(sorted(after.items()))
 
 
-async def _submit(
-    session: AsyncSession, form: InterestForm, topic_count: int, now: datetime
-) -> None:
+def _mark_submitted(form: InterestForm, topic_count: int, now: datetime) -> None:
+    """Complete the form (stored at the next flush), or BadInput saying what it lacks."""
     problems = missing_for_submit(form, topic_count)
     if problems:
         field_name, message = problems[0]
@@ -798,7 +892,6 @@ async def _submit(
     form.status = "complete"
     form.step = "review"
     form.updated_at = now
-    await session.flush()
 
 
 async def submit(core: Core, cmd: SubmitForm) -> FormView:
@@ -808,7 +901,7 @@ async def submit(core: Core, cmd: SubmitForm) -> FormView:
     async def work(session: AsyncSession) -> FormView:
         member, form = await _own_form(session, cmd.actor)
         topics = await _topic_slugs(session, member.id)
-        await _submit(session, form, len(topics), now)
+        _mark_submitted(form, len(topics), now)
         return await _view(session, member, form, topics=topics)
 
     return await core.db.write(work, name="forms.submit")

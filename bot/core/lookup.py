@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Community, InterestForm, Member
+from bot.storage.rows import insert_loaded
 
 from .actor import Actor, CommunityRef
 from .errors import Conflict, NotFound
 
 NOT_SIGNED_UP = "You have not signed up yet; start with /dialogue signup."
+NOT_SET_UP = "This server/workspace is not set up for Dialogue Matchmaker yet."
 
 
 async def find_community(session: AsyncSession, ref: CommunityRef) -> Community | None:
@@ -26,7 +29,7 @@ async def find_community(session: AsyncSession, ref: CommunityRef) -> Community 
 async def get_community(session: AsyncSession, ref: CommunityRef) -> Community:
     community = await find_community(session, ref)
     if community is None:
-        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+        raise NotFound(NOT_SET_UP)
     return community
 
 
@@ -69,27 +72,64 @@ async def get_member(
     return member
 
 
+# Every member command starts with one of these two, so they are built once: building a
+# statement and its cache key costs more than running it on a warm SQLite file.
+_ACTOR_COMMUNITY = (Community.platform == bindparam("platform")) & (
+    Community.external_id == bindparam("community")
+)
+_ACTOR_MEMBER = (Member.community_id == Community.id) & (Member.external_id == bindparam("user"))
+_COMMUNITY_AND_MEMBER = (
+    select(Community, Member).outerjoin(Member, _ACTOR_MEMBER).where(_ACTOR_COMMUNITY)
+)
+_COMMUNITY_MEMBER_AND_FORM = (
+    select(Community, Member, InterestForm)
+    .outerjoin(Member, _ACTOR_MEMBER)
+    .outerjoin(InterestForm, InterestForm.member_id == Member.id)
+    .where(_ACTOR_COMMUNITY)
+)
+
+
+def _actor_params(actor: Actor) -> dict[str, str]:
+    return {
+        "platform": actor.community.platform,
+        "community": actor.community.external_id,
+        "user": actor.user_id,
+    }
+
+
 async def _community_and_member(
     session: AsyncSession, actor: Actor
 ) -> tuple[Community, Member | None]:
     """The actor's community and their member row (None if they never came), in one query:
     every member command starts here."""
-    row = (
-        await session.execute(
-            select(Community, Member)
-            .outerjoin(
-                Member,
-                (Member.community_id == Community.id) & (Member.external_id == actor.user_id),
-            )
-            .where(
-                Community.platform == actor.community.platform,
-                Community.external_id == actor.community.external_id,
-            )
-        )
-    ).first()
+    row = (await session.execute(_COMMUNITY_AND_MEMBER, _actor_params(actor))).first()
     if row is None:
-        raise NotFound("This server/workspace is not set up for Dialogue Matchmaker yet.")
+        raise NotFound(NOT_SET_UP)
     return row[0], row[1]
+
+
+async def community_member_and_form(
+    session: AsyncSession, actor: Actor
+) -> tuple[Community, Member | None, InterestForm | None]:
+    """`_community_and_member` and the member's interest form (None if not started), in the
+    same one query: for the commands that need the form too (signup, a submission, status)."""
+    row = await actor_row(session, _COMMUNITY_MEMBER_AND_FORM, actor)
+    return row[0], row[1], row[2]
+
+
+def with_columns(*columns: ColumnElement[Any]) -> Select[Any]:
+    """`community_member_and_form`'s statement with more columns after the three entities,
+    e.g. an EXISTS correlated to the member: one query where a command needs a little more.
+    Build it once (at import), and read it with `actor_row`."""
+    return _COMMUNITY_MEMBER_AND_FORM.add_columns(*columns)
+
+
+async def actor_row(session: AsyncSession, statement: Select[Any], actor: Actor) -> Row[Any]:
+    """The actor's row of a `with_columns` statement: community, member, form, then the rest."""
+    row = (await session.execute(statement, _actor_params(actor))).first()
+    if row is None:
+        raise NotFound(NOT_SET_UP)
+    return row
 
 
 async def get_own_member(session: AsyncSession, actor: Actor) -> tuple[Community, Member]:
@@ -105,7 +145,15 @@ async def ensure_own_member(
 ) -> tuple[Community, Member]:
     """The acting member and their community; the member is created on first contact."""
     community, member = await _community_and_member(session, actor)
-    return community, await _create_or_refresh(session, community, actor, now, member)
+    return community, await create_or_refresh(session, community, actor, now, member)
+
+
+async def ensure_own_member_and_form(
+    session: AsyncSession, actor: Actor, now: datetime
+) -> tuple[Community, Member, InterestForm | None]:
+    """`ensure_own_member`, and the member's form if they have started one."""
+    community, member, form = await community_member_and_form(session, actor)
+    return community, await create_or_refresh(session, community, actor, now, member), form
 
 
 async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
@@ -122,24 +170,27 @@ async def ensure_member(
     session: AsyncSession, community: Community, actor: Actor, now: datetime
 ) -> Member:
     found = await find_member(session, community, actor.user_id)
-    return await _create_or_refresh(session, community, actor, now, found)
+    return await create_or_refresh(session, community, actor, now, found)
 
 
-async def _create_or_refresh(
+async def create_or_refresh(
     session: AsyncSession, community: Community, actor: Actor, now: datetime, found: Member | None
 ) -> Member:
+    """`found`, its display name brought up to date; or, when None, the actor's new member."""
     if found is None:
-        member = Member(
-            community_id=community.id,
-            external_id=actor.user_id,
-            display_name=actor.display_name,
-            status="active",
-            priority=0,
-            created_at=now,
+        return await insert_loaded(
+            session,
+            Member,
+            {
+                "community_id": community.id,
+                "external_id": actor.user_id,
+                "display_name": actor.display_name,
+                "status": "active",
+                "paused_until": None,
+                "priority": 0,
+                "created_at": now,
+            },
         )
-        session.add(member)
-        await session.flush()
-        return member
     if actor.display_name and found.display_name != actor.display_name:
         found.display_name = actor.display_name
     return found

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.storage.models import Community, DialogueMember, InterestForm, Job, Member
+from bot.storage.models import Community, DialogueMember, Job, Member
 
 from . import lookup
 from .actor import Actor
 from .app import Core
 from .dialogues import current_dialogue
+from .errors import NotFound
 from .forms import looking_for_of
 from .pool import is_paused
 
@@ -79,8 +80,9 @@ def next_round_at(community: Community, now: datetime) -> datetime | None:
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
     async with core.db.read() as session:
-        community, member = await lookup.get_own_member(session, cmd.actor)
-        form = await session.get(InterestForm, member.id)
+        community, member, form = await lookup.community_member_and_form(session, cmd.actor)
+        if member is None:
+            raise NotFound(lookup.NOT_SIGNED_UP)
         form_status = form.status if form else None
         dialogue = await current_dialogue(session, member)
         current = None

@@ -1,7 +1,9 @@
 """Private 'I'd dialogue with X' ticks, and the LessWrong-style flow a mutual tick starts.
 
 A mutual want creates a pending `mutual_want` dialogue, DMs both people a button to a short
-topic/format intake, and schedules a timeout job; when both have sent their intake (or the
+topic/format intake (one `mutual_want_dm` job each, committed with the match and tried at
+once; a DM that fails is retried by the scheduler, never sent twice), and schedules a timeout
+job; when both have sent their intake (or the
 timeout fires) the dialogue opens at once, outside the round cadence.
 
 Blocks and privacy: a want towards someone the actor blocked is refused (the actor knows
@@ -14,13 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.platforms.base import Button, Message, PlatformError
+from bot.scheduler import signals
+from bot.scheduler.jobs import CANCELLED, add_job, job_key
 from bot.storage.models import (
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
@@ -44,6 +48,11 @@ from .forms import clean_looking_for, looking_for_of
 log = logging.getLogger(__name__)
 
 MUTUAL_WANT_TIMEOUT = timedelta(hours=48)
+# A mutual-want DM that failed at once goes back to the scheduler, first retried after this.
+DM_RETRY_AFTER = timedelta(seconds=30)
+DM_KIND = "mutual_want_dm"
+INLINE_OWNER = "mutual want"
+INLINE_LEASE = timedelta(minutes=1)
 INTAKE_FORMATS = ("sync", "async", "either")
 
 
@@ -230,25 +239,99 @@ async def want(core: Core, cmd: WantMember) -> WantResult:
         )
         await session.flush()
         dialogue_id = dialogue.id
-        platform_name, guild = community.platform, community.external_id
-        people = [(me.external_id, target.display_name), (target.external_id, me.display_name)]
+        # The DMs are jobs in the match's own transaction: a crash after the commit loses
+        # neither, and each has its idempotency key, so no retry sends one twice.
+        for person, partner in ((me, target), (target, me)):
+            await add_job(
+                session,
+                kind=DM_KIND,
+                run_at=now,
+                dedupe_key=f"{DM_KIND}:{dialogue_id}:{person.external_id}",
+                community_id=community.id,
+                payload={
+                    "dialogue_id": dialogue_id,
+                    "user_id": person.external_id,
+                    "partner": partner.display_name,
+                },
+                now=now,
+            )
 
     # After the commit: a DM that cannot be delivered must not undo the match.
+    undelivered = await _send_dms_now(core, dialogue_id)
+    return WantResult(cmd.target_user_id, True, dialogue_id, undelivered)
+
+
+async def notify_mutual(core: Core, dialogue_id: int, user_id: str, partner: str, key: str) -> bool:
+    """Handler of a `mutual_want_dm` job: the intake button, while the match still waits for
+    it (False once it was called off or opened)."""
+    async with core.db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        if dialogue is None or dialogue.kind != "mutual_want" or dialogue.state != "pending":
+            return False
+        community = await session.get_one(Community, dialogue.community_id)
+    message = Message(
+        f"You and {partner or 'someone'} both said you would like a dialogue with each "
+        "other. Choose the topics and format you would like; the dialogue opens when you "
+        f"both have (or in {MUTUAL_WANT_TIMEOUT.total_seconds() / 3600:.0f} hours).",
+        (Button(intake_custom_id(dialogue_id), "Choose topics and format"),),
+    )
+    await core.platform(community.platform).send_direct(
+        community.external_id, user_id, message, idempotency_key=key
+    )
+    return True
+
+
+async def _send_dms_now(core: Core, dialogue_id: int) -> tuple[str, ...]:
+    """Run the match's DM jobs in this call, so the ticker hears at once of one that failed.
+    They are leased like the dispatcher leases them and keep their keys; a failed one goes
+    back to the scheduler (its attempt counted), which retries it with its backoff."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        rows = (
+            await session.execute(
+                update(Job)
+                .where(Job.dedupe_key.like(f"{DM_KIND}:{dialogue_id}:%"), Job.state == "pending")
+                .values(
+                    state="running",
+                    claimed_by=INLINE_OWNER,
+                    claimed_at=now,
+                    lease_until=now + INLINE_LEASE,
+                    attempts=Job.attempts + 1,
+                )
+                .returning(Job.id, Job.payload)
+            )
+        ).all()
     undelivered = []
-    platform = core.platform(platform_name)
-    for user_id, partner in people:
-        message = Message(
-            f"You and {partner or 'someone'} both said you would like a dialogue with each "
-            "other. Choose the topics and format you would like; the dialogue opens when you "
-            f"both have (or in {MUTUAL_WANT_TIMEOUT.total_seconds() / 3600:.0f} hours).",
-            (Button(intake_custom_id(dialogue_id), "Choose topics and format"),),
-        )
+    for job_id, payload in sorted(rows):
+        user_id = str(payload["user_id"])
+        values: dict[str, object]
         try:
-            await platform.send_direct(guild, user_id, message)
+            told = await notify_mutual(
+                core, dialogue_id, user_id, str(payload["partner"] or ""), job_key(job_id)
+            )
+            values = _done(core.clock.now(), None if told else CANCELLED + "no longer pending")
         except PlatformError as error:
-            log.warning("mutual want %s: could not DM %s: %s", dialogue_id, user_id, error)
+            log.warning("mutual want %s: could not DM %s yet: %s", dialogue_id, user_id, error)
             undelivered.append(user_id)
-    return WantResult(cmd.target_user_id, True, dialogue_id, tuple(undelivered))
+            values = {
+                "state": "pending",
+                "run_at": core.clock.now() + DM_RETRY_AFTER,
+                "lease_until": None,
+                "last_error": str(error)[:500],
+            }
+        async with core.db.transaction() as session:
+            await session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == INLINE_OWNER, Job.state == "running")
+                .values(**values)
+            )
+            if values["state"] == "pending":
+                await signals.jobs_added(session)  # the dispatcher plans the retry
+    return tuple(undelivered)
+
+
+def _done(at: datetime, note: str | None) -> dict[str, object]:
+    return {"state": "done", "done_at": at, "lease_until": None, "last_error": note}
 
 
 async def unwant(core: Core, cmd: UnwantMember) -> UnwantResult:

@@ -210,6 +210,17 @@ async def mutual_want_timeout(ctx: JobContext) -> Cancelled | None:
     return None
 
 
+async def mutual_want_dm(ctx: JobContext) -> Cancelled | None:
+    told = await wants.notify_mutual(
+        ctx.core,
+        int(ctx.payload["dialogue_id"]),
+        str(ctx.payload["user_id"]),
+        str(ctx.payload.get("partner") or ""),
+        ctx.key(),
+    )
+    return None if told else Cancelled("the mutual want no longer waits for its intake")
+
+
 async def unmatched_dm(ctx: JobContext) -> Cancelled | None:
     assert ctx.community_id is not None
     told = await rounds.notify_unmatched(
@@ -334,6 +345,7 @@ HANDLERS: dict[str, Handler] = {
     "publish": publish,
     "open_dialogue": open_dialogue,
     "mutual_want_timeout": mutual_want_timeout,
+    wants.DM_KIND: mutual_want_dm,
     "unmatched_dm": unmatched_dm,
     "pause_end": pause_end,
     "round": round_slot,

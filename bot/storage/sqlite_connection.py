@@ -182,6 +182,17 @@ class InlineConnection(aiosqlite.Connection):
         # aiosqlite would start its worker thread here; this connection has none.
         return self._connect().__await__()
 
+    def begin_at_once(self, sql: str) -> bool:
+        """Run `sql` (a BEGIN) here and now, without SQLAlchemy's statement machinery around
+        it; False when it did not run (another process holds a lock it needs, or any other
+        error): the caller then runs it as an ordinary statement, which waits off the event
+        loop and reports errors the usual way."""
+        try:
+            self._conn.execute(sql)
+        except sqlite3.Error:
+            return False
+        return True
+
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
         return BufferedCursor(self)
 

@@ -400,3 +400,79 @@ async def test_show_in_browse_must_be_yes_or_no(core: Core) -> None:
     with pytest.raises(BadInput) as caught:
         await forms.save_answers(core, SaveAnswers(ALICE, show_in_browse="maybe"))  # type: ignore[arg-type]
     assert caught.value.field == "show_in_browse"
+
+
+async def test_each_signup_offers_the_topics_and_claims_as_curated_just_before(
+    core: Core,
+) -> None:
+    claims = await _seed(core)
+    mod = moderator()
+    first = await forms.open_signup(core, forms.OpenSignup(ALICE))
+    assert "mentorship" not in {t.slug for t in first.topics}
+
+    await curation.add_topic(core, curation.AddTopic(mod, "Mentorship"))
+    added = await curation.add_claim(
+        core, curation.AddClaim(mod, "Mentors should be paid", ("mentorship", "forecasting"))
+    )
+    await curation.remove_topic(core, curation.RemoveTopic(mod, "ai-timelines"))
+    await curation.remove_claim(core, curation.RemoveClaim(mod, claims[1]))
+
+    bob = await forms.open_signup(core, forms.OpenSignup(actor(user="bob")))
+    again = await forms.open_signup(core, forms.OpenSignup(ALICE))
+    for view in (bob, again):
+        slugs = [t.slug for t in view.topics]
+        assert "mentorship" in slugs and "ai-timelines" not in slugs
+        # What the topic and claim lists show, in their order.
+        assert view.topics == tuple(await curation.list_topics(core, curation.ListTopics(ALICE)))
+        assert view.claims == tuple(await curation.list_claims(core, curation.ListClaims(ALICE)))
+        assert [(c.id, c.topics) for c in view.claims] == [
+            (claims[0], ("ai-timelines",)),
+            (added.id, ("forecasting", "mentorship")),
+        ]
+    # A topic added after the signup opened can be chosen in the submission that follows.
+    saved = await forms.submit_answers(
+        core,
+        forms.SubmitAnswers(
+            SaveAnswers(ALICE, topics=("Mentorship",), stances={added.id: 2}), submit=True
+        ),
+    )
+    assert (saved.submitted, saved.form.topics) == (True, ("mentorship",))
+    assert saved.form.stances == {added.id: 2}
+
+
+async def test_a_submission_returns_what_a_fresh_read_of_the_form_shows(core: Core) -> None:
+    claims = await _seed(core)
+    await forms.save_answers(
+        core, SaveAnswers(ALICE, topics=("forecasting",), stances={claims[0]: 1, claims[1]: -1})
+    )
+    result = await forms.submit_answers(
+        core,
+        forms.SubmitAnswers(
+            SaveAnswers(
+                ALICE,
+                topics=("Topic 3", "ai-timelines", "Topic 10"),
+                stances={claims[0]: None, claims[1]: 2},
+                about="Forecasting, mostly.",
+            ),
+            submit=True,
+        ),
+    )
+    profile = await forms.profile(core, forms.ShowProfile(ALICE))
+    assert result.form == profile
+    assert profile.topics == ("ai-timelines", "topic-10", "topic-3")
+    assert profile.stances == {claims[1]: 2}
+    assert (profile.status, profile.about) == ("complete", "Forecasting, mostly.")
+    async with core.db.read() as session:
+        stored = await session.get(InterestForm, profile.member_id)
+    assert stored is not None and (stored.status, stored.step) == ("complete", "review")
+
+
+async def test_every_save_shows_the_suggestions_still_waiting_for_review(core: Core) -> None:
+    await _seed(core)
+    first = await forms.save_answers(core, SaveAnswers(ALICE, suggested_topics=("Secrecy",)))
+    assert first.suggested_topics == ("Secrecy",)
+    later = await forms.save_answers(core, SaveAnswers(ALICE, about="Still here."))
+    assert later.suggested_topics == ("Secrecy",)
+    await curation.approve_topic(core, curation.ApproveTopic(moderator(), "secrecy"))
+    after = await forms.save_answers(core, SaveAnswers(ALICE, about="Approved."))
+    assert (after.suggested_topics, after.topics) == ((), ("secrecy",))

@@ -68,7 +68,12 @@ async def test_mutual_want_creates_a_pending_dialogue_notifies_both_and_schedule
                 )
             )
         ).all()
-        job = await session.scalar(select(Job))
+        job = await session.scalar(select(Job).where(Job.kind == "mutual_want_timeout"))
+        dms = (await session.scalars(select(Job).where(Job.kind == "mutual_want_dm"))).all()
+    assert sorted((j.payload["user_id"], j.state) for j in dms) == [
+        ("alice", "done"),
+        ("bob", "done"),
+    ]
     assert sorted(p for p, _ in positions) == [0, 1]
     assert job is not None
     assert job.kind == "mutual_want_timeout"

@@ -76,6 +76,33 @@ async def test_a_mutual_want_opens_when_the_intake_times_out(
         assert (await session.get_one(Dialogue, made.dialogue_id)).state == "open"
 
 
+async def test_a_mutual_want_dm_that_failed_is_retried_by_the_scheduler_and_sent_once(
+    core: Core, seeded: Seeded, clock: FixedClock, dispatcher: Dispatcher
+) -> None:
+    await two_disagreeing(core, seeded)
+    local(core).unreachable.add("alice")  # her DMs are closed for now
+    await wants.want(core, wants.WantMember(actor(user="alice"), "bob"))
+    made = await wants.want(core, wants.WantMember(actor(user="bob"), "alice"))
+    assert made.mutual and made.undelivered == ("alice",)
+    assert ("guild1", "alice") not in local(core).direct
+    [waiting] = await jobs(core, Job.kind == "mutual_want_dm", Job.state == "pending")
+    assert waiting.payload["user_id"] == "alice" and waiting.attempts == 1
+
+    local(core).unreachable.discard("alice")
+    clock.advance(minutes=1)
+    await dispatcher.settled()
+    clock.advance(hours=1)
+    await dispatcher.settled()
+    for user in ("alice", "bob"):
+        [dm] = local(core).direct[("guild1", user)]
+        assert dm.buttons == (f"mw:intake:{made.dialogue_id}",)
+    sent = await jobs(core, Job.kind == "mutual_want_dm")
+    assert sorted((j.payload["user_id"], j.state, j.attempts) for j in sent) == [
+        ("alice", "done", 2),
+        ("bob", "done", 1),
+    ]
+
+
 async def test_a_pause_that_ends_flips_the_member_back_and_tells_them(
     core: Core, seeded: Seeded, clock: FixedClock, dispatcher: Dispatcher
 ) -> None:

@@ -316,6 +316,39 @@ async def test_sqlite_is_wal_with_normal_sync_and_readers_are_query_only(
             await session.execute(insert(Community).values(platform="x", external_id="y"))
 
 
+async def test_units_of_work_run_first_come_first_served_across_tasks(
+    sqlite_db: Database,
+) -> None:
+    """One task running units of work back to back does not run them all before tasks that
+    were ready first (SQLite's statements never give the event loop away on their own)."""
+    order: list[str] = []
+
+    def step(name: str) -> Callable[[Any], Any]:
+        async def work(session: Any) -> None:
+            await session.execute(select(1))
+            order.append(name)
+
+        return work
+
+    async def busy() -> None:
+        for i in range(3):
+            await sqlite_db.write(step(f"busy {i}"))
+
+    async def reader(name: str) -> None:
+        async with sqlite_db.read() as session:
+            await session.execute(select(1))
+            order.append(name)
+
+    # Connections open in a worker thread: open them first, so only the order is tested.
+    await sqlite_db.write(step("warm"))
+    await reader("warm")
+    order.clear()
+    # The three were ready at the same moment: busy's second and third units of work were
+    # asked for after the others' first.
+    await asyncio.gather(busy(), sqlite_db.write(step("writer")), reader("reader"))
+    assert order == ["busy 0", "writer", "reader", "busy 1", "busy 2"]
+
+
 def test_a_failed_sqlite_connect_leaves_no_thread_calling_back_into_a_closed_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

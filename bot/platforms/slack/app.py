@@ -18,6 +18,8 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
@@ -170,25 +172,40 @@ def build(
         assert settings.client_id and settings.client_secret
         store = installation_store(core.db, settings.client_id)
         tokens = Installations(store)
+        app_client = client_for()
         app = AsyncApp(
-            client=client_for(),
+            client=app_client,
             signing_secret=settings.signing_secret,
             installation_store=store,
+            # Bolt's default authorize asks the store for the installation and then for the
+            # user's own, and calls auth.test, on every request before its ack. The app only
+            # acts as its bot: one find_bot, answered from the store's cache, and auth.test
+            # once per token (a new install's token is a new key; an uninstalled or revoked
+            # workspace has no bot left to find, so it is refused).
+            authorize=AsyncInstallationStoreAuthorize(
+                logger=log,
+                installation_store=store,
+                bot_only=True,
+                cache_enabled=True,
+                client=app_client,
+            ),
+            installation_store_bot_only=True,
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.client_id,
                 client_secret=settings.client_secret,
                 scopes=list(BOT_SCOPES),
                 installation_store=store,
                 state_store=state_store(core.db),
+                installation_store_bot_only=True,
                 install_path=INSTALL_PATH,
                 redirect_uri_path=REDIRECT_PATH,
             ),
         )
-        # app_uninstalled / tokens_revoked: bolt's listeners delete from the store.
-        app.enable_token_revocation_listeners()
+        revocations: AsyncTokenRevocationListeners | None = AsyncTokenRevocationListeners(store)
     else:
         assert settings.bot_token
         tokens = SingleWorkspace(settings.bot_token)
+        revocations = None
         app = AsyncApp(
             client=client_for(settings.bot_token),
             # Socket Mode requests are not signed (the websocket is authenticated instead).
@@ -203,8 +220,13 @@ def build(
         return await community_config.moderator_group(core, CommunityRef("slack", community_id))
 
     listeners = Listeners(
-        core, platform, Rights(group_of), deliveries, work_limit=4 if core.db.is_sqlite else 16
+        core,
+        platform,
+        Rights(group_of),
+        deliveries,
+        session=session,
+        work_limit=4 if core.db.is_sqlite else 16,
     )
     platform.set_notice(listeners.notice)
-    listeners.register(app)
+    listeners.register(app, revocations)
     return SlackApp(app, platform, listeners, settings, session)

@@ -1,11 +1,16 @@
 """What the app does with each kind of request: slash commands, the signup modal, buttons,
 events. Every listener acknowledges first and works after (bolt runs it on after the ack),
 except a modal submission, whose answer (errors, next page) *is* the acknowledgement.
+
+Acks come before work: the work behind an ack waits (a bounded time) while other requests
+are still waiting for theirs. One event loop serves both, so under a crowd the database
+work would otherwise push every later ack back; Slack needs each within 3 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -15,7 +20,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     InputBlock,
@@ -35,6 +42,7 @@ from bot.core.curation import TopicView
 from bot.platforms.base import Message, PlatformError
 
 from . import home, signup
+from .client import SessionRespond
 from .deliveries import Deliveries, delivery_key
 from .dm import DmSignup
 from .installs import community_of
@@ -45,6 +53,9 @@ from .text import mention, render
 
 log = logging.getLogger(__name__)
 
+# Longest that work behind an ack waits for the other requests' acks (then it runs anyway:
+# a steady stream of requests must not starve it; a modal's trigger id lasts 3 s).
+ACKS_FIRST_FOR = 0.5
 INTAKE_CALLBACK = "intake"
 INTAKE_FORMATS = (
     ("either", "Either"),
@@ -65,25 +76,36 @@ class Listeners:
         rights: Rights,
         deliveries: Deliveries,
         *,
+        session: aiohttp.ClientSession | None = None,
         work_limit: int = 4,
     ) -> None:
         self.core = core
+        self.session = session
         self.deliveries = deliveries
         # SQLite has one writer: a few transactions at a time beat a crowd waiting on its lock.
         self._work = asyncio.Semaphore(work_limit)
         # A modal submission's answer is its ack (3 s): it never queues behind other work.
         self._modal_work = asyncio.Semaphore(work_limit)
+        # Web API calls that cannot wait for the work (a loading modal): right after the ack, a
+        # few at a time, not a crowd's worth at once on the loop that sends the other acks.
+        # (Measured: before the acks-first wait, 8 at a time, beat after it, 32 at a time.)
+        self._early = asyncio.Semaphore(8)
         self.platform = platform
         self.rights = rights
         self.commands = Commands(core, mention=mention)
         # Scope problems found while opening dialogues, told to the next moderator who asks.
         self.warnings: dict[str, list[str]] = {}
         self._known: set[str] = set()  # communities already set up in this process
+        self._placeholders: dict[str, str] = {}  # trigger id -> its loading modal's view id
         self.dm = DmSignup(self)
         # Work still running after its ack: `drained()` waits for it (shutdown, tests).
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Requests inside bolt that have not been acknowledged yet (modal submissions aside).
+        self._unacked = 0
+        self._all_acked = asyncio.Event()
+        self._all_acked.set()
 
     async def notice(self, community_id: str, text: str | None) -> None:
         if text is None:  # resolved: a private channel was made
@@ -93,11 +115,15 @@ class Listeners:
         if text not in pending:
             pending.append(text)
 
-    def register(self, app: AsyncApp) -> None:
+    def register(
+        self, app: AsyncApp, revocations: AsyncTokenRevocationListeners | None = None
+    ) -> None:
+        app.middleware(self._count_unacked)
         now, after = self._tracked, functools.partial(self._tracked, ack_first=False)
         modal = functools.partial(self._tracked, ack_first=False, modal=True)
-        app.command("/dialogue")(now(self.on_command))
-        app.command("/dialogue-admin")(now(self.on_command))
+        command = functools.partial(self._tracked, early=self._placeholder)
+        app.command("/dialogue")(command(self.on_command))
+        app.command("/dialogue-admin")(command(self.on_command))
         # A modal's answer (errors, the next page) is its acknowledgement: they ack themselves.
         app.view_submission(signup.CALLBACK)(modal(self.on_signup_submit))
         app.view_closed(signup.CALLBACK)(now(self.on_view_closed))
@@ -109,7 +135,30 @@ class Listeners:
         # Events are acknowledged by bolt itself before their listener runs.
         app.event("app_home_opened")(after(self.on_home_opened))
         app.event("message")(after(self.on_message))
+        if revocations is not None:
+            # Bolt's own handlers (they delete from the installation store), tracked like ours
+            # so that shutdown and tests wait for them.
+            app.event("app_uninstalled")(after(revocations.handle_app_uninstalled_events))
+            app.event("tokens_revoked")(after(revocations.handle_tokens_revoked_events))
         app.error(self.on_error)
+
+    async def _count_unacked(self, body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
+        """Bolt returns from `next()` once the listener acked (its work runs on after)."""
+        if body.get("type") == "view_submission":  # answered by its work: never waited for
+            return await next()
+        self._unacked += 1
+        self._all_acked.clear()
+        try:
+            return await next()
+        finally:
+            self._unacked -= 1
+            if self._unacked == 0:
+                self._all_acked.set()
+
+    async def _acks_first(self) -> None:
+        if self._unacked:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_acked.wait(), ACKS_FIRST_FOR)
 
     def _tracked(
         self,
@@ -117,9 +166,11 @@ class Listeners:
         *,
         ack_first: bool = True,
         modal: bool = False,
+        early: Callable[[dict[str, Any], AsyncWebClient], Awaitable[None]] | None = None,
     ) -> Callable[..., Awaitable[None]]:
         """The listener behind the shared steps: ack first (unless it answers in its ack),
-        drop a delivery already handled, bound the work running at once, count it."""
+        `early` (what cannot wait its turn for the work), let the other acks go out, drop a
+        delivery already handled, bound the work running at once, count it."""
         wanted = set(inspect.signature(listener).parameters)
 
         async def run(
@@ -132,12 +183,19 @@ class Listeners:
             view: dict[str, Any],
             event: dict[str, Any],
         ) -> None:
+            if respond is not None and self.session is not None:
+                respond = SessionRespond(respond.response_url, self.session)
             given = locals()
             self._running += 1
             self._idle.clear()
             try:
                 if ack_first:
                     await ack()
+                if early is not None:  # at once: before the queue for work
+                    async with self._early:
+                        await early(body, client)
+                if not modal:
+                    await self._acks_first()
                 async with self._modal_work if modal else self._work:
                     key = delivery_key(body)
                     if key is not None and not await self.deliveries.first_time(key):
@@ -153,6 +211,26 @@ class Listeners:
 
         run.__name__ = listener.__name__
         return run
+
+    async def _placeholder(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """`/dialogue signup`: open a loading modal with the trigger id before the work waits
+        its turn; the trigger expires 3 s after the command, which a crowd signing up at
+        once would otherwise outlast. The work puts the form into it (`open_signup`)."""
+        trigger = body.get("trigger_id")
+        args = Args.of(body.get("text") or "")
+        if body.get("command") != "/dialogue" or not trigger or not len(args):
+            return
+        if args[0].lower() != "signup" or trigger in self._placeholders:
+            return  # a repeated delivery (Socket Mode) of a command already being answered
+        self._placeholders[trigger] = ""  # claimed; the command's work pops it
+        try:
+            opened = await client.views_open(trigger_id=trigger, view=signup.LOADING)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # Without it the work opens the form itself (or says why it cannot).
+            log.info("slack: no loading modal: %s", error)
+            return
+        if trigger in self._placeholders:  # the work did not finish first
+            self._placeholders[trigger] = opened["view"]["id"]
 
     async def drained(self) -> None:
         """Wait until no listener is still working (after its ack)."""
@@ -192,17 +270,30 @@ class Listeners:
         respond: AsyncRespond,
     ) -> None:
         group = command["command"].lstrip("/")
-        actor = await self.actor(client, context, command["user_id"])
-        text = command.get("text") or ""
-        reply = await self.run_text(actor, group, text, key=command.get("trigger_id"))
-        if group == ADMIN and reply.ok and "moderator" in text.lower():
-            self.rights.forget()  # who moderates changed: ask Slack again
-        if group == ADMIN and actor.is_moderator:
-            reply = self._with_warnings(actor.community.external_id, reply)
-        if isinstance(reply.view, SignupView) and reply.ok:
-            await self.open_signup(client, command["trigger_id"], actor, reply.view, respond)
-            return
-        await self.show(client, actor, reply, respond)
+        placeholder = self._placeholders.pop(command.get("trigger_id") or "", None) or None
+        shown = "Sorry, something went wrong on our side. Try /dialogue signup again."
+        try:
+            actor = await self.actor(client, context, command["user_id"])
+            text = command.get("text") or ""
+            reply = await self.run_text(actor, group, text, key=command.get("trigger_id"))
+            if group == ADMIN and reply.ok and "moderator" in text.lower():
+                self.rights.forget()  # who moderates changed: ask Slack again
+            if group == ADMIN and actor.is_moderator:
+                reply = self._with_warnings(actor.community.external_id, reply)
+            if isinstance(reply.view, SignupView) and reply.ok:
+                await self.open_signup(
+                    client, command["trigger_id"], actor, reply.view, respond, placeholder
+                )
+                placeholder = None
+                return
+            shown = reply.text
+            await self.show(client, actor, reply, respond)
+        finally:
+            if placeholder is not None:  # no form to show: the modal says why, not "Loading"
+                with contextlib.suppress(SlackApiError):
+                    await client.views_update(
+                        view_id=placeholder, view=signup.loading_modal(shown[:2900])
+                    )
 
     async def run_text(self, actor: Actor, group: str, text: str, *, key: str | None) -> Reply:
         args = Args.of(text)
@@ -247,12 +338,17 @@ class Listeners:
         actor: Actor,
         view: SignupView,
         respond: AsyncRespond | None = None,
+        placeholder: str | None = None,
     ) -> None:
+        """The form, into the loading modal `placeholder` if one was opened, else opened."""
         person = await self.rights.person(client, actor.community.external_id, actor.user_id)
         page = signup.resume_page(view.form, view.claims)
         modal = signup.modal(view.form, view.topics, view.claims, page, tz_hint=person.tz)
         try:
-            await client.views_open(trigger_id=trigger_id, view=modal)
+            if placeholder is not None:
+                await client.views_update(view_id=placeholder, view=modal)
+            else:
+                await client.views_open(trigger_id=trigger_id, view=modal)
         except SlackApiError as error:
             problem = str(slack_failure(error, "open the signup form"))
             if respond is not None:

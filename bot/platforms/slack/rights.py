@@ -3,6 +3,7 @@
 Workspace admins and owners (`users.info`) are moderators, and so are members of the user
 group a community names (see `moderator_group`). The answer is kept for a minute per person:
 a slash command then costs one Web API call at most, and a demotion takes effect quickly.
+The community's group handle is kept as long (and dropped by `forget()`, as the answers are).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Rights:
     def __init__(self, group_of: GroupOf | None = None) -> None:
         self._group_of = group_of
         self._cache: dict[tuple[str, str], tuple[float, Person]] = {}
+        # A community's moderator group handle: a database read per person otherwise.
+        self._groups: dict[str, tuple[float, str | None]] = {}
 
     async def person(self, client: AsyncWebClient, community: str, user_id: str) -> Person:
         cached = self._cache.get((community, user_id))
@@ -46,15 +49,25 @@ class Rights:
         name = profile.get("display_name") or info.get("real_name") or info.get("name") or ""
         admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
         if not admin and self._group_of is not None:
-            handle = await self._group_of(community)
+            handle = await self._group(community)
             admin = handle is not None and await _in_group(client, handle, user_id)
         person = Person(name, admin, info.get("tz"))
         self._cache[(community, user_id)] = (time.monotonic(), person)
         return person
 
+    async def _group(self, community: str) -> str | None:
+        assert self._group_of is not None
+        cached = self._groups.get(community)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        handle = await self._group_of(community)
+        self._groups[community] = (time.monotonic(), handle)
+        return handle
+
     def forget(self) -> None:
         """Drop every cached answer (after a moderator changes who moderates)."""
         self._cache.clear()
+        self._groups.clear()
 
     async def actor(self, client: AsyncWebClient, community: str, user_id: str) -> Actor:
         person = await self.person(client, community, user_id)

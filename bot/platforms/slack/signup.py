@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
     StaticMultiSelectElement,
@@ -269,6 +270,25 @@ def modal(
         notify_on_close=True,
         blocks=blocks,
     )
+
+
+LOADING_CALLBACK = "signup_loading"
+
+
+def loading_modal(text: str = "Loading your signup form…") -> View:
+    """Opened with the trigger id at once (it expires 3 s after the command), and replaced by
+    the form (`views.update`, no deadline) once the database has answered."""
+    return View(
+        type="modal",
+        callback_id=LOADING_CALLBACK,
+        title="Sign up",
+        close="Close",
+        blocks=[SectionBlock(text=PlainTextObject(text=text))],
+    )
+
+
+# The same for every signup, and sent in the busiest moment: built (and checked) once.
+LOADING = loading_modal().to_dict()
 
 
 # --- reading a submission back ---------------------------------------------------------------

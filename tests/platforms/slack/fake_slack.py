@@ -97,6 +97,7 @@ class FakeSlack:
         self.teams: dict[str, FakeTeam] = {}
         self.channels: dict[str, FakeChannel] = {}
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
+        self._used_triggers: set[str] = set()
         self.home: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> home view
         self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access answer
         self.app_tokens: set[str] = set()
@@ -109,6 +110,9 @@ class FakeSlack:
         self._connected = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Where apps.connections.open sends the app (None: this server's own /socket); the
+        # bench serves the Web API from one process and the websocket from another.
+        self.socket_url: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -275,7 +279,7 @@ class FakeSlack:
     def _connections_open(self, token: str | None) -> dict[str, Any]:
         if token not in self.app_tokens:
             return {"ok": False, "error": "invalid_auth"}
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        return {"ok": True, "url": self.socket_url or f"ws://127.0.0.1:{self.port}/socket"}
 
     def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
         answer = self.oauth_codes.pop(args.get("code", ""), None)
@@ -334,8 +338,12 @@ class FakeSlack:
         return {"ok": True, "view": stored}
 
     def _m_views_open(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
+        trigger = args.get("trigger_id")
+        if not trigger:
             return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger in self._used_triggers:  # a trigger opens one view, as on Slack
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        self._used_triggers.add(trigger)
         return self._view(args)
 
     def _m_views_push(self, team: FakeTeam, args: dict[str, Any]) -> dict[str, Any]:

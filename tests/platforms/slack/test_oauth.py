@@ -183,3 +183,42 @@ async def test_an_org_wide_grid_install_is_one_community_across_its_workspaces(
         assert "Grid wide" in listed
     assert {c.token for c in fake.called("users.info")} == {f"xoxb-{grid}"}
     assert await slack.platform.tokens.bot_token(grid) == f"xoxb-{grid}"
+
+
+async def test_requests_are_authorized_from_the_cache_not_with_auth_test_each_time(
+    fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer]
+) -> None:
+    _, server = oauth_app
+    async with ClientSession() as http:
+        await install(http, server, fake, ALPHA)
+        before = len(fake.called("auth.test"))
+        for text in ("topics list", "topics add Cached", "topics list"):
+            await command(http, server, fake, ALPHA, text)
+    # One auth.test for the installed token, at its first request; none after.
+    assert len(fake.called("auth.test")) - before <= 1
+
+
+async def test_an_uninstalled_workspace_is_refused_at_once_and_served_again_once_reinstalled(
+    fake: FakeSlack, oauth_app: tuple[SlackApp, TestServer]
+) -> None:
+    slack, server = oauth_app
+    async with ClientSession() as http:
+        await install(http, server, fake, BETA)
+        assert "added" in await command(http, server, fake, BETA, "topics add Before")
+        body = json.dumps(payloads.event(BETA, {"type": "app_uninstalled"}))
+        sent = await http.post(
+            server.make_url("/slack/events"),
+            data=body,
+            headers=payloads.signed_headers(body, "application/json"),
+        )
+        assert sent.status == 200
+        await slack.listeners.drained()
+
+        # The cached authorization went with the installation: bolt refuses the request.
+        refused = await command(http, server, fake, BETA, "topics add After")
+        assert "install" in refused.lower()
+        assert "added" not in refused
+
+        await install(http, server, fake, BETA)
+        listed = await command(http, server, fake, BETA, "topics list")
+    assert "Before" in listed and "After" not in listed

@@ -40,10 +40,20 @@ def page_zero_values(**overrides: Any) -> dict[str, Any]:
 
 
 async def open_signup(ws: Workspace, user: str) -> dict[str, Any]:
+    """The signup form as Slack shows it: the loading modal the command opened, updated."""
+    known = set(ws.fake.views)
     response = await ws.command(user, "signup")
     assert response.status == 200
-    opened = await ws.fake.wait_calls("views.open")
-    return opened[-1].args["view"]
+    return await ws.fake.wait_for(
+        lambda: next(
+            (
+                v
+                for key, v in ws.fake.views.items()
+                if key not in known and v.get("callback_id") == "signup"
+            ),
+            None,
+        )
+    )
 
 
 async def stored_rows(ws: Workspace) -> dict[str, int]:
@@ -55,6 +65,23 @@ async def submit(ws: Workspace, user: str, view: dict[str, Any], values: dict[st
     response = await ws.interact(payloads.view_submission(TEAM, user, view, values))
     assert response.status == 200
     return json.loads(response.body) if response.body else {}
+
+
+async def test_the_signup_trigger_is_used_at_once_and_the_form_replaces_the_loading_modal(
+    workspace: Workspace,
+) -> None:
+    fake = workspace.fake
+    await seed_community(workspace.core, claims=CLAIMS, community=TEAM, platform="slack")
+    slow = fake.hold("users.info")  # the work behind the ack is stuck on Slack
+    response = await workspace.command("UALICE", "signup")
+    assert response.status == 200
+    [opened] = await fake.wait_calls("views.open")
+    assert opened.args["view"]["callback_id"] == "signup_loading"
+    assert not fake.called("views.update")
+    slow.set()
+    [updated] = await fake.wait_calls("views.update")
+    assert updated.args["view"]["callback_id"] == "signup"
+    assert len(fake.called("views.open")) == 1  # the trigger was used once
 
 
 async def test_slash_signup_opens_the_modal_and_each_page_is_stored(workspace: Workspace) -> None:

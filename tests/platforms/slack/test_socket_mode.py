@@ -68,6 +68,19 @@ async def test_a_duplicate_envelope_has_one_effect(
     assert len(fake.responses) == 1
 
 
+async def test_a_duplicate_signup_envelope_opens_one_form(
+    fake: FakeSlack, socket_app: SlackApp, core: Core
+) -> None:
+    await seed_community(core, community=TEAM, platform="slack")
+    body = payloads.slash(TEAM, "UALICE", "signup", response_url=fake.response_url())
+    await fake.deliver("slash_commands", body)
+    await fake.deliver("slash_commands", body, retry_attempt=1)
+    await socket_app.listeners.drained()
+    forms = [v for v in fake.views.values() if v.get("callback_id") == "signup"]
+    loading = [v for v in fake.views.values() if v.get("callback_id") == "signup_loading"]
+    assert len(forms) == 1 and loading == []  # no second modal, none left "Loading"
+
+
 async def test_a_refused_app_token_is_a_clear_message_not_endless_retries(
     fake: FakeSlack, core: Core
 ) -> None:
