@@ -189,7 +189,8 @@ class Kernel:
         self.clip = bool(f.kinds_vary)
 
     def args(self) -> tuple[np.ndarray, ...]:
-        """The arrays every compiled routine takes, in `_score`'s order."""
+        """The arrays every compiled routine takes, as one tuple (`data`), in `_score`'s
+        order."""
         return (
             self.topic_bits,
             self.topic_weight,
@@ -203,6 +204,10 @@ class Kernel:
             *self.wants,
             *self.hard,
         )
+
+    def _scan(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
+        """The pair ceiling's inputs besides `args()`, as the scans take them."""
+        return self.topic_planes, self.topic_step, self.wantmax, self.clip
 
     @property
     def fast(self) -> bool:
@@ -227,16 +232,10 @@ class Kernel:
             bounds,
             round_robin(tiles),
             m,
-            top_idx,
-            top_val,
-            sizes,
-            np.zeros(n, dtype=np.int64),
-            self.topic_planes,
-            self.topic_step,
+            (top_idx, top_val, sizes, np.zeros(n, dtype=np.int64)),
+            self._scan(),
             self.fa_bound,
-            self.wantmax,
-            self.clip,
-            *self.args(),
+            self.args(),
         )
         return top_idx, top_val, sizes
 
@@ -264,17 +263,10 @@ class Kernel:
                 round_robin(tiles),
                 y2,
                 cap,
-                out_j,
-                out_w,
-                out_s,
-                counts,
-                excess2,
-                self.topic_planes,
-                self.topic_step,
+                (out_j, out_w, out_s, counts, excess2),
+                self._scan(),
                 fa_best,
-                self.wantmax,
-                self.clip,
-                *self.args(),
+                self.args(),
             )
         kept = np.minimum(counts, cap)
         mask = np.arange(cap)[None, :] < kept[:, None]
@@ -287,7 +279,7 @@ class Kernel:
         b = np.ascontiguousarray(second, dtype=np.int64)
         millis = np.zeros(len(a), dtype=np.int64)
         allowed = np.zeros(len(a), dtype=np.bool_)
-        _score_list(a, b, millis, allowed, *self.args())
+        _score_list(a, b, millis, allowed, self.args())
         return millis, allowed
 
 
@@ -309,7 +301,7 @@ def _csr_value(ptr, cols, vals, i, j):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, inline="always")
 def _score(  # type: ignore[no-untyped-def]
-    i, j, tb, tw, sb, gp, slots, member, formats, kind_table, units, wp, wc, wv, hp, hc, hv
+    i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
 ):
     """(millis, allowed) of pair (i, j); millis is meaningful only where allowed."""
     if i == j or member[i, ACTIVE] == 0 or member[j, ACTIVE] == 0:
@@ -326,12 +318,12 @@ def _score(  # type: ignore[no-untyped-def]
     key = member[i, FORMAT_CLASS] * 18 + member[j, FORMAT_CLASS] * 2
     if capped >= MIN_SYNC_OVERLAP_SLOTS:
         key += 1
-    if formats[key, FORMAT_FEASIBLE] == 0:
+    if fmt[key, FORMAT_FEASIBLE] == 0:
         return 0, False
     if hp[i + 1] > hp[i] and _csr_value(hp, hc, hv, i, j) & (BLOCKED | MET_RECENTLY):
         return 0, False
-    total = units[0] + member[i, PRIORITY] + member[j, PRIORITY] + formats[key, FORMAT_MILLIS]
-    if formats[key, FORMAT_SYNC]:
+    total = units[0] + member[i, PRIORITY] + member[j, PRIORITY] + fmt[key, FORMAT_MILLIS]
+    if fmt[key, FORMAT_SYNC]:
         total += units[4] * capped
     for w in range(tb.shape[1]):
         shared = tb[i, w] & tb[j, w]
@@ -368,47 +360,80 @@ def _score(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _score_list(  # type: ignore[no-untyped-def]
-    a,
-    b,
-    millis,
-    allowed,
-    tb,
-    tw,
-    sb,
-    gp,
-    slots,
-    member,
-    formats,
-    kind_table,
-    units,
-    wp,
-    wc,
-    wv,
-    hp,
-    hc,
-    hv,
-):
+def _score_list(a, b, millis, allowed, data):  # type: ignore[no-untyped-def]
+    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for k in range(len(a)):
+        i, j = a[k], b[k]
         millis[k], allowed[k] = _score(
-            a[k],
-            b[k],
-            tb,
-            tw,
-            sb,
-            gp,
-            slots,
-            member,
-            formats,
-            kind_table,
-            units,
-            wp,
-            wc,
-            wv,
-            hp,
-            hc,
-            hv,
+            i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
         )
+
+
+@numba.njit(cache=True, inline="always")
+def _row_words(i, tq, tb, gp):  # type: ignore[no-untyped-def]
+    """Row i's words for `_topic_and_disagreement`, read once per row rather than once
+    per pair, as one tuple so they stay in registers across the row's inner loop:
+    tq[i] (5 planes x 2 words), the gap² planes of gp[i] (4 x 2), its contested and
+    answered planes (2 x 2), tb[i] (2)."""
+    return (
+        tq[i, 0, 0],
+        tq[i, 0, 1],
+        tq[i, 1, 0],
+        tq[i, 1, 1],
+        tq[i, 2, 0],
+        tq[i, 2, 1],
+        tq[i, 3, 0],
+        tq[i, 3, 1],
+        tq[i, 4, 0],
+        tq[i, 4, 1],
+        gp[i, 0, 0],
+        gp[i, 0, 1],
+        gp[i, 1, 0],
+        gp[i, 1, 1],
+        gp[i, 2, 0],
+        gp[i, 2, 1],
+        gp[i, 3, 0],
+        gp[i, 3, 1],
+        gp[i, CONTESTED, 0],
+        gp[i, CONTESTED, 1],
+        gp[i, ANSWERED, 0],
+        gp[i, ANSWERED, 1],
+        tb[i, 0],
+        tb[i, 1],
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def _topic_and_disagreement(r, app_i, j, tb, sb, member, units):  # type: ignore[no-untyped-def]
+    """The two terms of a pair ceiling that read both rows' bitsets, in straight-line
+    code over two-word bitsets: the shared topics' weights in multiples of the scan's
+    step (each rounded up; the `tq` planes), and the disagreement term exact, before
+    the kind rules. `r` is i's `_row_words`, `app_i` its appetite."""
+    t0 = tb[j, 0]
+    t1 = tb[j, 1]
+    s0 = sb[j, 0]
+    s1 = sb[j, 1]
+    topic = (
+        _popcount(r[0] & t0)
+        + _popcount(r[1] & t1)
+        + ((_popcount(r[2] & t0) + _popcount(r[3] & t1)) << 1)
+        + ((_popcount(r[4] & t0) + _popcount(r[5] & t1)) << 2)
+        + ((_popcount(r[6] & t0) + _popcount(r[7] & t1)) << 3)
+        + ((_popcount(r[8] & t0) + _popcount(r[9] & t1)) << 4)
+    )
+    gap2 = (
+        _popcount(r[10] & s0)
+        + _popcount(r[11] & s1)
+        + ((_popcount(r[12] & s0) + _popcount(r[13] & s1)) << 2)
+        + ((_popcount(r[14] & s0) + _popcount(r[15] & s1)) << 3)
+        + ((_popcount(r[16] & s0) + _popcount(r[17] & s1)) << 4)
+    )
+    k2 = 2 * (_popcount(r[18] & s0) + _popcount(r[19] & s1)) - (
+        _popcount(r[20] & s0) + _popcount(r[21] & s1)
+    )
+    shared = _popcount(r[22] & t0) + _popcount(r[23] & t1)
+    raw = (units[1] * gap2 + units[5] * shared * k2) * min(app_i, member[j, APPETITE])
+    return topic, raw
 
 
 @numba.njit(cache=True, inline="always")
@@ -446,74 +471,32 @@ def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, inline="always")
-def _tile(  # type: ignore[no-untyped-def]
-    lo_a,
-    hi_a,
-    lo_b,
-    hi_b,
-    m,
-    top_idx,
-    top_val,
-    sizes,
-    low,
-    tq,
-    step,
-    fa_bound,
-    wantmax,
-    clip,
-    ceil_buf,
-    tb,
-    tw,
-    sb,
-    gp,
-    slots,
-    member,
-    formats,
-    kind_table,
-    units,
-    wp,
-    wc,
-    wv,
-    hp,
-    hc,
-    hv,
-):
+def _offer(top_idx, top_val, sizes, low, m, row, w, other):  # type: ignore[no-untyped-def]
+    """Offer partner `other` at score w to `row`'s heap; keep its entry bar `low`."""
+    if w > low[row]:
+        sizes[row] = _push(top_val[row], top_idx[row], sizes[row], m, w, other)
+        if sizes[row] == m:
+            low[row] = top_val[row, 0]
+
+
+@numba.njit(cache=True, inline="always")
+def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, fa_bound, ceil_buf, data):  # type: ignore[no-untyped-def]
     """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
     rows' heaps (`low`: each heap's entry bar, 0 until it is full). A ceiling of the
     pair's score comes first, in straight-line code: every term exact (kinds, format
     feasibility, availability, disagreement, priority) except the topic weights,
     rounded up to multiples of `step` (`tq`: i's topics by bit of the rounded weight),
     the want bonus (the most a row can get) and the hard constraints (ignored); only
-    pairs whose ceiling clears one of the two bars are scored exactly."""
+    pairs whose ceiling clears one of the two bars are scored exactly. `heaps` is
+    (top_idx, top_val, sizes, low), `scan` (tq, step, wantmax, clip)."""
+    top_idx, top_val, sizes, low = heaps
+    tq, step, wantmax, clip = scan
+    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
         if start >= hi_b:
             continue
-        q00 = tq[i, 0, 0]
-        q01 = tq[i, 0, 1]
-        q10 = tq[i, 1, 0]
-        q11 = tq[i, 1, 1]
-        q20 = tq[i, 2, 0]
-        q21 = tq[i, 2, 1]
-        q30 = tq[i, 3, 0]
-        q31 = tq[i, 3, 1]
-        q40 = tq[i, 4, 0]
-        q41 = tq[i, 4, 1]
-        g00 = gp[i, 0, 0]
-        g01 = gp[i, 0, 1]
-        g10 = gp[i, 1, 0]
-        g11 = gp[i, 1, 1]
-        g20 = gp[i, 2, 0]
-        g21 = gp[i, 2, 1]
-        g30 = gp[i, 3, 0]
-        g31 = gp[i, 3, 1]
-        c0 = gp[i, CONTESTED, 0]
-        c1 = gp[i, CONTESTED, 1]
-        a0 = gp[i, ANSWERED, 0]
-        a1 = gp[i, ANSWERED, 1]
-        p0 = tb[i, 0]
-        p1 = tb[i, 1]
-        focus = units[5]
+        r = _row_words(i, tq, tb, gp)
         app_i = member[i, APPETITE]
         base_i = units[0] + member[i, PRIORITY]
         fa_i = member[i, FORMAT_CLASS] * 63
@@ -527,30 +510,7 @@ def _tile(  # type: ignore[no-untyped-def]
         l4 = slots[i, 4]
         l5 = slots[i, 5]
         for j in range(start, hi_b):
-            t0 = tb[j, 0]
-            t1 = tb[j, 1]
-            topic = (
-                _popcount(q00 & t0)
-                + _popcount(q01 & t1)
-                + ((_popcount(q10 & t0) + _popcount(q11 & t1)) << 1)
-                + ((_popcount(q20 & t0) + _popcount(q21 & t1)) << 2)
-                + ((_popcount(q30 & t0) + _popcount(q31 & t1)) << 3)
-                + ((_popcount(q40 & t0) + _popcount(q41 & t1)) << 4)
-            )
-            s0 = sb[j, 0]
-            s1 = sb[j, 1]
-            gap2 = (
-                _popcount(g00 & s0)
-                + _popcount(g01 & s1)
-                + ((_popcount(g10 & s0) + _popcount(g11 & s1)) << 2)
-                + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
-                + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
-            )
-            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
-                _popcount(a0 & s0) + _popcount(a1 & s1)
-            )
-            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
-            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
+            topic, raw = _topic_and_disagreement(r, app_i, j, tb, sb, member, units)
             kinds = kind_table[look_i + member[j, LOOKING]]
             if clip:
                 raw = 0 if kinds == 2 else (max(raw, 0) if kinds == 3 else raw)
@@ -577,23 +537,7 @@ def _tile(  # type: ignore[no-untyped-def]
             if bound <= low[i] and bound <= low[j]:
                 continue
             w, ok = _score(
-                i,
-                j,
-                tb,
-                tw,
-                sb,
-                gp,
-                slots,
-                member,
-                formats,
-                kind_table,
-                units,
-                wp,
-                wc,
-                wv,
-                hp,
-                hc,
-                hv,
+                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
             )
             if not ok or w <= 0:
                 continue
@@ -608,35 +552,7 @@ def _tile(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def _pool_scan(  # type: ignore[no-untyped-def]
-    bounds,
-    schedule,
-    m,
-    top_idx,
-    top_val,
-    sizes,
-    low,
-    tq,
-    step,
-    fa_bound,
-    wantmax,
-    clip,
-    tb,
-    tw,
-    sb,
-    gp,
-    slots,
-    member,
-    formats,
-    kind_table,
-    units,
-    wp,
-    wc,
-    wv,
-    hp,
-    hc,
-    hv,
-):
+def _pool_scan(bounds, schedule, m, heaps, scan, fa_bound, data):  # type: ignore[no-untyped-def]
     """Every pair once, tile pair by tile pair. Each round of `schedule` pairs every
     tile with one other (or itself), so the tasks of a round touch disjoint heaps and
     run in parallel without locks, in a fixed order per heap: the result does not
@@ -657,31 +573,11 @@ def _pool_scan(  # type: ignore[no-untyped-def]
                 bounds[b],
                 bounds[b + 1],
                 m,
-                top_idx,
-                top_val,
-                sizes,
-                low,
-                tq,
-                step,
+                heaps,
+                scan,
                 fa_bound,
-                wantmax,
-                clip,
                 ceil_buf,
-                tb,
-                tw,
-                sb,
-                gp,
-                slots,
-                member,
-                formats,
-                kind_table,
-                units,
-                wp,
-                wc,
-                wv,
-                hp,
-                hc,
-                hv,
+                data,
             )
 
 
@@ -710,99 +606,24 @@ def round_robin(tiles: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _check_tile(  # type: ignore[no-untyped-def]
-    lo_a,
-    hi_a,
-    lo_b,
-    hi_b,
-    y2,
-    cap,
-    out_j,
-    out_w,
-    out_s,
-    counts,
-    excess2,
-    tq,
-    step,
-    fa_best,
-    wantmax,
-    clip,
-    tb,
-    tw,
-    sb,
-    gp,
-    slots,
-    member,
-    formats,
-    kind_table,
-    units,
-    wp,
-    wc,
-    wv,
-    hp,
-    hc,
-    hv,
-):
+def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
     """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
     ceiling the duals cover is skipped, the rest are scored exactly. A short pair is
     charged to row i: its doubled shortfall (ignoring odd sets) raises excess2[i], and
-    the first `cap` are kept for the odd-set correction."""
+    the first `cap` are kept for the odd-set correction. `out` is (out_j, out_w, out_s,
+    counts, excess2), `scan` (tq, step, wantmax, clip)."""
+    out_j, out_w, out_s, counts, excess2 = out
+    tq, step, wantmax, clip = scan
+    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
-        q00 = tq[i, 0, 0]
-        q01 = tq[i, 0, 1]
-        q10 = tq[i, 1, 0]
-        q11 = tq[i, 1, 1]
-        q20 = tq[i, 2, 0]
-        q21 = tq[i, 2, 1]
-        q30 = tq[i, 3, 0]
-        q31 = tq[i, 3, 1]
-        q40 = tq[i, 4, 0]
-        q41 = tq[i, 4, 1]
-        g00 = gp[i, 0, 0]
-        g01 = gp[i, 0, 1]
-        g10 = gp[i, 1, 0]
-        g11 = gp[i, 1, 1]
-        g20 = gp[i, 2, 0]
-        g21 = gp[i, 2, 1]
-        g30 = gp[i, 3, 0]
-        g31 = gp[i, 3, 1]
-        c0 = gp[i, CONTESTED, 0]
-        c1 = gp[i, CONTESTED, 1]
-        a0 = gp[i, ANSWERED, 0]
-        a1 = gp[i, ANSWERED, 1]
-        p0 = tb[i, 0]
-        p1 = tb[i, 1]
-        focus = units[5]
+        r = _row_words(i, tq, tb, gp)
         app_i = member[i, APPETITE]
         base_i = 2 * (units[0] + member[i, PRIORITY]) - y2[i]
         fa_i = member[i, FORMAT_CLASS] * 9
         want_i = wantmax[i]
         for j in range(start, hi_b):
-            t0 = tb[j, 0]
-            t1 = tb[j, 1]
-            topic = (
-                _popcount(q00 & t0)
-                + _popcount(q01 & t1)
-                + ((_popcount(q10 & t0) + _popcount(q11 & t1)) << 1)
-                + ((_popcount(q20 & t0) + _popcount(q21 & t1)) << 2)
-                + ((_popcount(q30 & t0) + _popcount(q31 & t1)) << 3)
-                + ((_popcount(q40 & t0) + _popcount(q41 & t1)) << 4)
-            )
-            s0 = sb[j, 0]
-            s1 = sb[j, 1]
-            gap2 = (
-                _popcount(g00 & s0)
-                + _popcount(g01 & s1)
-                + ((_popcount(g10 & s0) + _popcount(g11 & s1)) << 2)
-                + ((_popcount(g20 & s0) + _popcount(g21 & s1)) << 3)
-                + ((_popcount(g30 & s0) + _popcount(g31 & s1)) << 4)
-            )
-            k2 = 2 * (_popcount(c0 & s0) + _popcount(c1 & s1)) - (
-                _popcount(a0 & s0) + _popcount(a1 & s1)
-            )
-            shared = _popcount(p0 & t0) + _popcount(p1 & t1)
-            raw = (units[1] * gap2 + focus * shared * k2) * min(app_i, member[j, APPETITE])
+            topic, raw = _topic_and_disagreement(r, app_i, j, tb, sb, member, units)
             if clip:
                 raw = max(raw, 0)
             # twice the ceiling minus the duals: > 0 only if the pair may be short
@@ -821,23 +642,7 @@ def _check_tile(  # type: ignore[no-untyped-def]
             if over <= 0:
                 continue
             w, ok = _score(
-                i,
-                j,
-                tb,
-                tw,
-                sb,
-                gp,
-                slots,
-                member,
-                formats,
-                kind_table,
-                units,
-                wp,
-                wc,
-                wv,
-                hp,
-                hc,
-                hv,
+                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
             )
             if not ok or w <= 0:
                 continue
@@ -855,37 +660,7 @@ def _check_tile(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def _dual_scan(  # type: ignore[no-untyped-def]
-    bounds,
-    schedule,
-    y2,
-    cap,
-    out_j,
-    out_w,
-    out_s,
-    counts,
-    excess2,
-    tq,
-    step,
-    fa_best,
-    wantmax,
-    clip,
-    tb,
-    tw,
-    sb,
-    gp,
-    slots,
-    member,
-    formats,
-    kind_table,
-    units,
-    wp,
-    wc,
-    wv,
-    hp,
-    hc,
-    hv,
-):
+def _dual_scan(bounds, schedule, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
     for rnd in range(schedule.shape[0]):
         for t in numba.prange(schedule.shape[1]):
             a = schedule[rnd, t, 0]
@@ -899,29 +674,8 @@ def _dual_scan(  # type: ignore[no-untyped-def]
                 bounds[b + 1],
                 y2,
                 cap,
-                out_j,
-                out_w,
-                out_s,
-                counts,
-                excess2,
-                tq,
-                step,
+                out,
+                scan,
                 fa_best,
-                wantmax,
-                clip,
-                tb,
-                tw,
-                sb,
-                gp,
-                slots,
-                member,
-                formats,
-                kind_table,
-                units,
-                wp,
-                wc,
-                wv,
-                hp,
-                hc,
-                hv,
+                data,
             )

@@ -28,16 +28,27 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _compiled_blossom() -> None:
-    """Compile the numba blossom (or load it from its cache) once, before any test.
+def _compiled_engine() -> None:
+    """Compile the engine's numba code (or load it from its cache) once, before any test.
 
-    On a fresh checkout numba compiles it in about a minute and caches it next to the
-    module; without this the CLI tests' `matchmaker match` subprocesses would each pay
-    that compile under their own timeouts until one had written the cache.
+    On a fresh checkout numba compiles the blossom and the pair kernel in a minute or two
+    and caches them next to the modules; without this the first test to solve a pool
+    (a `matchmaker match` subprocess, a Discord `round run` waiting on its thread) would
+    pay that compile under its own timeout, and fail on a fresh machine only.
     """
+    import numpy as np
+
     import matching
+    from matching.pair_kernel import Kernel
+
+    from .matching.factories import random_document
 
     matching.max_weight_matching(2, [0], [1], [1])
+    kernel = Kernel(matching.Pool.from_dict(random_document(40, 1)).features)
+    assert kernel.fast, "the warm-up pool must take the compiled path"
+    kernel.pool(4)
+    kernel.short_pairs(np.zeros(kernel.n, dtype=np.int64))
+    kernel.score(np.arange(kernel.n - 1), np.arange(1, kernel.n))
 
 
 def _migrate(url: str) -> None:

@@ -27,6 +27,7 @@ from bot.core.app import Core
 
 from . import slash
 from .interactions import Interactions
+from .once import guard_retries
 from .platform import DiscordPlatform, invite_url
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,8 @@ class MatchmakerClient(discord.AutoShardedClient):
             shard_count=settings.discord_shard_count,
             # Nothing the bot says pings anyone unless a post names who may be pinged.
             allowed_mentions=discord.AllowedMentions.none(),
+            # Lets `at_most_once` stop discord.py repeating a create Discord may have done.
+            http_trace=guard_retries(options.pop("http_trace", None)),
             **options,
         )
         self.core = core

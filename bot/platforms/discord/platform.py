@@ -3,7 +3,9 @@
 Every post uses `allowed_mentions` that can ping only the dialogue's own members, so member
 text carrying `@everyone`, `<@&role>` or someone else's `<@id>` pings nobody. Calls with an
 idempotency key are made once: Discord's `nonce` + `enforce_nonce` dedupes messages, and a
-thread is reconciled with the guild's active threads before a second one is made.
+thread is reconciled with the guild's active threads before a second one is made. Threads and
+private channels have no nonce, so they are created `at_most_once`: a 5xx or a lost answer is
+followed by a look-up of what this call made, never by a blind second create.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -26,6 +28,7 @@ from bot.scheduler.dispatcher import NOTICE_KIND
 from bot.scheduler.jobs import add_job
 
 from .components import core_buttons_view, short, split_text, unstored
+from .once import OutcomeUnknown, at_most_once
 
 if TYPE_CHECKING:
     from .client import MatchmakerClient
@@ -37,6 +40,10 @@ THREAD_ARCHIVE_MINUTES = 10080  # a week: dialogues run about that long
 NONCE_CHARS = 25  # Discord's limit for a message nonce
 # Discord's answers when a server or channel cannot have private threads: a private channel.
 THREADS_UNAVAILABLE = {20035, 50024}
+T = TypeVar("T")
+# How far Discord's clock (in a new snowflake) may trail ours and still count as "made by this
+# call": the look-up after an unknown outcome matches only threads and channels this recent.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def invite_permissions() -> discord.Permissions:
@@ -99,6 +106,34 @@ def _missing(perms: discord.Permissions, *names: str) -> list[str]:
     return [_PERMISSION_NAMES[n] for n in names if not getattr(perms, n)]
 
 
+def _is_role(target: object) -> bool:
+    """An overwrite's target is a role, cached or not (discord.py gives an `Object` then)."""
+    return isinstance(target, discord.Role) or (
+        isinstance(target, discord.Object) and target.type is discord.Role
+    )
+
+
+async def _create_once(
+    what: str, create: Callable[[], Awaitable[T]], made: Callable[[], Awaitable[T | None]]
+) -> T:
+    """`create`, sent once; when the outcome is unknown, what `made` finds the first call made,
+    else one more `create`. Unknown twice: a PlatformError, so the core retries later with the
+    same key, and the look-up before creating finds what Discord did make meanwhile."""
+    try:
+        with at_most_once():
+            return await create()
+    except OutcomeUnknown as unknown:
+        log.warning("creating %s: %s; looking it up before trying again", what, unknown)
+    found = await made()
+    if found is not None:
+        return found
+    try:
+        with at_most_once():
+            return await create()
+    except OutcomeUnknown as unknown:
+        raise PlatformError(f"Discord did not confirm the {what}; I will try again.") from unknown
+
+
 class DiscordPlatform:
     name = PLATFORM
 
@@ -140,12 +175,7 @@ class DiscordPlatform:
         thread_id: str | None = None
         if not missing:
             try:
-                thread = await parent.create_thread(
-                    name=title,
-                    type=discord.ChannelType.private_thread,
-                    invitable=False,
-                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-                )
+                thread = await self._create_thread(guild, parent, title)
             except discord.Forbidden:
                 why = "I am missing Create Private Threads there"
             except discord.HTTPException as error:
@@ -374,22 +404,75 @@ class DiscordPlatform:
                 and thread.name == title
                 and thread.owner_id == self.client.user.id  # type: ignore[union-attr]
             ):
-                await self._add_members(thread, member_ids)
+                # Matched by name alone, so it may be a live dialogue's: never archived here.
+                await self._add_members(thread, member_ids, made_now=False)
                 return str(thread.id)
         return None
 
-    async def _add_members(self, thread: discord.Thread, member_ids: Sequence[str]) -> None:
+    def _since(self) -> int:
+        """The smallest snowflake a thread or channel made from now on can have."""
+        return discord.utils.time_snowflake(datetime.now(UTC) - CLOCK_SKEW)
+
+    def _claimed(self, channel_id: int) -> bool:
+        return str(channel_id) in self._thread_members
+
+    async def _create_thread(
+        self, guild: discord.Guild, parent: discord.TextChannel, title: str
+    ) -> discord.Thread:
+        """One private thread, whatever Discord's proxy answers: after a 5xx or no answer,
+        the thread the first call made (if it did) is found, not made again. It is recognised
+        by what only this call gives it together: this parent, this exact name, the bot as
+        owner, and an id minted since the call began; one another call already took is not it."""
+        since = self._since()
+        return await _create_once(
+            f"thread {title!r} in #{parent.name}",
+            lambda: parent.create_thread(
+                name=title,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            ),
+            lambda: self._thread_made_since(guild, parent, title, since),
+        )
+
+    async def _thread_made_since(
+        self, guild: discord.Guild, parent: discord.TextChannel, title: str, since: int
+    ) -> discord.Thread | None:
+        try:
+            active = await guild.active_threads()
+        except discord.HTTPException as error:
+            # Not knowing is no licence to create: a second thread may be the result.
+            raise PlatformError(f"cannot check for the dialogue's thread: {error.text}") from error
+        mine = sorted(
+            (
+                t
+                for t in active
+                if t.parent_id == parent.id
+                and t.name == title
+                and t.owner_id == self.client.user.id  # type: ignore[union-attr]
+                and t.id >= since
+                and not self._claimed(t.id)
+            ),
+            key=lambda t: t.id,
+        )
+        return mine[0] if mine else None
+
+    async def _add_members(
+        self, thread: discord.Thread, member_ids: Sequence[str], *, made_now: bool = True
+    ) -> None:
         for uid in member_ids:
             try:
                 await thread.add_user(discord.Object(int(uid)))
             except discord.NotFound as error:
-                await self._abandon(thread)
+                await self._abandon(thread, made_now)
                 raise PlatformError(f"<@{uid}> is no longer in the server") from error
             except discord.HTTPException as error:
-                await self._abandon(thread)
+                await self._abandon(thread, made_now)
                 raise PlatformError(f"cannot add <@{uid}> to the thread: {error.text}") from error
 
-    async def _abandon(self, thread: discord.Thread) -> None:
+    async def _abandon(self, thread: discord.Thread, made_now: bool) -> None:
+        if not made_now:
+            return  # it may be someone's live dialogue
         try:
             await thread.edit(archived=True, locked=True)
         except discord.HTTPException:
@@ -424,12 +507,56 @@ class DiscordPlatform:
             ),
         }
         overwrites.update({discord.Object(int(uid)): allow for uid in member_ids})
-        try:
+        name = _channel_name(title)
+        since = self._since()
+
+        async def create() -> str:
             channel = await guild.create_text_channel(
-                _channel_name(title), category=parent.category, overwrites=overwrites
+                name, category=parent.category, overwrites=overwrites
+            )
+            return str(channel.id)
+
+        try:
+            return await _create_once(
+                f"private channel #{name}",
+                create,
+                lambda: self._channel_made_since(guild, parent, name, member_ids, since),
             )
         except discord.Forbidden as error:
             raise PlatformError(
                 "Discord refused the private channel: I need Manage Channels and Manage Roles."
             ) from error
-        return str(channel.id)
+
+    async def _channel_made_since(
+        self,
+        guild: discord.Guild,
+        parent: discord.TextChannel,
+        name: str,
+        member_ids: Sequence[str],
+        since: int,
+    ) -> str | None:
+        """The private channel this call made, if it did: this name and category, hidden from
+        @everyone, open to exactly the bot and these members, minted since the call began."""
+        try:
+            channels = await guild.fetch_channels()
+        except discord.HTTPException as error:
+            raise PlatformError(f"cannot check for the dialogue's channel: {error.text}") from error
+        wanted = {*(int(uid) for uid in member_ids), guild.me.id}
+        for channel in sorted(channels, key=lambda c: c.id):
+            if not (
+                isinstance(channel, discord.TextChannel)
+                and channel.name == name
+                and channel.category_id == parent.category_id
+                and channel.id >= since
+                and not self._claimed(channel.id)
+            ):
+                continue
+            hidden = channel.overwrites_for(guild.default_role).view_channel is False
+            users = {
+                target.id
+                for target, ow in channel.overwrites.items()
+                if not _is_role(target) and ow.view_channel
+            }
+            if hidden and users == wanted:
+                return str(channel.id)
+        return None

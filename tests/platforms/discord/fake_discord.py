@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import itertools
 import json
 import operator
 import re
@@ -112,8 +111,7 @@ class Session:
 
 class FakeDiscord:
     def __init__(self) -> None:
-        # Snowflakes one timestamp tick apart, so consecutive guilds land on different shards.
-        self._ids = itertools.count(1_200_000_000_000_000_000, 1 << 22)
+        self._last_id = 0
         self.requests: list[Request] = []
         self.rejections: list[tuple[Request, str]] = []  # what was refused, and why
         self.rate_limit_once: set[str] = set()  # "POST /channels/…/messages": 429 the first time
@@ -121,6 +119,8 @@ class FakeDiscord:
         # before doing anything, or (after=True) once the request has taken effect, as when
         # Discord's proxy times out on a request its backend carried out.
         self.server_error_once: dict[str, tuple[int, bool]] = {}
+        # The same, one per request in turn, for a route that fails more than once.
+        self.server_errors: dict[str, list[tuple[int, bool]]] = {}
         self.guilds: dict[str, FakeGuild] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -183,7 +183,9 @@ class FakeDiscord:
             await self._runner.cleanup()
 
     def next_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake minted now, as Discord's are: its timestamp is its creation time."""
+        self._last_id = max(self._last_id + 1, time_snowflake(datetime.now(UTC)))
+        return str(self._last_id)
 
     # --- world building ----------------------------------------------------------------------
 
@@ -552,6 +554,8 @@ class FakeDiscord:
             limited_response.headers["Via"] = "1.1 google"
             return limited_response
         failure = self.server_error_once.pop(limited, None)
+        if failure is None and self.server_errors.get(limited):
+            failure = self.server_errors[limited].pop(0)
         if failure is not None and not failure[1]:
             return _error(failure[0], 0, f"{failure[0]}: Server Error")
         try:
@@ -652,6 +656,11 @@ class FakeDiscord:
                 channel = self._create_channel(guild_id, body)
                 await self._quietly("CHANNEL_CREATE", channel)
                 return 201, channel
+            case "GET", ["guilds", guild_id, "channels"]:
+                return 200, [
+                    {k: v for k, v in self.channels[c].items() if not k.startswith("_")}
+                    for c in self.guilds[guild_id].channels
+                ]
             case "GET", ["guilds", guild_id, "threads", "active"]:
                 threads = [
                     t
@@ -884,7 +893,27 @@ class FakeDiscord:
 
     # threads and channels
 
-    def _create_thread(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def add_thread(
+        self,
+        parent_id: str,
+        name: str,
+        *,
+        owner_id: str = BOT_USER_ID,
+        made_at: datetime | None = None,
+    ) -> str:
+        """A private thread that is already there: someone's, or the bot's from long ago."""
+        thread_id = str(time_snowflake(made_at)) if made_at else None
+        body = {"name": name, "type": PRIVATE_THREAD}
+        return self._create_thread(parent_id, body, thread_id=thread_id, owner_id=owner_id)["id"]
+
+    def _create_thread(
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        *,
+        thread_id: str | None = None,
+        owner_id: str = BOT_USER_ID,
+    ) -> dict[str, Any]:
         parent = self._channel(channel_id)
         guild_id = parent["guild_id"]
         if body.get("type") == PRIVATE_THREAD:
@@ -894,13 +923,13 @@ class FakeDiscord:
         name = body.get("name", "")
         if not 1 <= len(name) <= 100:
             raise Rejected(400, 50035, "Invalid Form Body: name must be 1-100 characters")
-        thread_id = self.next_id()
+        thread_id = thread_id or self.next_id()
         self.channels[thread_id] = {
             "id": thread_id,
             "type": body.get("type", 11),
             "guild_id": guild_id,
             "parent_id": channel_id,
-            "owner_id": BOT_USER_ID,
+            "owner_id": owner_id,
             "name": name,
             "member_count": 1,
             "message_count": 0,
@@ -913,7 +942,7 @@ class FakeDiscord:
             },
         }
         self.messages[thread_id] = []
-        self.thread_members[thread_id] = {BOT_USER_ID}
+        self.thread_members[thread_id] = {owner_id}
         return self.channels[thread_id]
 
     def _add_thread_member(self, thread_id: str, user_id: str) -> None:
