@@ -9,8 +9,9 @@
 * "auto" above `block_limit`: the pool is split into blocks of at most
   `block_size` (see partition.py), each block's candidate graph is solved,
   members unmatched in every block get one more pass together, then
-  `refine_rounds` rounds regroup the pairs at random into new blocks and re-solve
-  them (never lowering the total); "auto:blocks". Its bound needs every pair
+  `refine_rounds` rounds regroup the pairs into new blocks and re-solve them
+  (never lowering the total): at random, except the last round, whose duals give
+  the bound, which regroups by the partition again; "auto:blocks". Its bound needs every pair
   checked against the block duals: one compiled pass (pair_kernel.py) at any size,
   or, for pools too wide for the kernel, `score_block` up to `bound_limit` members.
 * "greedy": heaviest edge first over the same graph auto would use (a reference).
