@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
@@ -26,12 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
 from bot.platforms.base import Message, PlatformError
-from bot.scheduler.jobs import CANCELLED, add_job, job_key
+from bot.scheduler.jobs import CANCELLED, add_job, claim_inline, done_values, finish_inline, job_key
 from bot.storage.models import (
     Community,
     Dialogue,
     DialogueMember,
-    Job,
     Member,
     Round,
     RoundUnmatched,
@@ -383,31 +382,14 @@ async def _queue_unmatched_notices(session: AsyncSession, round_id: int, now: da
 
 
 INLINE_OWNER = "round run"
-INLINE_LEASE = timedelta(minutes=1)
 
 
 async def _tell_unmatched_now(core: Core, round_id: int) -> None:
     """Run the round's unmatched-DM jobs at once, in this call (the moderator who ran the
-    round hears of an undeliverable DM with the answer, as the adapters report it). They are
-    leased like the dispatcher leases them and use the same keys: if this process dies
-    midway, the scheduler finishes them later without sending any twice."""
-    now = core.clock.now()
-    async with core.db.transaction() as session:
-        rows = (
-            await session.execute(
-                update(Job)
-                .where(Job.dedupe_key.like(f"unmatched:{round_id}:%"), Job.state == "pending")
-                .values(
-                    state="running",
-                    claimed_by=INLINE_OWNER,
-                    claimed_at=now,
-                    lease_until=now + INLINE_LEASE,
-                    attempts=Job.attempts + 1,
-                )
-                .returning(Job.id, Job.community_id, Job.payload)
-            )
-        ).all()
-    for job_id, community_id, payload in rows:
+    round hears of an undeliverable DM with the answer, as the adapters report it)."""
+    jobs = await claim_inline(core.db, f"unmatched:{round_id}:", INLINE_OWNER, core.clock.now())
+    for job_id, community_id, payload in jobs:
+        assert community_id is not None  # unmatched DMs are planned per community
         try:
             told = await notify_unmatched(
                 core, community_id, payload["user_id"], payload["reason"], job_key(job_id)
@@ -417,12 +399,7 @@ async def _tell_unmatched_now(core: Core, round_id: int) -> None:
             # Closed DMs and the like: the adapter tells the moderators; nothing to retry.
             log.info("cannot tell %s why they were not matched: %s", payload["user_id"], error)
             note = f"not delivered: {error}"
-        async with core.db.transaction() as session:
-            await session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.claimed_by == INLINE_OWNER, Job.state == "running")
-                .values(state="done", done_at=core.clock.now(), lease_until=None, last_error=note)
-            )
+        await finish_inline(core.db, job_id, INLINE_OWNER, done_values(core.clock.now(), note))
 
 
 async def notify_unmatched(

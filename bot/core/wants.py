@@ -16,15 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.platforms.base import Button, Message, PlatformError
-from bot.scheduler import signals
-from bot.scheduler.jobs import CANCELLED, add_job, job_key
+from bot.scheduler.jobs import CANCELLED, add_job, claim_inline, done_values, finish_inline, job_key
 from bot.storage.models import (
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
@@ -52,7 +51,6 @@ MUTUAL_WANT_TIMEOUT = timedelta(hours=48)
 DM_RETRY_AFTER = timedelta(seconds=30)
 DM_KIND = "mutual_want_dm"
 INLINE_OWNER = "mutual want"
-INLINE_LEASE = timedelta(minutes=1)
 INTAKE_FORMATS = ("sync", "async", "either")
 
 
@@ -283,33 +281,19 @@ async def notify_mutual(core: Core, dialogue_id: int, user_id: str, partner: str
 
 async def _send_dms_now(core: Core, dialogue_id: int) -> tuple[str, ...]:
     """Run the match's DM jobs in this call, so the ticker hears at once of one that failed.
-    They are leased like the dispatcher leases them and keep their keys; a failed one goes
-    back to the scheduler (its attempt counted), which retries it with its backoff."""
-    now = core.clock.now()
-    async with core.db.transaction() as session:
-        rows = (
-            await session.execute(
-                update(Job)
-                .where(Job.dedupe_key.like(f"{DM_KIND}:{dialogue_id}:%"), Job.state == "pending")
-                .values(
-                    state="running",
-                    claimed_by=INLINE_OWNER,
-                    claimed_at=now,
-                    lease_until=now + INLINE_LEASE,
-                    attempts=Job.attempts + 1,
-                )
-                .returning(Job.id, Job.payload)
-            )
-        ).all()
+    A failed one goes back to the scheduler (its attempt counted), which retries it with its
+    backoff."""
+    jobs = await claim_inline(core.db, f"{DM_KIND}:{dialogue_id}:", INLINE_OWNER, core.clock.now())
     undelivered = []
-    for job_id, payload in sorted(rows):
+    for job_id, _community_id, payload in jobs:
         user_id = str(payload["user_id"])
         values: dict[str, object]
         try:
             told = await notify_mutual(
                 core, dialogue_id, user_id, str(payload["partner"] or ""), job_key(job_id)
             )
-            values = _done(core.clock.now(), None if told else CANCELLED + "no longer pending")
+            note = None if told else CANCELLED + "no longer pending"
+            values = done_values(core.clock.now(), note)
         except PlatformError as error:
             log.warning("mutual want %s: could not DM %s yet: %s", dialogue_id, user_id, error)
             undelivered.append(user_id)
@@ -319,19 +303,8 @@ async def _send_dms_now(core: Core, dialogue_id: int) -> tuple[str, ...]:
                 "lease_until": None,
                 "last_error": str(error)[:500],
             }
-        async with core.db.transaction() as session:
-            await session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.claimed_by == INLINE_OWNER, Job.state == "running")
-                .values(**values)
-            )
-            if values["state"] == "pending":
-                await signals.jobs_added(session)  # the dispatcher plans the retry
+        await finish_inline(core.db, job_id, INLINE_OWNER, values)
     return tuple(undelivered)
-
-
-def _done(at: datetime, note: str | None) -> dict[str, object]:
-    return {"state": "done", "done_at": at, "lease_until": None, "last_error": note}
 
 
 async def unwant(core: Core, cmd: UnwantMember) -> UnwantResult:

@@ -3,18 +3,23 @@ processes (or a retry after a crash) planning the same job make one row."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.database import Database
 from bot.storage.models import Job
 
 from . import signals
 
 CANCELLED = "cancelled: "
+# How long a job run inline (in the command that planned it) is leased to that command
+# before the dispatcher may take it over.
+INLINE_LEASE = timedelta(minutes=1)
 
 
 def job_key(job_id: int, part: str = "") -> str:
@@ -66,3 +71,48 @@ async def cancel_pending(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_inline(
+    db: Database, key_prefix: str, owner: str, now: datetime
+) -> Sequence[tuple[int, int | None, dict[str, Any]]]:
+    """Lease the pending jobs whose dedupe key starts with `key_prefix` to `owner`, as the
+    dispatcher would lease them (attempt counted), so a command can run the jobs it just
+    planned and answer with their outcome; if the process dies midway, the dispatcher runs
+    them after the lease, with the same keys, so nothing is sent twice.
+    Returns (id, community_id, payload) of each, by id."""
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                update(Job)
+                .where(Job.dedupe_key.like(f"{key_prefix}%"), Job.state == "pending")
+                .values(
+                    state="running",
+                    claimed_by=owner,
+                    claimed_at=now,
+                    lease_until=now + INLINE_LEASE,
+                    attempts=Job.attempts + 1,
+                )
+                .returning(Job.id, Job.community_id, Job.payload)
+            )
+        ).all()
+    return sorted((job_id, community_id, payload) for job_id, community_id, payload in rows)
+
+
+def done_values(at: datetime, note: str | None = None) -> dict[str, Any]:
+    """The row of a job that has run (`note`: why it had nothing to do, or what failed)."""
+    return {"state": "done", "done_at": at, "lease_until": None, "last_error": note}
+
+
+async def finish_inline(db: Database, job_id: int, owner: str, values: dict[str, Any]) -> None:
+    """Record how a job leased by `claim_inline` ended (`done_values`, or back to pending with
+    a later `run_at`, which wakes the dispatcher to plan the retry); a no-op if the lease was
+    lost to the dispatcher meanwhile."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.claimed_by == owner, Job.state == "running")
+            .values(**values)
+        )
+        if values["state"] == "pending":
+            await signals.jobs_added(session)
