@@ -204,6 +204,13 @@ class Listeners:
                             await ack()
                         return
                     await listener(**{name: given[name] for name in wanted})
+            except Exception as error:
+                if ack.response is None:
+                    raise  # not acknowledged yet: bolt answers the request with its error
+                # Told here, not by bolt: bolt's runner, on a listener error, overwrites the
+                # ack it has not yet polled for (every 10 ms) with no response, so a failure
+                # that fast turned the acknowledged request into a 404 ("unhandled request").
+                await self.on_error(error, body, respond)
             finally:
                 self._running -= 1
                 if self._running == 0:

@@ -105,6 +105,22 @@ async def test_a_command_is_acknowledged_before_its_work_is_done(workspace: Work
     assert "You have not signed up yet" in answers[0]["text"]
 
 
+async def test_a_failure_at_once_after_the_ack_leaves_the_request_acknowledged(
+    workspace: Workspace,
+) -> None:
+    # A fault injected with no I/O before it, so the listener fails before bolt's runner
+    # has polled for the ack (every 10 ms): bolt then overwrote the ack with no response,
+    # and Slack got a 404 for a request the app had acknowledged (seen once in CI).
+    await seed_community(workspace.core, community=TEAM, platform="slack")
+
+    async def refuse(*_args: object) -> None:
+        raise RuntimeError("injected fault")
+
+    workspace.slack.listeners.rights.actor = refuse  # type: ignore[method-assign]
+    text = await workspace.reply("UALICE", "status")
+    assert "something went wrong on our side" in text
+
+
 async def test_a_failure_after_the_ack_is_told_to_the_person(workspace: Workspace) -> None:
     await seed_community(workspace.core, community=TEAM, platform="slack")
     # Slack drops every connection for users.info, retries included.
