@@ -218,28 +218,38 @@ class Kernel:
 
     def pool(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each member's m best partners by exact score (allowed and positive only):
-        (partner indices, scores, count) per member, a heap, not sorted. A member with
-        fewer than m such partners has them all. Needs `fast`."""
+        (partner indices, scores, count) per member, each row sorted best first (ties:
+        the lower partner index first). A member with fewer than m such partners has
+        them all. Needs `fast`."""
         assert self.fast, "the pair scan needs two-word bitsets"
         n = self.n
         m = max(m, 1)
-        top_idx = np.zeros((n, m), dtype=np.int32)
-        top_val = np.zeros((n, m), dtype=np.int64)
-        sizes = np.zeros(n, dtype=np.int64)
         if n < 2:
-            return top_idx, top_val, sizes
+            return (
+                np.zeros((n, m), dtype=np.int32),
+                np.zeros((n, m), dtype=np.int64),
+                np.zeros(n, dtype=np.int64),
+            )
         tiles = max(1, min(TILES, n // MIN_TILE))
         bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+        workers = _workers(tiles)
+        # one set of heaps per worker (no locks, no barriers between rounds), merged
+        # at the end; the heaps order partners totally (score, then lower index), so
+        # the merged m best do not depend on how the pairs were split
+        top_idx = np.zeros((workers, n, m), dtype=np.int32)
+        top_val = np.zeros((workers, n, m), dtype=np.int64)
+        sizes = np.zeros((workers, n), dtype=np.int64)
         _pool_scan(
             bounds,
-            round_robin(tiles),
+            _split_pairs(tiles, workers),
             m,
-            (top_idx, top_val, sizes, np.zeros(n, dtype=np.int64)),
+            (top_idx, top_val, sizes, np.zeros((workers, n), dtype=np.int64)),
             self._scan(),
             self.columns,
             self.args(),
         )
-        return top_idx, top_val, sizes
+        _merge_heaps(top_idx, top_val, sizes)
+        return top_idx[0].copy(), top_val[0].copy(), sizes[0].copy()
 
     def short_pairs(
         self, y2: np.ndarray, cap: int = 16
@@ -261,7 +271,7 @@ class Kernel:
             bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
             _dual_scan(
                 bounds,
-                round_robin(tiles),
+                _split_rows(tiles, _workers(tiles)),
                 y2,
                 cap,
                 (out_j, out_w, out_s, counts, excess2),
@@ -558,13 +568,22 @@ def _ceilings(i, start, stop, r, step, clip, units, columns, out):  # type: igno
 
 
 @numba.njit(cache=True, inline="always")
+def _worse(w1, c1, w2, c2):  # type: ignore[no-untyped-def]
+    """(w1, c1) ranks below (w2, c2): a lower score, or the same score and a higher
+    partner index (a total order, so the m best of a row are one set whatever order
+    the pairs come in)."""
+    return w1 < w2 or (w1 == w2 and c1 > c2)
+
+
+@numba.njit(cache=True, inline="always")
 def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
-    """Offer (w, c) to the min-heap vals/idx holding `size` of at most m; new size."""
+    """Offer (w, c) to the min-heap vals/idx (root: the worst kept entry, `_worse`)
+    holding `size` of at most m; new size."""
     if size < m:
         p = size
         while p > 0:
             q = (p - 1) >> 1
-            if vals[q] <= w:
+            if not _worse(w, c, vals[q], idx[q]):
                 break
             vals[p] = vals[q]
             idx[p] = idx[q]
@@ -572,23 +591,49 @@ def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
         vals[p] = w
         idx[p] = c
         return size + 1
-    if w <= vals[0]:
+    if not _worse(vals[0], idx[0], w, c):
         return size
-    p = 0
+    _sift_down(vals, idx, m, 0, w, c)
+    return size
+
+
+@numba.njit(cache=True, inline="always")
+def _sift_down(vals, idx, size, p, w, c):  # type: ignore[no-untyped-def]
+    """Place (w, c) at p of the heap's first `size` entries, moving worse children up."""
     while True:
         q = 2 * p + 1
-        if q >= m:
+        if q >= size:
             break
-        if q + 1 < m and vals[q + 1] < vals[q]:
+        if q + 1 < size and _worse(vals[q + 1], idx[q + 1], vals[q], idx[q]):
             q += 1
-        if vals[q] >= w:
+        if not _worse(vals[q], idx[q], w, c):
             break
         vals[p] = vals[q]
         idx[p] = idx[q]
         p = q
     vals[p] = w
     idx[p] = c
-    return size
+
+
+@numba.njit(cache=True, parallel=True)
+def _merge_heaps(top_idx, top_val, sizes):  # type: ignore[no-untyped-def]
+    """Merge every worker's heap of a row into worker 0's, then sort it best first
+    (heap sort: pop the worst to the end)."""
+    workers, n, m = top_idx.shape
+    for r in numba.prange(n):
+        vals = top_val[0, r]
+        idx = top_idx[0, r]
+        size = sizes[0, r]
+        for w in range(1, workers):
+            for e in range(sizes[w, r]):
+                size = _push(vals, idx, size, m, top_val[w, r, e], top_idx[w, r, e])
+        sizes[0, r] = size
+        for end in range(size - 1, 0, -1):
+            worst_w = vals[0]
+            worst_c = idx[0]
+            _sift_down(vals, idx, end, 0, vals[end], idx[end])
+            vals[end] = worst_w
+            idx[end] = worst_c
 
 
 @numba.njit(cache=True, inline="always")
@@ -597,9 +642,9 @@ def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, columns, ceil_buf, data):  # t
     rows' heaps (`low`: each heap's entry bar, 0 until it is full). The row's
     ceilings come first, vectorised (`_ceilings`), minus the lower of the two bars
     as they stand at the start of the row (a bar only rises, so this passes at least
-    the pairs the current bars would); only pairs above it are scored exactly, and
-    offered against the current bars. `heaps` is (top_idx, top_val, sizes, low),
-    `scan` (tq, step, clip)."""
+    the pairs the current bars would; a pair at the bar may still enter on its
+    index); only pairs not below it are scored exactly. `heaps` is one worker's
+    (top_idx, top_val, sizes, low), `scan` (tq, step, clip)."""
     top_idx, top_val, sizes, low = heaps
     tq, step, clip = scan
     tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
@@ -615,7 +660,7 @@ def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, columns, ceil_buf, data):  # t
         for q in range(width):
             ceil_buf[q] -= min(low_i, bars[q])
         for q in range(width):
-            if ceil_buf[q] <= 0:
+            if ceil_buf[q] < 0:
                 continue
             j = start + q
             w, ok = _score(
@@ -623,39 +668,40 @@ def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, columns, ceil_buf, data):  # t
             )
             if not ok or w <= 0:
                 continue
-            if w > low[i]:
+            if w >= low[i]:
                 sizes[i] = _push(top_val[i], top_idx[i], sizes[i], m, w, j)
                 if sizes[i] == m:
                     low[i] = top_val[i, 0]
-            if w > low[j]:
+            if w >= low[j]:
                 sizes[j] = _push(top_val[j], top_idx[j], sizes[j], m, w, i)
                 if sizes[j] == m:
                     low[j] = top_val[j, 0]
 
 
 @numba.njit(cache=True, parallel=True)
-def _pool_scan(bounds, schedule, m, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
-    """Every pair once, tile pair by tile pair. Each round of `schedule` pairs every
-    tile with one other (or itself), so the tasks of a round touch disjoint heaps and
-    run in parallel without locks, in a fixed order per heap: the result does not
-    depend on the number of threads."""
+def _pool_scan(bounds, split, m, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
+    """Every pair once, tile pair by tile pair: worker w takes the tile pairs
+    split[w] (padded with -1) into its own heaps, so the workers share nothing and
+    never wait for each other."""
+    top_idx, top_val, sizes, low = heaps
     widest = 0
     for t in range(len(bounds) - 1):
         widest = max(widest, bounds[t + 1] - bounds[t])
-    for rnd in range(schedule.shape[0]):
-        for t in numba.prange(schedule.shape[1]):
-            a = schedule[rnd, t, 0]
-            b = schedule[rnd, t, 1]
+    for w in numba.prange(split.shape[0]):
+        ceil_buf = np.empty(widest, np.int64)
+        mine = (top_idx[w], top_val[w], sizes[w], low[w])
+        for k in range(split.shape[1]):
+            a = split[w, k, 0]
+            b = split[w, k, 1]
             if a < 0:
                 continue
-            ceil_buf = np.empty(widest, np.int64)
             _tile(
                 bounds[a],
                 bounds[a + 1],
                 bounds[b],
                 bounds[b + 1],
                 m,
-                heaps,
+                mine,
                 scan,
                 columns,
                 ceil_buf,
@@ -663,27 +709,38 @@ def _pool_scan(bounds, schedule, m, heaps, scan, columns, data):  # type: ignore
             )
 
 
-def round_robin(tiles: int) -> np.ndarray:
-    """Rounds of disjoint tile pairs covering every pair a <= b once (circle method),
-    shape (rounds, width, 2), padded with -1."""
-    even = tiles + (tiles & 1)
-    rounds = []
-    ring = list(range(even))
-    for _ in range(even - 1):
-        pairs = []
-        for k in range(even // 2):
-            a, b = ring[k], ring[even - 1 - k]
-            if a < tiles and b < tiles:
-                pairs.append((min(a, b), max(a, b)))
-        rounds.append(pairs)
-        ring = [ring[0], ring[-1], *ring[1:-1]]
-    rounds.append([(a, a) for a in range(tiles)])
-    rounds = [p for p in rounds if p]
-    width = max(len(p) for p in rounds)
-    out = np.full((len(rounds), width, 2), -1, dtype=np.int64)
-    for r, pairs in enumerate(rounds):
-        if pairs:
-            out[r, : len(pairs)] = pairs
+def _workers(tiles: int) -> int:
+    """How many independent workers a scan is split into: numba's threads."""
+    return max(1, min(numba.get_num_threads(), tiles))
+
+
+def _split_pairs(tiles: int, workers: int) -> np.ndarray:
+    """The tile pairs a <= b dealt to `workers` in turn, shape (workers, k, 2), padded
+    with -1 (a diagonal pair is half the work of the others; the deal evens out)."""
+    pairs = [(a, b) for a in range(tiles) for b in range(a, tiles)]
+    # pairs of the same b next to each other keep column tiles warm in cache
+    pairs.sort(key=lambda p: (p[1], p[0]))
+    width = -(-len(pairs) // workers)
+    out = np.full((workers, width, 2), -1, dtype=np.int64)
+    for k, pair in enumerate(pairs):
+        out[k % workers, k // workers] = pair
+    return out
+
+
+def _split_rows(tiles: int, workers: int) -> np.ndarray:
+    """Row tiles dealt to workers so each gets about the same number of tile pairs
+    (row tile a has tiles - a): largest first, each to the least loaded worker.
+    Shape (workers, k), padded with -1."""
+    load = [0] * workers
+    mine: list[list[int]] = [[] for _ in range(workers)]
+    for a in range(tiles):
+        w = min(range(workers), key=lambda x: load[x])
+        mine[w].append(a)
+        load[w] += tiles - a
+    width = max(len(x) for x in mine)
+    out = np.full((workers, width), -1, dtype=np.int64)
+    for w, rows in enumerate(mine):
+        out[w, : len(rows)] = sorted(rows)
     return out
 
 
@@ -733,27 +790,32 @@ def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, columns, ceil_buf, d
 
 
 @numba.njit(cache=True, parallel=True)
-def _dual_scan(bounds, schedule, y2, cap, out, scan, columns, data):  # type: ignore[no-untyped-def]
+def _dual_scan(bounds, split, y2, cap, out, scan, columns, data):  # type: ignore[no-untyped-def]
+    """Worker w checks the row tiles split[w] (padded with -1) against every column
+    tile from their own on: a short pair is charged to its row, so the workers write
+    disjoint rows and never wait for each other; each row sees its columns in
+    increasing order whatever the split."""
+    tiles = len(bounds) - 1
     widest = 0
-    for t in range(len(bounds) - 1):
+    for t in range(tiles):
         widest = max(widest, bounds[t + 1] - bounds[t])
-    for rnd in range(schedule.shape[0]):
-        for t in numba.prange(schedule.shape[1]):
-            a = schedule[rnd, t, 0]
-            b = schedule[rnd, t, 1]
+    for w in numba.prange(split.shape[0]):
+        ceil_buf = np.empty(widest, np.int64)
+        for k in range(split.shape[1]):
+            a = split[w, k]
             if a < 0:
                 continue
-            ceil_buf = np.empty(widest, np.int64)
-            _check_tile(
-                bounds[a],
-                bounds[a + 1],
-                bounds[b],
-                bounds[b + 1],
-                y2,
-                cap,
-                out,
-                scan,
-                columns,
-                ceil_buf,
-                data,
-            )
+            for b in range(a, tiles):
+                _check_tile(
+                    bounds[a],
+                    bounds[a + 1],
+                    bounds[b],
+                    bounds[b + 1],
+                    y2,
+                    cap,
+                    out,
+                    scan,
+                    columns,
+                    ceil_buf,
+                    data,
+                )

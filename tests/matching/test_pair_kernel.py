@@ -9,7 +9,14 @@ import pytest
 
 import matching
 from matching.certify import check_all_pairs, check_all_pairs_compiled
-from matching.pair_kernel import FORBIDDEN, Kernel, _ceilings, _row_words, round_robin
+from matching.pair_kernel import (
+    FORBIDDEN,
+    Kernel,
+    _ceilings,
+    _row_words,
+    _split_pairs,
+    _split_rows,
+)
 from matching.scoring import score_block, score_pairs
 from matching.solver import Tuning, _Progress, _solve_blocks
 
@@ -85,13 +92,13 @@ def test_pool_scan_does_not_depend_on_the_thread_count() -> None:
 
 
 @pytest.mark.parametrize("tiles", [1, 2, 3, 7, 64])
-def test_round_robin_covers_every_tile_pair_once_in_disjoint_rounds(tiles: int) -> None:
-    seen = []
-    for rnd in round_robin(tiles):
-        used = [t for pair in rnd.tolist() if pair[0] >= 0 for t in set(pair)]
-        assert len(used) == len(set(used))
-        seen += [tuple(pair) for pair in rnd.tolist() if pair[0] >= 0]
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_scan_splits_cover_every_tile_pair_once(tiles: int, workers: int) -> None:
+    split = _split_pairs(tiles, workers)
+    seen = [tuple(p) for w in split.tolist() for p in w if p[0] >= 0]
     assert sorted(seen) == [(a, b) for a in range(tiles) for b in range(a, tiles)]
+    rows = _split_rows(tiles, workers)
+    assert sorted(a for w in rows.tolist() for a in w if a >= 0) == list(range(tiles))
 
 
 def _covers_every_pair(f, nodes, y2, blossoms, z) -> bool:  # type: ignore[no-untyped-def]
