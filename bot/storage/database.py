@@ -283,12 +283,22 @@ class Database:
                     # greenlet (~a tenth of a short transaction's CPU): beginning only marks
                     # the start (the connection is taken at the first statement).
                     session.sync_session.begin()
-                    try:
-                        yield session
-                    except BaseException:
-                        await session.rollback()
-                        raise
-                    await session.commit()
+                    if read_only:
+                        try:
+                            yield session
+                        finally:
+                            # Nothing to commit: closing ends the transaction (rolled back
+                            # as the connection goes back to the pool) in one step, where a
+                            # commit (or rollback) and then a close took two. Inside the
+                            # turn: an in-memory database's one connection is the writer's.
+                            await session.close()
+                    else:
+                        try:
+                            yield session
+                        except BaseException:
+                            await session.rollback()
+                            raise
+                        await session.commit()
             finally:
                 # After the commit, which gave the connection back, and outside the write
                 # turn: `async with session` would close in a task of its own (SQLAlchemy
