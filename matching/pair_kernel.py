@@ -187,6 +187,7 @@ class Kernel:
         )
         # one kind for everyone: the disagreement term is exact in the scan's ceiling
         self.clip = bool(f.kinds_vary)
+        self.columns = _columns(self, f)
 
     def args(self) -> tuple[np.ndarray, ...]:
         """The arrays every compiled routine takes, as one tuple (`data`), in `_score`'s
@@ -205,9 +206,10 @@ class Kernel:
             *self.hard,
         )
 
-    def _scan(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
-        """The pair ceiling's inputs besides `args()`, as the scans take them."""
-        return self.topic_planes, self.topic_step, self.wantmax, self.clip
+    def _scan(self) -> tuple[np.ndarray, int, bool]:
+        """The pair ceiling's inputs besides `args()` and `columns`, as the scans
+        take them."""
+        return self.topic_planes, self.topic_step, self.clip
 
     @property
     def fast(self) -> bool:
@@ -216,28 +218,38 @@ class Kernel:
 
     def pool(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each member's m best partners by exact score (allowed and positive only):
-        (partner indices, scores, count) per member, a heap, not sorted. A member with
-        fewer than m such partners has them all. Needs `fast`."""
+        (partner indices, scores, count) per member, each row sorted best first (ties:
+        the lower partner index first). A member with fewer than m such partners has
+        them all. Needs `fast`."""
         assert self.fast, "the pair scan needs two-word bitsets"
         n = self.n
         m = max(m, 1)
-        top_idx = np.zeros((n, m), dtype=np.int32)
-        top_val = np.zeros((n, m), dtype=np.int64)
-        sizes = np.zeros(n, dtype=np.int64)
         if n < 2:
-            return top_idx, top_val, sizes
+            return (
+                np.zeros((n, m), dtype=np.int32),
+                np.zeros((n, m), dtype=np.int64),
+                np.zeros(n, dtype=np.int64),
+            )
         tiles = max(1, min(TILES, n // MIN_TILE))
         bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+        workers = _workers(tiles)
+        # one set of heaps per worker (no locks, no barriers between rounds), merged
+        # at the end; the heaps order partners totally (score, then lower index), so
+        # the merged m best do not depend on how the pairs were split
+        top_idx = np.zeros((workers, n, m), dtype=np.int32)
+        top_val = np.zeros((workers, n, m), dtype=np.int64)
+        sizes = np.zeros((workers, n), dtype=np.int64)
         _pool_scan(
             bounds,
-            round_robin(tiles),
+            _split_pairs(tiles, workers),
             m,
-            (top_idx, top_val, sizes, np.zeros(n, dtype=np.int64)),
+            (top_idx, top_val, sizes, np.zeros((workers, n), dtype=np.int64)),
             self._scan(),
-            self.fa_bound,
+            self.columns,
             self.args(),
         )
-        return top_idx, top_val, sizes
+        _merge_heaps(top_idx, top_val, sizes)
+        return top_idx[0].copy(), top_val[0].copy(), sizes[0].copy()
 
     def short_pairs(
         self, y2: np.ndarray, cap: int = 16
@@ -257,15 +269,14 @@ class Kernel:
         if n >= 2:
             tiles = max(1, min(TILES, n // MIN_TILE))
             bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
-            fa_best = self.fa_bound.reshape(81, -1).max(axis=1)
             _dual_scan(
                 bounds,
-                round_robin(tiles),
+                _split_rows(tiles, _workers(tiles)),
                 y2,
                 cap,
                 (out_j, out_w, out_s, counts, excess2),
                 self._scan(),
-                fa_best,
+                self.columns,
                 self.args(),
             )
         kept = np.minimum(counts, cap)
@@ -281,6 +292,69 @@ class Kernel:
         allowed = np.zeros(len(a), dtype=np.bool_)
         _score_list(a, b, millis, allowed, self.args())
         return millis, allowed
+
+
+def _columns(kernel: Kernel, f: Features) -> tuple[np.ndarray, ...]:
+    """Struct-of-arrays copies of what a pair ceiling reads of the column member j,
+    one contiguous array per field, so the ceiling loop over j compiles to AVX-512 /
+    AVX2 vector code (8 pairs per instruction, `vpopcntq`) instead of a scalar loop
+    over rows of `member`: the tables it would look up (kinds, format + availability)
+    are packed into per-row words and read with shifts, because LLVM does not
+    vectorise the gathers a table lookup needs. Order: topic words 0/1, stance words
+    0/1, slot words (6 x n), appetite, 2·looking, priority, 5·format class, has
+    slots, wantmax, per-row format words (n x 2, by overlap >= 1 hour), per-row kind
+    words, and (format weight, availability weight)."""
+    m = kernel.member
+    unit = int(f.units.format)
+    fmt = f.format_millis.astype(np.int64)
+    points = fmt // unit if unit else np.zeros_like(fmt)
+    if unit and not np.array_equal(points * unit, fmt):
+        raise AssertionError("format millis are not multiples of the format weight")
+    if points.min(initial=0) < 0 or points.max(initial=0) > 7:
+        raise AssertionError("format points out of 0..7")
+    # per (class_i, overlap >= 1 hour): 5 bits per class_j: points | sync << 3 | feasible << 4
+    fwords = np.zeros((9, 2), dtype=np.uint64)
+    for ci in range(9):
+        for ok in range(2):
+            word = 0
+            for cj in range(9):
+                key = (ci * 9 + cj) * 2 + ok
+                code = (
+                    int(points[key])
+                    | int(f.format_sync[key]) << 3
+                    | int(f.format_feasible[key]) << 4
+                )
+                word |= code << (5 * cj)
+            fwords[ci, ok] = word
+    # the packed words reproduce the format + availability table exactly
+    for ci in range(9):
+        for cj in range(9):
+            for capped in range(MAX_AVAILABILITY_SLOTS + 1):
+                code = int(fwords[ci, int(capped >= MIN_SYNC_OVERLAP_SLOTS)]) >> (5 * cj) & 31
+                value = (code & 7) * unit + (code >> 3 & 1) * int(f.units.availability) * capped
+                expected = kernel.fa_bound[ci * 63 + cj * 7 + capped]
+                assert (value if code & 16 else FORBIDDEN) == expected
+    kwords = np.array(
+        [sum(int(KIND_TABLE[a * 8 + b]) << (2 * b) for b in range(8)) for a in range(8)],
+        dtype=np.uint64,
+    )
+    classes = m[:, FORMAT_CLASS]
+    return (
+        np.ascontiguousarray(kernel.topic_bits[:, 0]),
+        np.ascontiguousarray(kernel.topic_bits[:, 1]),
+        np.ascontiguousarray(kernel.stance_bits[:, 0]),
+        np.ascontiguousarray(kernel.stance_bits[:, 1]),
+        np.ascontiguousarray(kernel.slot_bits.T),
+        np.ascontiguousarray(m[:, APPETITE]),
+        (2 * m[:, LOOKING]).astype(np.uint64),
+        np.ascontiguousarray(m[:, PRIORITY]),
+        (5 * classes).astype(np.uint64),
+        np.ascontiguousarray(m[:, HAS_SLOTS]),
+        np.ascontiguousarray(kernel.wantmax),
+        np.ascontiguousarray(fwords[classes]),
+        np.ascontiguousarray(kwords[m[:, LOOKING]]),
+        np.array([unit, int(f.units.availability)], dtype=np.int64),
+    )
 
 
 @numba.njit(cache=True, inline="always")
@@ -404,46 +478,112 @@ def _row_words(i, tq, tb, gp):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, inline="always")
-def _topic_and_disagreement(r, app_i, j, tb, sb, member, units):  # type: ignore[no-untyped-def]
-    """The two terms of a pair ceiling that read both rows' bitsets, in straight-line
-    code over two-word bitsets: the shared topics' weights in multiples of the scan's
-    step (each rounded up; the `tq` planes), and the disagreement term exact, before
-    the kind rules. `r` is i's `_row_words`, `app_i` its appetite."""
-    t0 = tb[j, 0]
-    t1 = tb[j, 1]
-    s0 = sb[j, 0]
-    s1 = sb[j, 1]
-    topic = (
-        _popcount(r[0] & t0)
-        + _popcount(r[1] & t1)
-        + ((_popcount(r[2] & t0) + _popcount(r[3] & t1)) << 1)
-        + ((_popcount(r[4] & t0) + _popcount(r[5] & t1)) << 2)
-        + ((_popcount(r[6] & t0) + _popcount(r[7] & t1)) << 3)
-        + ((_popcount(r[8] & t0) + _popcount(r[9] & t1)) << 4)
-    )
-    gap2 = (
-        _popcount(r[10] & s0)
-        + _popcount(r[11] & s1)
-        + ((_popcount(r[12] & s0) + _popcount(r[13] & s1)) << 2)
-        + ((_popcount(r[14] & s0) + _popcount(r[15] & s1)) << 3)
-        + ((_popcount(r[16] & s0) + _popcount(r[17] & s1)) << 4)
-    )
-    k2 = 2 * (_popcount(r[18] & s0) + _popcount(r[19] & s1)) - (
-        _popcount(r[20] & s0) + _popcount(r[21] & s1)
-    )
-    shared = _popcount(r[22] & t0) + _popcount(r[23] & t1)
-    raw = (units[1] * gap2 + units[5] * shared * k2) * min(app_i, member[j, APPETITE])
-    return topic, raw
+def _ceilings(i, start, stop, r, step, clip, units, columns, out):  # type: ignore[no-untyped-def]
+    """out[q] = a ceiling of the score of pair (i, start + q) for q < stop - start:
+    every term exact (kinds, format feasibility, availability, disagreement,
+    priority) except the topic weights, rounded up to multiples of `step` (`tq`: i's
+    topics by bit of the rounded weight), the want bonus (the most either row can
+    get) and the hard constraints (ignored); FORBIDDEN where no kind or format is
+    feasible. Straight-line code over slices (indices provably >= 0, so no
+    wraparound selects turn the loads into gathers): it vectorises. `r` is i's
+    `_row_words`."""
+    t0s, t1s, s0s, s1s, slots, app, look2, pri, class5, has, want, fwords, kwords, fu_av = columns
+    app_i = app[i]
+    base_i = units[0] + pri[i]
+    has64_i = 64 * has[i]
+    want_i = want[i]
+    u1 = units[1]
+    u5 = units[5]
+    fw0 = fwords[i, 0]
+    fw1 = fwords[i, 1]
+    kw = kwords[i]
+    fu = fu_av[0]
+    av = fu_av[1]
+    l0 = slots[0, i]
+    l1 = slots[1, i]
+    l2 = slots[2, i]
+    l3 = slots[3, i]
+    l4 = slots[4, i]
+    l5 = slots[5, i]
+    T0 = t0s[start:stop]
+    T1 = t1s[start:stop]
+    S0 = s0s[start:stop]
+    S1 = s1s[start:stop]
+    L0 = slots[0, start:stop]
+    L1 = slots[1, start:stop]
+    L2 = slots[2, start:stop]
+    L3 = slots[3, start:stop]
+    L4 = slots[4, start:stop]
+    L5 = slots[5, start:stop]
+    APP = app[start:stop]
+    LOOK2 = look2[start:stop]
+    PRI = pri[start:stop]
+    CLASS5 = class5[start:stop]
+    HAS = has[start:stop]
+    WANT = want[start:stop]
+    for q in range(stop - start):
+        t0 = T0[q]
+        t1 = T1[q]
+        s0 = S0[q]
+        s1 = S1[q]
+        topic = (
+            _popcount(r[0] & t0)
+            + _popcount(r[1] & t1)
+            + ((_popcount(r[2] & t0) + _popcount(r[3] & t1)) << 1)
+            + ((_popcount(r[4] & t0) + _popcount(r[5] & t1)) << 2)
+            + ((_popcount(r[6] & t0) + _popcount(r[7] & t1)) << 3)
+            + ((_popcount(r[8] & t0) + _popcount(r[9] & t1)) << 4)
+        )
+        gap2 = (
+            _popcount(r[10] & s0)
+            + _popcount(r[11] & s1)
+            + ((_popcount(r[12] & s0) + _popcount(r[13] & s1)) << 2)
+            + ((_popcount(r[14] & s0) + _popcount(r[15] & s1)) << 3)
+            + ((_popcount(r[16] & s0) + _popcount(r[17] & s1)) << 4)
+        )
+        k2 = 2 * (_popcount(r[18] & s0) + _popcount(r[19] & s1)) - (
+            _popcount(r[20] & s0) + _popcount(r[21] & s1)
+        )
+        shared = _popcount(r[22] & t0) + _popcount(r[23] & t1)
+        raw = (u1 * gap2 + u5 * shared * k2) * min(app_i, APP[q])
+        kinds = np.int64((kw >> LOOK2[q]) & np.uint64(3))
+        if clip:
+            # interview only: no disagreement term; both kinds: never below 0
+            raw = 0 if kinds == 2 else (max(raw, 0) if kinds == 3 else raw)
+        overlap = (
+            _popcount(l0 & L0[q])
+            + _popcount(l1 & L1[q])
+            + _popcount(l2 & L2[q])
+            + _popcount(l3 & L3[q])
+            + _popcount(l4 & L4[q])
+            + _popcount(l5 & L5[q])
+        )
+        # a member without availability counts as a full overlap
+        capped = min(overlap + 64 - has64_i * HAS[q], MAX_AVAILABILITY_SLOTS)
+        fw = fw1 if capped >= MIN_SYNC_OVERLAP_SLOTS else fw0
+        code = np.int64((fw >> CLASS5[q]) & np.uint64(31))
+        fa = (code & 7) * fu + ((code >> 3) & 1) * av * capped
+        ceiling = topic * step + raw + base_i + PRI[q] + fa + max(want_i, WANT[q])
+        out[q] = ceiling if (kinds != 0) & ((code & 16) != 0) else FORBIDDEN
+
+
+@numba.njit(cache=True, inline="always")
+def _worse(w1, c1, w2, c2):  # type: ignore[no-untyped-def]
+    """(w1, c1) ranks below (w2, c2): a lower score, or the same score and a higher
+    partner index (a total order, so the m best of a row are one set whatever order
+    the pairs come in)."""
+    return w1 < w2 or (w1 == w2 and c1 > c2)
 
 
 @numba.njit(cache=True, inline="always")
 def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
-    """Offer (w, c) to the min-heap vals/idx holding `size` of at most m; new size."""
+    """Offer (w, c) to the min-heap vals/idx (root: the worst kept entry, `_worse`)
+    holding `size` of at most m; new size."""
     if size < m:
         p = size
         while p > 0:
             q = (p - 1) >> 1
-            if vals[q] <= w:
+            if not _worse(w, c, vals[q], idx[q]):
                 break
             vals[p] = vals[q]
             idx[p] = idx[q]
@@ -451,202 +591,192 @@ def _push(vals, idx, size, m, w, c):  # type: ignore[no-untyped-def]
         vals[p] = w
         idx[p] = c
         return size + 1
-    if w <= vals[0]:
+    if not _worse(vals[0], idx[0], w, c):
         return size
-    p = 0
+    _sift_down(vals, idx, m, 0, w, c)
+    return size
+
+
+@numba.njit(cache=True, inline="always")
+def _sift_down(vals, idx, size, p, w, c):  # type: ignore[no-untyped-def]
+    """Place (w, c) at p of the heap's first `size` entries, moving worse children up."""
     while True:
         q = 2 * p + 1
-        if q >= m:
+        if q >= size:
             break
-        if q + 1 < m and vals[q + 1] < vals[q]:
+        if q + 1 < size and _worse(vals[q + 1], idx[q + 1], vals[q], idx[q]):
             q += 1
-        if vals[q] >= w:
+        if not _worse(vals[q], idx[q], w, c):
             break
         vals[p] = vals[q]
         idx[p] = idx[q]
         p = q
     vals[p] = w
     idx[p] = c
-    return size
+
+
+@numba.njit(cache=True, parallel=True)
+def _merge_heaps(top_idx, top_val, sizes):  # type: ignore[no-untyped-def]
+    """Merge every worker's heap of a row into worker 0's, then sort it best first
+    (heap sort: pop the worst to the end)."""
+    workers, n, m = top_idx.shape
+    for r in numba.prange(n):
+        vals = top_val[0, r]
+        idx = top_idx[0, r]
+        size = sizes[0, r]
+        for w in range(1, workers):
+            for e in range(sizes[w, r]):
+                size = _push(vals, idx, size, m, top_val[w, r, e], top_idx[w, r, e])
+        sizes[0, r] = size
+        for end in range(size - 1, 0, -1):
+            worst_w = vals[0]
+            worst_c = idx[0]
+            _sift_down(vals, idx, end, 0, vals[end], idx[end])
+            vals[end] = worst_w
+            idx[end] = worst_c
 
 
 @numba.njit(cache=True, inline="always")
-def _offer(top_idx, top_val, sizes, low, m, row, w, other):  # type: ignore[no-untyped-def]
-    """Offer partner `other` at score w to `row`'s heap; keep its entry bar `low`."""
-    if w > low[row]:
-        sizes[row] = _push(top_val[row], top_idx[row], sizes[row], m, w, other)
-        if sizes[row] == m:
-            low[row] = top_val[row, 0]
-
-
-@numba.njit(cache=True, inline="always")
-def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, fa_bound, ceil_buf, data):  # type: ignore[no-untyped-def]
+def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
     """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
-    rows' heaps (`low`: each heap's entry bar, 0 until it is full). A ceiling of the
-    pair's score comes first, in straight-line code: every term exact (kinds, format
-    feasibility, availability, disagreement, priority) except the topic weights,
-    rounded up to multiples of `step` (`tq`: i's topics by bit of the rounded weight),
-    the want bonus (the most a row can get) and the hard constraints (ignored); only
-    pairs whose ceiling clears one of the two bars are scored exactly. `heaps` is
-    (top_idx, top_val, sizes, low), `scan` (tq, step, wantmax, clip)."""
+    rows' heaps (`low`: each heap's entry bar, 0 until it is full). The row's
+    ceilings come first, vectorised (`_ceilings`), minus the lower of the two bars
+    as they stand at the start of the row (a bar only rises, so this passes at least
+    the pairs the current bars would; a pair at the bar may still enter on its
+    index); only pairs not below it are scored exactly. `heaps` is one worker's
+    (top_idx, top_val, sizes, low), `scan` (tq, step, clip)."""
     top_idx, top_val, sizes, low = heaps
-    tq, step, wantmax, clip = scan
+    tq, step, clip = scan
     tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
         if start >= hi_b:
             continue
         r = _row_words(i, tq, tb, gp)
-        app_i = member[i, APPETITE]
-        base_i = units[0] + member[i, PRIORITY]
-        fa_i = member[i, FORMAT_CLASS] * 63
-        look_i = member[i, LOOKING] * 8
-        hs_i = member[i, HAS_SLOTS]
-        want_i = wantmax[i]
-        l0 = slots[i, 0]
-        l1 = slots[i, 1]
-        l2 = slots[i, 2]
-        l3 = slots[i, 3]
-        l4 = slots[i, 4]
-        l5 = slots[i, 5]
-        for j in range(start, hi_b):
-            topic, raw = _topic_and_disagreement(r, app_i, j, tb, sb, member, units)
-            kinds = kind_table[look_i + member[j, LOOKING]]
-            if clip:
-                raw = 0 if kinds == 2 else (max(raw, 0) if kinds == 3 else raw)
-            overlap = (
-                _popcount(l0 & slots[j, 0])
-                + _popcount(l1 & slots[j, 1])
-                + _popcount(l2 & slots[j, 2])
-                + _popcount(l3 & slots[j, 3])
-                + _popcount(l4 & slots[j, 4])
-                + _popcount(l5 & slots[j, 5])
-            )
-            capped = min(overlap + (1 - hs_i * member[j, HAS_SLOTS]) * 64, MAX_AVAILABILITY_SLOTS)
-            ceiling = (
-                topic * step
-                + raw
-                + base_i
-                + member[j, PRIORITY]
-                + fa_bound[fa_i + member[j, FORMAT_CLASS] * 7 + capped]
-                + max(want_i, wantmax[j])
-            )
-            ceil_buf[j - start] = ceiling if kinds != 0 else FORBIDDEN
-        for j in range(start, hi_b):
-            bound = ceil_buf[j - start]
-            if bound <= low[i] and bound <= low[j]:
+        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
+        low_i = low[i]
+        bars = low[start:hi_b]
+        width = hi_b - start
+        for q in range(width):
+            ceil_buf[q] -= min(low_i, bars[q])
+        for q in range(width):
+            if ceil_buf[q] < 0:
                 continue
+            j = start + q
             w, ok = _score(
                 i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
             )
             if not ok or w <= 0:
                 continue
-            if w > low[i]:
+            if w >= low[i]:
                 sizes[i] = _push(top_val[i], top_idx[i], sizes[i], m, w, j)
                 if sizes[i] == m:
                     low[i] = top_val[i, 0]
-            if w > low[j]:
+            if w >= low[j]:
                 sizes[j] = _push(top_val[j], top_idx[j], sizes[j], m, w, i)
                 if sizes[j] == m:
                     low[j] = top_val[j, 0]
 
 
 @numba.njit(cache=True, parallel=True)
-def _pool_scan(bounds, schedule, m, heaps, scan, fa_bound, data):  # type: ignore[no-untyped-def]
-    """Every pair once, tile pair by tile pair. Each round of `schedule` pairs every
-    tile with one other (or itself), so the tasks of a round touch disjoint heaps and
-    run in parallel without locks, in a fixed order per heap: the result does not
-    depend on the number of threads."""
+def _pool_scan(bounds, split, m, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
+    """Every pair once, tile pair by tile pair: worker w takes the tile pairs
+    split[w] (padded with -1) into its own heaps, so the workers share nothing and
+    never wait for each other."""
+    top_idx, top_val, sizes, low = heaps
     widest = 0
     for t in range(len(bounds) - 1):
         widest = max(widest, bounds[t + 1] - bounds[t])
-    for rnd in range(schedule.shape[0]):
-        for t in numba.prange(schedule.shape[1]):
-            a = schedule[rnd, t, 0]
-            b = schedule[rnd, t, 1]
+    for w in numba.prange(split.shape[0]):
+        ceil_buf = np.empty(widest, np.int64)
+        mine = (top_idx[w], top_val[w], sizes[w], low[w])
+        for k in range(split.shape[1]):
+            a = split[w, k, 0]
+            b = split[w, k, 1]
             if a < 0:
                 continue
-            ceil_buf = np.empty(widest, np.int64)
             _tile(
                 bounds[a],
                 bounds[a + 1],
                 bounds[b],
                 bounds[b + 1],
                 m,
-                heaps,
+                mine,
                 scan,
-                fa_bound,
+                columns,
                 ceil_buf,
                 data,
             )
 
 
-def round_robin(tiles: int) -> np.ndarray:
-    """Rounds of disjoint tile pairs covering every pair a <= b once (circle method),
-    shape (rounds, width, 2), padded with -1."""
-    even = tiles + (tiles & 1)
-    rounds = []
-    ring = list(range(even))
-    for _ in range(even - 1):
-        pairs = []
-        for k in range(even // 2):
-            a, b = ring[k], ring[even - 1 - k]
-            if a < tiles and b < tiles:
-                pairs.append((min(a, b), max(a, b)))
-        rounds.append(pairs)
-        ring = [ring[0], ring[-1], *ring[1:-1]]
-    rounds.append([(a, a) for a in range(tiles)])
-    rounds = [p for p in rounds if p]
-    width = max(len(p) for p in rounds)
-    out = np.full((len(rounds), width, 2), -1, dtype=np.int64)
-    for r, pairs in enumerate(rounds):
-        if pairs:
-            out[r, : len(pairs)] = pairs
+def _workers(tiles: int) -> int:
+    """How many independent workers a scan is split into: numba's threads."""
+    return max(1, min(numba.get_num_threads(), tiles))
+
+
+def _split_pairs(tiles: int, workers: int) -> np.ndarray:
+    """The tile pairs a <= b dealt to `workers` in turn, shape (workers, k, 2), padded
+    with -1 (a diagonal pair is half the work of the others; the deal evens out)."""
+    pairs = [(a, b) for a in range(tiles) for b in range(a, tiles)]
+    # pairs of the same b next to each other keep column tiles warm in cache
+    pairs.sort(key=lambda p: (p[1], p[0]))
+    width = -(-len(pairs) // workers)
+    out = np.full((workers, width, 2), -1, dtype=np.int64)
+    for k, pair in enumerate(pairs):
+        out[k % workers, k // workers] = pair
+    return out
+
+
+def _split_rows(tiles: int, workers: int) -> np.ndarray:
+    """Row tiles dealt to workers so each gets about the same number of tile pairs
+    (row tile a has tiles - a): largest first, each to the least loaded worker.
+    Shape (workers, k), padded with -1."""
+    load = [0] * workers
+    mine: list[list[int]] = [[] for _ in range(workers)]
+    for a in range(tiles):
+        w = min(range(workers), key=lambda x: load[x])
+        mine[w].append(a)
+        load[w] += tiles - a
+    width = max(len(x) for x in mine)
+    out = np.full((workers, width), -1, dtype=np.int64)
+    for w, rows in enumerate(mine):
+        out[w, : len(rows)] = sorted(rows)
     return out
 
 
 @numba.njit(cache=True)
-def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
+def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
     """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
-    ceiling the duals cover is skipped, the rest are scored exactly. A short pair is
-    charged to row i: its doubled shortfall (ignoring odd sets) raises excess2[i], and
-    the first `cap` are kept for the odd-set correction. `out` is (out_j, out_w, out_s,
-    counts, excess2), `scan` (tq, step, wantmax, clip)."""
+    ceiling (`_ceilings`, vectorised) the duals cover is skipped, the rest are scored
+    exactly. A short pair is charged to row i: its doubled shortfall (ignoring odd
+    sets) raises excess2[i], and the first `cap` are kept for the odd-set
+    correction. `out` is (out_j, out_w, out_s, counts, excess2), `scan` (tq, step,
+    clip)."""
     out_j, out_w, out_s, counts, excess2 = out
-    tq, step, wantmax, clip = scan
+    tq, step, clip = scan
     tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
         start = i + 1 if lo_a == lo_b else lo_b
+        if start >= hi_b:
+            continue
         r = _row_words(i, tq, tb, gp)
-        app_i = member[i, APPETITE]
-        base_i = 2 * (units[0] + member[i, PRIORITY]) - y2[i]
-        fa_i = member[i, FORMAT_CLASS] * 9
-        want_i = wantmax[i]
-        for j in range(start, hi_b):
-            topic, raw = _topic_and_disagreement(r, app_i, j, tb, sb, member, units)
-            if clip:
-                raw = max(raw, 0)
-            # twice the ceiling minus the duals: > 0 only if the pair may be short
-            over = (
-                2
-                * (
-                    topic * step
-                    + raw
-                    + member[j, PRIORITY]
-                    + fa_best[fa_i + member[j, FORMAT_CLASS]]
-                    + max(want_i, wantmax[j])
-                )
-                + base_i
-                - y2[j]
-            )
-            if over <= 0:
+        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
+        y2_i = y2[i]
+        duals = y2[start:hi_b]
+        width = hi_b - start
+        # twice the ceiling minus the duals: > 0 only if the pair may be short
+        for q in range(width):
+            ceil_buf[q] = 2 * ceil_buf[q] - y2_i - duals[q]
+        for q in range(width):
+            if ceil_buf[q] <= 0:
                 continue
+            j = start + q
             w, ok = _score(
                 i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
             )
             if not ok or w <= 0:
                 continue
-            slack = y2[i] + y2[j] - 2 * w
+            slack = y2_i + y2[j] - 2 * w
             if slack >= 0:
                 continue
             if -slack > excess2[i]:
@@ -660,22 +790,32 @@ def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, fa_best, data):  # t
 
 
 @numba.njit(cache=True, parallel=True)
-def _dual_scan(bounds, schedule, y2, cap, out, scan, fa_best, data):  # type: ignore[no-untyped-def]
-    for rnd in range(schedule.shape[0]):
-        for t in numba.prange(schedule.shape[1]):
-            a = schedule[rnd, t, 0]
-            b = schedule[rnd, t, 1]
+def _dual_scan(bounds, split, y2, cap, out, scan, columns, data):  # type: ignore[no-untyped-def]
+    """Worker w checks the row tiles split[w] (padded with -1) against every column
+    tile from their own on: a short pair is charged to its row, so the workers write
+    disjoint rows and never wait for each other; each row sees its columns in
+    increasing order whatever the split."""
+    tiles = len(bounds) - 1
+    widest = 0
+    for t in range(tiles):
+        widest = max(widest, bounds[t + 1] - bounds[t])
+    for w in numba.prange(split.shape[0]):
+        ceil_buf = np.empty(widest, np.int64)
+        for k in range(split.shape[1]):
+            a = split[w, k]
             if a < 0:
                 continue
-            _check_tile(
-                bounds[a],
-                bounds[a + 1],
-                bounds[b],
-                bounds[b + 1],
-                y2,
-                cap,
-                out,
-                scan,
-                fa_best,
-                data,
-            )
+            for b in range(a, tiles):
+                _check_tile(
+                    bounds[a],
+                    bounds[a + 1],
+                    bounds[b],
+                    bounds[b + 1],
+                    y2,
+                    cap,
+                    out,
+                    scan,
+                    columns,
+                    ceil_buf,
+                    data,
+                )

@@ -9,7 +9,14 @@ import pytest
 
 import matching
 from matching.certify import check_all_pairs, check_all_pairs_compiled
-from matching.pair_kernel import Kernel, round_robin
+from matching.pair_kernel import (
+    FORBIDDEN,
+    Kernel,
+    _ceilings,
+    _row_words,
+    _split_pairs,
+    _split_rows,
+)
 from matching.scoring import score_block, score_pairs
 from matching.solver import Tuning, _Progress, _solve_blocks
 
@@ -85,13 +92,13 @@ def test_pool_scan_does_not_depend_on_the_thread_count() -> None:
 
 
 @pytest.mark.parametrize("tiles", [1, 2, 3, 7, 64])
-def test_round_robin_covers_every_tile_pair_once_in_disjoint_rounds(tiles: int) -> None:
-    seen = []
-    for rnd in round_robin(tiles):
-        used = [t for pair in rnd.tolist() if pair[0] >= 0 for t in set(pair)]
-        assert len(used) == len(set(used))
-        seen += [tuple(pair) for pair in rnd.tolist() if pair[0] >= 0]
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_scan_splits_cover_every_tile_pair_once(tiles: int, workers: int) -> None:
+    split = _split_pairs(tiles, workers)
+    seen = [tuple(p) for w in split.tolist() for p in w if p[0] >= 0]
     assert sorted(seen) == [(a, b) for a in range(tiles) for b in range(a, tiles)]
+    rows = _split_rows(tiles, workers)
+    assert sorted(a for w in rows.tolist() for a in w if a >= 0) == list(range(tiles))
 
 
 def _covers_every_pair(f, nodes, y2, blossoms, z) -> bool:  # type: ignore[no-untyped-def]
@@ -128,3 +135,66 @@ def test_compiled_dual_check_proves_a_bound_no_looser_than_the_block_scan(knobs:
             assert check.bound2 <= reference.bound2
     # a tampered dual fails the independent check
     assert not _covers_every_pair(f, nodes, duals.y2, duals.blossoms, duals.z)
+
+
+@numba.njit
+def _row_ceilings_compiled(i, n, tq, tb, gp, step, clip, units, columns, out):  # type: ignore[no-untyped-def]
+    _ceilings(i, i + 1, n, _row_words(i, tq, tb, gp), step, clip, units, columns, out)
+
+
+def _row_ceilings(i: int, n: int, tq, step, clip, kernel: Kernel, out: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """The scan's ceilings of row i against every j > i (its row words stay uint64)."""
+    _row_ceilings_compiled(
+        i,
+        n,
+        tq,
+        kernel.topic_bits,
+        kernel.gap_planes,
+        step,
+        clip,
+        kernel.units,
+        kernel.columns,
+        out,
+    )
+
+
+@pytest.mark.parametrize("knobs", POOLS)
+def test_vectorised_ceiling_bounds_every_pair_and_forbids_only_forbidden_ones(knobs: dict) -> None:
+    f = _pool(220, knobs).features
+    kernel = Kernel(f)
+    tq, step, clip = kernel._scan()
+    millis, allowed = kernel.score(*(x.ravel() for x in np.triu_indices(f.n, 1)))
+    out = np.empty(f.n, dtype=np.int64)
+    at = 0
+    for i in range(f.n - 1):
+        _row_ceilings(i, f.n, tq, step, clip, kernel, out)
+        width = f.n - 1 - i
+        ceiling, w, ok = out[:width], millis[at : at + width], allowed[at : at + width]
+        at += width
+        assert (ceiling[ok] >= w[ok]).all()
+        # FORBIDDEN only where no kind or format is feasible, i.e. never on an allowed pair
+        assert not (ok & (ceiling == FORBIDDEN)).any()
+
+
+@pytest.mark.parametrize("knobs", POOLS)
+def test_dual_scan_lists_exactly_the_pairs_brute_force_finds_short(knobs: dict) -> None:
+    f = _pool(300, knobs).features
+    nodes = np.random.default_rng(3).permutation(f.n)
+    kernel = Kernel(f, nodes)
+    block = score_block(f, nodes, nodes)
+    w = np.where(block.allowed & (block.millis > 0), block.millis.astype(np.int64), 0)
+    rng = np.random.default_rng(4)
+    # duals around each row's typical score: some pairs short, most covered
+    y2 = rng.integers(0, 2 * max(1, int(w.max())), size=len(nodes)).astype(np.int64)
+    i, j, ws, s, counts, excess2 = kernel.short_pairs(y2, cap=len(nodes))
+    short = (2 * w > y2[:, None] + y2[None, :]) & (w > 0)
+    short = np.triu(short, 1)
+    ei, ej = np.nonzero(short)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == sorted(
+        zip(ei.tolist(), ej.tolist(), strict=True)
+    )
+    assert np.array_equal(ws, w[i, j])
+    assert np.array_equal(s, y2[i] + y2[j] - 2 * w[i, j])
+    assert np.array_equal(counts, short.sum(axis=1))
+    expected = np.where(short, 2 * w - y2[:, None] - y2[None, :], 0).max(axis=1)
+    assert np.array_equal(excess2, np.maximum(expected, 0))
