@@ -44,7 +44,7 @@ from bot.core import curation  # noqa: E402
 from bot.core.actor import Actor, CommunityRef  # noqa: E402
 from bot.core.app import Core  # noqa: E402
 from bot.platforms.discord import MatchmakerClient  # noqa: E402
-from bot.runtime import tune_gc  # noqa: E402
+from bot.runtime import run, tune_gc  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from tests.platforms.discord.fake_discord import TOKEN, FakeDiscord  # noqa: E402
@@ -356,9 +356,11 @@ def main() -> int:
         from tests import pg_server
 
         with pg_server.postgres_server() as url:
-            asyncio.run(main_async(args.members, url, args.split))
+            run(main_async(args.members, url, args.split))
     else:
-        asyncio.run(main_async(args.members, None, args.split))
+        # The bot's process runs on the event loop `matchmaker run` uses (uvloop where
+        # installed); the fake Discord keeps asyncio's, as it did.
+        run(main_async(args.members, None, args.split))
     return 0
 
 

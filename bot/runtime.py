@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # CPython's default is 700. bench/crowd.py (SQLite, 2 shared cores) tried 10,000, 50,000 and
 # 100,000: all three remove nearly every collection from a crowd, and their calls/s and CPU
@@ -40,3 +45,19 @@ def tune_gc(gen0_threshold: int = GEN0_THRESHOLD) -> None:
     gc.freeze()
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(gen0_threshold, gen1, gen2)
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on uvloop where it is installed (a pyproject dependency except on
+    Windows, which uvloop does not support), on asyncio's own loop elsewhere.
+
+    uvloop is libuv's event loop in C: its transports, timers and callback queue cost less per
+    event than asyncio's pure-Python loop, which a bot answering a crowd of interactions on
+    one core spends a share of its CPU in (bench/bench_discord.py). discord.py, aiohttp,
+    slack-bolt and SQLAlchemy's asyncio layer all run on it unchanged.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)

@@ -7,12 +7,13 @@ import asyncio
 import gc
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot import runner
+from bot import runner, runtime
 from bot.config import ConfigError, load_settings
 from bot.core.app import Core
 from bot.runtime import GEN0_THRESHOLD
@@ -118,3 +119,21 @@ async def test_serve_tunes_the_garbage_collector_for_a_server(settings: object) 
     await runner.serve(settings, [spec("waits_for_stop"), spec("stops_everything")])
     assert gc.get_threshold() == (GEN0_THRESHOLD, 10, 10)  # older generations kept
     assert gc.get_freeze_count() > 0  # start-up's objects are out of future collections
+
+
+def test_the_bot_process_runs_on_uvloop_where_it_is_installed() -> None:
+    uvloop = pytest.importorskip("uvloop", reason="uvloop has no build for this platform")
+
+    async def loop_type() -> type:
+        return type(asyncio.get_running_loop())
+
+    assert runtime.run(loop_type()) is uvloop.Loop
+
+
+def test_without_uvloop_the_bot_process_runs_on_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` raises ImportError
+
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert runtime.run(loop_module()).startswith("asyncio")

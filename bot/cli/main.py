@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import runner
+from bot import runner, runtime
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrate
 from bot.storage.database import Database, DatabaseUnavailable
@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     asyncio.run(_with_db(settings, "upgrade"))
     try:
-        asyncio.run(runner.serve(settings, runner.wanted_platforms(settings)))
+        runtime.run(runner.serve(settings, runner.wanted_platforms(settings)))
     except runner.NotBuilt as missing:
         print(
             f"matchmaker run: credentials found for {missing}, but that platform adapter is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.platforms.base import Platform
@@ -14,6 +15,9 @@ class Core:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     platforms: dict[str, Platform] = field(default_factory=dict)
+    # Per community, the signup form's choices and the choices_version they were read at
+    # (bot/core/curation.py: cached_form_choices); the database says when they are stale.
+    choices_cache: dict[Any, tuple[int, Any]] = field(default_factory=dict)
 
     def platform(self, name: str) -> Platform:
         try:

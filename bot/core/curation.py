@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Integer, bindparam, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from bot.storage.models import (
     MAX_TOPICS_PER_FORM,
     Claim,
     ClaimTopic,
+    Community,
     FormTopic,
     InterestForm,
     Member,
@@ -331,6 +333,25 @@ async def form_choices(session: AsyncSession, community_id: int) -> FormChoices:
         tuple(topics),
         tuple(ClaimView(id_, text, tuple(slugs)) for id_, (text, slugs) in claims.items()),
     )
+
+
+async def cached_form_choices(
+    core: Core, session: AsyncSession, community: Community
+) -> FormChoices:
+    """`form_choices`, kept by this process for each community while the community's
+    `choices_version`, read with it in this transaction, is the one they were read at.
+    Database triggers bump it on every change to the community's topics, claims and claim
+    topics, whichever process or statement makes it (migration 0006), so a kept copy is
+    never used after a change. Every `/dialogue signup` reads them, and they change only
+    when a moderator (or a member's suggestion) changes a topic or claim."""
+    # created_at too: SQLite may give a new community the id of a deleted one.
+    key = (community.id, community.created_at)
+    kept = core.choices_cache.get(key)
+    if kept is not None and kept[0] == community.choices_version:
+        return cast(FormChoices, kept[1])
+    choices = await form_choices(session, community.id)
+    core.choices_cache[key] = (community.choices_version, choices)
+    return choices
 
 
 async def active_topic_views(session: AsyncSession, community_id: int) -> list[TopicView]:

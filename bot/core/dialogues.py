@@ -643,18 +643,45 @@ async def _topic_name(session: AsyncSession, community: Community, topic: str) -
 
 
 # Built once: every `/dialogue status` runs it (see bot.core.lookup).
+def _is_current(d: Any, seat: Any, community_id: Any, member_id: Any) -> tuple[Any, ...]:
+    """A member's current dialogue: pending or open, in `community_id`, with a seat (joined
+    on its dialogue) for `member_id`. `d` and `seat`: the dialogues and dialogue_members
+    columns to test (the mapped classes, or a table alias's columns); the newest such
+    dialogue is the current one.
+    One definition for `current_dialogue` and `current_dialogue_id`."""
+    return (
+        d.community_id == community_id,
+        seat.member_id == member_id,
+        # Not IN (…): a literal IN list is re-rendered at every execution.
+        or_(d.state == "pending", d.state == "open"),
+    )
+
+
 _CURRENT_DIALOGUE = (
     select(Dialogue)
     .join(DialogueMember, DialogueMember.dialogue_id == Dialogue.id)
     .where(
-        Dialogue.community_id == bindparam("community_id"),
-        DialogueMember.member_id == bindparam("member_id"),
-        # Not IN (…): a literal IN list is re-rendered at every execution.
-        or_(Dialogue.state == "pending", Dialogue.state == "open"),
+        *_is_current(Dialogue, DialogueMember, bindparam("community_id"), bindparam("member_id"))
     )
     .order_by(Dialogue.created_at.desc(), Dialogue.id.desc())
     .limit(1)
 )
+
+
+def current_dialogue_id(members: Any) -> Any:
+    """The id of the current dialogue (`current_dialogue`) of the member in `members` (the
+    members table of an enclosing statement), as a correlated scalar subquery; NULL if none."""
+    d = Dialogue.__table__.alias("current_dialogue")
+    seat = DialogueMember.__table__.alias("current_seat")
+    return (
+        select(d.c.id)
+        .select_from(d.join(seat, seat.c.dialogue_id == d.c.id))
+        .where(*_is_current(d.c, seat.c, members.c.community_id, members.c.id))
+        .order_by(d.c.created_at.desc(), d.c.id.desc())
+        .limit(1)
+        .correlate(members)
+        .scalar_subquery()
+    )
 
 
 async def current_dialogue(session: AsyncSession, member: Member) -> Dialogue | None:

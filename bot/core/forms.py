@@ -53,6 +53,7 @@ from .curation import (
     ClaimView,
     FormChoices,
     TopicView,
+    cached_form_choices,
     clean_topic_name,
     find_topic,
     form_choices,
@@ -571,7 +572,7 @@ async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
     async def work(session: AsyncSession) -> SignupView:
         community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
         # Suggestions are for moderators to review; the form offers active topics only.
-        choices = await form_choices(session, community.id)
+        choices = await cached_form_choices(core, session, community)
         return SignupView(form=view, topics=choices.topics, claims=choices.claims)
 
     return await core.db.write(work, name="forms.open_signup")

@@ -74,22 +74,24 @@ async def get_member(
 
 # Every member command starts with one of these two, so they are built once: building a
 # statement and its cache key costs more than running it on a warm SQLite file.
-_ACTOR_COMMUNITY = (Community.platform == bindparam("platform")) & (
+ACTOR_PARAMS = {name: bindparam(name) for name in ("platform", "community", "user")}
+ACTOR_COMMUNITY = (Community.platform == bindparam("platform")) & (
     Community.external_id == bindparam("community")
 )
-_ACTOR_MEMBER = (Member.community_id == Community.id) & (Member.external_id == bindparam("user"))
+ACTOR_MEMBER = (Member.community_id == Community.id) & (Member.external_id == bindparam("user"))
 _COMMUNITY_AND_MEMBER = (
-    select(Community, Member).outerjoin(Member, _ACTOR_MEMBER).where(_ACTOR_COMMUNITY)
+    select(Community, Member).outerjoin(Member, ACTOR_MEMBER).where(ACTOR_COMMUNITY)
 )
 _COMMUNITY_MEMBER_AND_FORM = (
     select(Community, Member, InterestForm)
-    .outerjoin(Member, _ACTOR_MEMBER)
+    .outerjoin(Member, ACTOR_MEMBER)
     .outerjoin(InterestForm, InterestForm.member_id == Member.id)
-    .where(_ACTOR_COMMUNITY)
+    .where(ACTOR_COMMUNITY)
 )
 
 
-def _actor_params(actor: Actor) -> dict[str, str]:
+def actor_params(actor: Actor) -> dict[str, str]:
+    """The parameters of the statements built on `ACTOR_COMMUNITY` and `ACTOR_MEMBER`."""
     return {
         "platform": actor.community.platform,
         "community": actor.community.external_id,
@@ -102,7 +104,7 @@ async def _community_and_member(
 ) -> tuple[Community, Member | None]:
     """The actor's community and their member row (None if they never came), in one query:
     every member command starts here."""
-    row = (await session.execute(_COMMUNITY_AND_MEMBER, _actor_params(actor))).first()
+    row = (await session.execute(_COMMUNITY_AND_MEMBER, actor_params(actor))).first()
     if row is None:
         raise NotFound(NOT_SET_UP)
     return row[0], row[1]
@@ -126,7 +128,7 @@ def with_columns(*columns: ColumnElement[Any]) -> Select[Any]:
 
 async def actor_row(session: AsyncSession, statement: Select[Any], actor: Actor) -> Row[Any]:
     """The actor's row of a `with_columns` statement: community, member, form, then the rest."""
-    row = (await session.execute(statement, _actor_params(actor))).first()
+    row = (await session.execute(statement, actor_params(actor))).first()
     if row is None:
         raise NotFound(NOT_SET_UP)
     return row

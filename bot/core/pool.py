@@ -133,10 +133,15 @@ class PoolSnapshot:
 
 def is_paused(member: Member, now: datetime) -> bool:
     """Paused right now: the pool and `/dialogue status` both ask this."""
-    if member.status != "paused":
+    return paused_now(member.status, member.paused_until, now)
+
+
+def paused_now(status: str, paused_until: datetime | None, now: datetime) -> bool:
+    """`is_paused` from a member's `status` and `paused_until` columns as read."""
+    if status != "paused":
         return False
     # A pause with an end date that has passed is over, even before `resume` is run.
-    return member.paused_until is None or member.paused_until > now
+    return paused_until is None or paused_until > now
 
 
 async def load_pool(

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.storage.models import Community, DialogueMember, Job, Member
+from bot.storage.models import Community, Dialogue, DialogueMember, InterestForm, Job, Member
 
 from . import lookup
 from .actor import Actor
 from .app import Core
-from .dialogues import current_dialogue
+from .dialogues import current_dialogue_id
 from .errors import NotFound
 from .forms import looking_for_of
-from .pool import is_paused
+from .pool import paused_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +62,21 @@ class ShowStatus:
 
 def next_round_at(community: Community, now: datetime) -> datetime | None:
     """The next slot of the community's weekly cadence after `now`, in UTC."""
-    if community.cadence_weekday is None or community.cadence_time is None:
+    return next_slot(
+        community.cadence_weekday, community.cadence_time, community.cadence_timezone, now
+    )
+
+
+def next_slot(
+    weekday: int | None, clock: str | None, timezone: str | None, now: datetime
+) -> datetime | None:
+    """`next_round_at` from the community's three cadence columns as read."""
+    if weekday is None or clock is None:
         return None
-    zone = ZoneInfo(community.cadence_timezone or "UTC")
-    hours, minutes = (int(x) for x in community.cadence_time.split(":"))
+    zone = ZoneInfo(timezone or "UTC")
+    hours, minutes = (int(x) for x in clock.split(":"))
     local_now = now.astimezone(zone)
-    days_ahead = (community.cadence_weekday - local_now.weekday()) % 7
+    days_ahead = (weekday - local_now.weekday()) % 7
     for extra in (0, 7):
         day = local_now.date() + timedelta(days=days_ahead + extra)
         # Built from the wall-clock time, so a DST change between now and then is honoured.
@@ -77,18 +86,61 @@ def next_round_at(community: Community, now: datetime) -> datetime | None:
     raise AssertionError("a weekly slot always exists within two weeks")
 
 
+# What status shows, read with the actor's community and member in one statement: plain
+# columns (a read-only view needs no ORM objects, whose loading cost more than the query)
+# and the member's current dialogue, so a member with none is answered in one query.
+_COMMUNITIES, _MEMBERS, _FORMS, _DIALOGUES = (
+    Community.__table__,
+    Member.__table__,
+    InterestForm.__table__,
+    Dialogue.__table__,
+)
+_STATUS = (
+    select(
+        _COMMUNITIES.c.cadence_weekday,
+        _COMMUNITIES.c.cadence_time,
+        _COMMUNITIES.c.cadence_timezone,
+        _MEMBERS.c.id.label("member_id"),
+        _MEMBERS.c.status.label("member_status"),
+        _MEMBERS.c.paused_until,
+        _FORMS.c.status.label("form_status"),
+        _FORMS.c.looking_for,
+        _DIALOGUES.c.id.label("dialogue_id"),
+        _DIALOGUES.c.kind,
+        _DIALOGUES.c.state,
+        _DIALOGUES.c.thread_id,
+        _DIALOGUES.c.opened_at,
+        _DIALOGUES.c.conversation_kind,
+    )
+    .select_from(_COMMUNITIES)
+    .outerjoin(
+        _MEMBERS,
+        (_MEMBERS.c.community_id == _COMMUNITIES.c.id)
+        & (_MEMBERS.c.external_id == lookup.ACTOR_PARAMS["user"]),
+    )
+    .outerjoin(_FORMS, _FORMS.c.member_id == _MEMBERS.c.id)
+    .outerjoin(_DIALOGUES, _DIALOGUES.c.id == current_dialogue_id(_MEMBERS))
+    .where(
+        (_COMMUNITIES.c.platform == lookup.ACTOR_PARAMS["platform"])
+        & (_COMMUNITIES.c.external_id == lookup.ACTOR_PARAMS["community"])
+    )
+)
+
+
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
     async with core.db.read() as session:
-        community, member, form = await lookup.community_member_and_form(session, cmd.actor)
-        if member is None:
+        row = (await session.execute(_STATUS, lookup.actor_params(cmd.actor))).first()
+        if row is None:
+            raise NotFound(lookup.NOT_SET_UP)
+        if row.member_id is None:
             raise NotFound(lookup.NOT_SIGNED_UP)
-        form_status = form.status if form else None
-        dialogue = await current_dialogue(session, member)
+        member_id = row.member_id
         current = None
         waiting: list[Partner] = []
         you_owe = False
-        if dialogue is not None:
+        if row.dialogue_id is not None:
+            dialogue = row
             seats = (
                 await session.execute(
                     select(
@@ -99,14 +151,14 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                         DialogueMember.role,
                     )
                     .join(DialogueMember, DialogueMember.member_id == Member.id)
-                    .where(DialogueMember.dialogue_id == dialogue.id)
+                    .where(DialogueMember.dialogue_id == dialogue.dialogue_id)
                     .order_by(DialogueMember.position, Member.id)
                 )
             ).all()
             next_job = await session.scalar(
                 select(Job)
                 .where(
-                    Job.dedupe_key.like(f"prompt:{dialogue.id}:%"),
+                    Job.dedupe_key.like(f"prompt:{dialogue.dialogue_id}:%"),
                     Job.state.in_(("pending", "running")),
                 )
                 .order_by(Job.run_at, Job.id)
@@ -116,8 +168,8 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                 select(Member.display_name)
                 .join(DialogueMember, DialogueMember.member_id == Member.id)
                 .where(
-                    DialogueMember.dialogue_id == dialogue.id,
-                    DialogueMember.member_id != member.id,
+                    DialogueMember.dialogue_id == dialogue.dialogue_id,
+                    DialogueMember.member_id != member_id,
                     DialogueMember.last_message_at.is_(None),
                 )
             )
@@ -133,30 +185,32 @@ async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
                 next_prompt=(
                     (str(next_job.payload.get("prompt")), next_job.run_at) if next_job else None
                 ),
-                dialogue_id=dialogue.id,
+                dialogue_id=dialogue.dialogue_id,
                 kind=dialogue.kind,
                 state=dialogue.state,
                 partners=tuple(
-                    Partner(uid, name or uid) for mid, uid, name, _, _ in seats if mid != member.id
+                    Partner(uid, name or uid) for mid, uid, name, _, _ in seats if mid != member_id
                 ),
                 thread_id=dialogue.thread_id,
                 opened_at=dialogue.opened_at,
                 conversation_kind=dialogue.conversation_kind,
-                role=next((role for mid, *_, role in seats if mid == member.id), None),
+                role=next((role for mid, *_, role in seats if mid == member_id), None),
             )
             if dialogue.kind == "mutual_want" and dialogue.state == "pending":
                 for mid, uid, name, intake, _ in seats:
                     if intake is None:
                         waiting.append(Partner(uid, name or uid))
-                        you_owe = you_owe or mid == member.id
-        paused = is_paused(member, now)
+                        you_owe = you_owe or mid == member_id
+        paused = paused_now(row.member_status, row.paused_until, now)
         return MemberStatusView(
-            status=member.status if member.status != "paused" or paused else "active",
-            form_status=form_status,
-            paused_until=member.paused_until if paused else None,
+            status=row.member_status if row.member_status != "paused" or paused else "active",
+            form_status=row.form_status,
+            paused_until=row.paused_until if paused else None,
             current=current,
-            next_round_at=next_round_at(community, now),
+            next_round_at=next_slot(
+                row.cadence_weekday, row.cadence_time, row.cadence_timezone, now
+            ),
             waiting_on=tuple(waiting),
             you_owe_intake=you_owe,
-            looking_for=looking_for_of(form.looking_for) if form else (),
+            looking_for=looking_for_of(row.looking_for) if row.form_status else (),
         )

@@ -114,6 +114,10 @@ class Community(Base):
     # A platform user group whose members are moderators (Slack handle); None: admins only.
     moderator_group: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    # Bumped by database triggers (migration 0006) on every change to this community's
+    # topics, claims and claim topics: the signup form's choices as cached by a process are
+    # current while it is the same (bot/core/curation.py: cached_form_choices).
+    choices_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Member(Base):

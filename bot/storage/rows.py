@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Insert, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import ClassManager, make_transient_to_detached
 
 from .models import Base
 
@@ -23,9 +23,11 @@ B = TypeVar("B", bound=Base)
 
 
 @cache
-def _shape(cls: type[Base]) -> tuple[Insert, frozenset[str], frozenset[str], tuple[str, ...]]:
+def _shape(
+    cls: type[Base],
+) -> tuple[Insert, frozenset[str], frozenset[str], tuple[str, ...], ClassManager[Any]]:
     """The INSERT, every column attribute, the ones the database may generate (a lone integer
-    primary key), and the primary key's attributes in order."""
+    primary key), the primary key's attributes in order, and the class's ORM manager."""
     mapper = sa_inspect(cls)
     table = mapper.local_table
     keys = tuple(mapper.get_property_by_column(c).key for c in table.primary_key.columns)
@@ -35,13 +37,13 @@ def _shape(cls: type[Base]) -> tuple[Insert, frozenset[str], frozenset[str], tup
         if c is table.autoincrement_column
     )
     columns = frozenset(p.key for p in mapper.column_attrs)
-    return insert(table), columns, generated, keys
+    return insert(table), columns, generated, keys, mapper.class_manager
 
 
 async def insert_loaded(session: AsyncSession, cls: type[B], values: dict[str, Any]) -> B:
     """Insert one `cls` row with `values` (every column but a generated key: nothing may be
     left to a default, or reading it later would need a query) and return it, persistent."""
-    statement, columns, generated, keys = _shape(cls)
+    statement, columns, generated, keys, manager = _shape(cls)
     missing = columns - values.keys() - generated
     if missing or not values.keys() <= columns:
         raise ValueError(
@@ -49,10 +51,15 @@ async def insert_loaded(session: AsyncSession, cls: type[B], values: dict[str, A
             f"unknown {sorted(values.keys() - columns)}"
         )
     result = await session.execute(statement, values)
-    row = cls(**values)
+    # The instance as the ORM's own loading makes one: its attributes put straight into its
+    # dict, not set one by one through the instrumented attributes (`cls(**values)`), whose
+    # change events were a third of this function's work; the state is committed just below
+    # anyway, so no history is lost.
+    row: B = manager.new_instance()
+    row.__dict__.update(values)
     for key, value in zip(keys, result.inserted_primary_key or (), strict=True):
         if key not in values:
-            setattr(row, key, value)
+            row.__dict__[key] = value
     # Every attribute now holds what the database holds: a detached copy of the row, then
     # attached to the session like one it had loaded.
     make_transient_to_detached(row)

@@ -3,10 +3,14 @@ same handlers, and hand-made requests are answered, never crash, never act."""
 
 from __future__ import annotations
 
+import inspect
+import itertools
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.commands import ADMIN, MEMBER, TABLE, Commands
+from bot.commands.dispatch import _options
 from bot.core.actor import Actor, CommunityRef
 from bot.core.app import Core
 from bot.storage.models import Block, Topic, Want
@@ -123,3 +127,24 @@ async def test_round_run_with_the_same_key_runs_once(core: Core, commands: Comma
 async def test_an_unknown_button_is_a_polite_answer(commands: Commands) -> None:
     reply = await commands.press(ALICE, "nothing:here")
     assert not reply.ok and "no longer does anything" in reply.text
+
+
+def test_typed_options_are_checked_as_binding_them_to_the_handler_would() -> None:
+    """`Commands.run` checks options against each handler's signature read once; for every
+    entry, every subset of its options, with and without an unknown one, it decides as
+    `inspect.signature(handler).bind` does."""
+    for entry in TABLE.values():
+        signature = inspect.signature(entry.run)
+        accepted, required, takes_any = _options(entry.run)
+        names = [p.name for p in list(signature.parameters.values())[2:]]
+        for size in range(len(names) + 1):
+            for chosen in itertools.combinations(names, size):
+                for extra in ((), ("everyone",)):
+                    given = dict.fromkeys((*chosen, *extra), "x")
+                    try:
+                        signature.bind("ctx", "actor", **given)
+                        binds = True
+                    except TypeError:
+                        binds = False
+                    ours = required <= given.keys() and (takes_any or given.keys() <= accepted)
+                    assert ours == binds, (entry.group, entry.name, sorted(given))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from bot.core import curation, forms
 from bot.core.app import Core
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.forms import SaveAnswers, Window
+from bot.storage.database import Database
 from bot.storage.models import (
     Dialogue,
     DialogueMember,
@@ -476,3 +477,49 @@ async def test_every_save_shows_the_suggestions_still_waiting_for_review(core: C
     await curation.approve_topic(core, curation.ApproveTopic(moderator(), "secrecy"))
     after = await forms.save_answers(core, SaveAnswers(ALICE, about="Approved."))
     assert (after.suggested_topics, after.topics) == ((), ("secrecy",))
+
+
+async def test_signup_choices_are_read_once_until_a_topic_or_claim_changes(core: Core) -> None:
+    await _seed(core)
+    choice_reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "UNION ALL" in statement:  # form_choices' one statement
+            choice_reads.append(statement)
+
+    event.listen(core.db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        first = await forms.open_signup(core, forms.OpenSignup(ALICE))
+        again = await forms.open_signup(core, forms.OpenSignup(actor(user="bob")))
+        assert (len(choice_reads), again.topics, again.claims) == (1, first.topics, first.claims)
+        await curation.add_topic(core, curation.AddTopic(moderator(), "Mentorship"))
+        after = await forms.open_signup(core, forms.OpenSignup(actor(user="carol")))
+        assert len(choice_reads) == 2 and "mentorship" in {t.slug for t in after.topics}
+    finally:
+        event.remove(core.db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_signup_choices_changed_by_another_process_are_seen_at_once(core: Core) -> None:
+    """Another bot process (or anything writing SQL) on the same database: the database's
+    triggers bump the community's choices_version, so this process reads the choices again."""
+    claims = await _seed(core)
+    before = await forms.open_signup(core, forms.OpenSignup(ALICE))
+    assert "forecasting" in {t.slug for t in before.topics}
+    other = Database(core.db.url)
+    try:
+        async with other.transaction() as session:
+            await session.execute(
+                text("UPDATE topics SET name = 'Forecasts' WHERE slug = 'forecasting'")
+            )
+        renamed = await forms.open_signup(core, forms.OpenSignup(actor(user="bob")))
+        assert "Forecasts" in {t.name for t in renamed.topics}
+        async with other.transaction() as session:
+            await session.execute(text("DELETE FROM claim_topics"))
+        unlinked = await forms.open_signup(core, forms.OpenSignup(actor(user="carol")))
+        assert [c.topics for c in unlinked.claims if c.id == claims[0]] == [()]
+        async with other.transaction() as session:
+            await session.execute(text("UPDATE claims SET status = 'removed'"))
+        removed = await forms.open_signup(core, forms.OpenSignup(actor(user="dave")))
+        assert removed.claims == ()
+    finally:
+        await other.dispose()

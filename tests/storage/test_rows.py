@@ -28,6 +28,7 @@ def _community() -> dict[str, object]:
         "weights": {},
         "moderator_group": None,
         "created_at": START,
+        "choices_version": 0,
     }
 
 
