@@ -445,7 +445,7 @@ def _score_list(a, b, millis, allowed, data):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, inline="always")
 def _row_words(i, tq, tb, gp):  # type: ignore[no-untyped-def]
-    """Row i's words for `_topic_and_disagreement`, read once per row rather than once
+    """Row i's words for `_ceilings`, read once per row rather than once
     per pair, as one tuple so they stay in registers across the row's inner loop:
     tq[i] (5 planes x 2 words), the gap² planes of gp[i] (4 x 2), its contested and
     answered planes (2 x 2), tb[i] (2)."""

@@ -74,7 +74,6 @@ async def get_member(
 
 # Every member command starts with one of these two, so they are built once: building a
 # statement and its cache key costs more than running it on a warm SQLite file.
-ACTOR_PARAMS = {name: bindparam(name) for name in ("platform", "community", "user")}
 ACTOR_COMMUNITY = (Community.platform == bindparam("platform")) & (
     Community.external_id == bindparam("community")
 )

@@ -113,17 +113,10 @@ _STATUS = (
         _DIALOGUES.c.conversation_kind,
     )
     .select_from(_COMMUNITIES)
-    .outerjoin(
-        _MEMBERS,
-        (_MEMBERS.c.community_id == _COMMUNITIES.c.id)
-        & (_MEMBERS.c.external_id == lookup.ACTOR_PARAMS["user"]),
-    )
+    .outerjoin(_MEMBERS, lookup.ACTOR_MEMBER)
     .outerjoin(_FORMS, _FORMS.c.member_id == _MEMBERS.c.id)
     .outerjoin(_DIALOGUES, _DIALOGUES.c.id == current_dialogue_id(_MEMBERS))
-    .where(
-        (_COMMUNITIES.c.platform == lookup.ACTOR_PARAMS["platform"])
-        & (_COMMUNITIES.c.external_id == lookup.ACTOR_PARAMS["community"])
-    )
+    .where(lookup.ACTOR_COMMUNITY)
 )
 
 
