@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Community, InterestForm, Member
-from bot.storage.rows import insert_loaded
+from bot.storage.models import Base, Community, InterestForm, Member
+from bot.storage.prepared import Prepared
+from bot.storage.rows import attach_loaded, insert_loaded
 
 from .actor import Actor, CommunityRef
 from .errors import Conflict, NotFound
@@ -89,6 +91,55 @@ _COMMUNITY_MEMBER_AND_FORM = (
 )
 
 
+def _every_column(*classes: type[Base]) -> tuple[tuple[type[Base], tuple[str, ...]], ...]:
+    return tuple((cls, tuple(p.key for p in sa_inspect(cls).column_attrs)) for cls in classes)
+
+
+def _as_columns(
+    statement: Select[Any], shape: tuple[tuple[type[Base], tuple[str, ...]], ...]
+) -> Prepared:
+    """`statement` (selecting the entities of `shape`) as their plain columns, prepared."""
+    columns = [sa_inspect(cls).get_property(key).columns[0] for cls, keys in shape for key in keys]
+    return Prepared(statement.with_only_columns(*columns))
+
+
+# The same two reads as plain columns, made mapped objects by `attach_loaded`: the ORM's
+# loading of three entities cost more than the rest of a fresh `/dialogue signup` together
+# (bench/bench_discord.py), and every member command starts with one of them.
+_CM_SHAPE = _every_column(Community, Member)
+_CMF_SHAPE = _every_column(Community, Member, InterestForm)
+_CM_PREPARED = _as_columns(_COMMUNITY_AND_MEMBER, _CM_SHAPE)
+_CMF_PREPARED = _as_columns(_COMMUNITY_MEMBER_AND_FORM, _CMF_SHAPE)
+
+
+async def _load_actor(
+    session: AsyncSession,
+    actor: Actor,
+    statement: Select[Any],
+    prepared: Prepared,
+    shape: tuple[tuple[type[Base], tuple[str, ...]], ...],
+) -> tuple[Any, ...]:
+    """`statement`'s one row of entities, None for an outer-joined row that is not there;
+    NotFound when the community is not set up."""
+    if len(session.sync_session.identity_map):
+        # The session holds rows already, maybe these: the ORM reconciles them with its own.
+        row = (await session.execute(statement, actor_params(actor))).first()
+        if row is None:
+            raise NotFound(NOT_SET_UP)
+        return tuple(row)
+    rows = (await prepared.run(session, actor_params(actor))).rows
+    if not rows:
+        raise NotFound(NOT_SET_UP)
+    values = iter(rows[0])
+    found: list[Any] = []
+    for cls, keys in shape:
+        loaded = dict(zip(keys, values, strict=False))
+        # Every primary key column is NOT NULL: a missing outer-joined row reads as all None.
+        missing = all(loaded[c.key] is None for c in sa_inspect(cls).primary_key)
+        found.append(None if missing else attach_loaded(session, cls, loaded))
+    return tuple(found)
+
+
 def actor_params(actor: Actor) -> dict[str, str]:
     """The parameters of the statements built on `ACTOR_COMMUNITY` and `ACTOR_MEMBER`."""
     return {
@@ -103,10 +154,10 @@ async def _community_and_member(
 ) -> tuple[Community, Member | None]:
     """The actor's community and their member row (None if they never came), in one query:
     every member command starts here."""
-    row = (await session.execute(_COMMUNITY_AND_MEMBER, actor_params(actor))).first()
-    if row is None:
-        raise NotFound(NOT_SET_UP)
-    return row[0], row[1]
+    community, member = await _load_actor(
+        session, actor, _COMMUNITY_AND_MEMBER, _CM_PREPARED, _CM_SHAPE
+    )
+    return community, member
 
 
 async def community_member_and_form(
@@ -114,8 +165,10 @@ async def community_member_and_form(
 ) -> tuple[Community, Member | None, InterestForm | None]:
     """`_community_and_member` and the member's interest form (None if not started), in the
     same one query: for the commands that need the form too (signup, a submission, status)."""
-    row = await actor_row(session, _COMMUNITY_MEMBER_AND_FORM, actor)
-    return row[0], row[1], row[2]
+    community, member, form = await _load_actor(
+        session, actor, _COMMUNITY_MEMBER_AND_FORM, _CMF_PREPARED, _CMF_SHAPE
+    )
+    return community, member, form
 
 
 def with_columns(*columns: ColumnElement[Any]) -> Select[Any]:

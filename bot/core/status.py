@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.storage.models import Community, Dialogue, DialogueMember, InterestForm, Job, Member
+from bot.storage.prepared import Prepared
 
 from . import lookup
 from .actor import Actor
@@ -118,12 +119,16 @@ _STATUS = (
     .outerjoin(_DIALOGUES, _DIALOGUES.c.id == current_dialogue_id(_MEMBERS))
     .where(lookup.ACTOR_COMMUNITY)
 )
+# Run on SQLite's connection without SQLAlchemy's per-statement machinery: every status
+# starts with it (bot/storage/prepared.py).
+_PREPARED_STATUS = Prepared(_STATUS)
 
 
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
     async with core.db.read() as session:
-        row = (await session.execute(_STATUS, lookup.actor_params(cmd.actor))).first()
+        rows = (await _PREPARED_STATUS.run(session, lookup.actor_params(cmd.actor))).rows
+        row = rows[0] if rows else None
         if row is None:
             raise NotFound(lookup.NOT_SET_UP)
         if row.member_id is None:

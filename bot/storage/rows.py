@@ -12,12 +12,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, insert
+from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ClassManager, make_transient_to_detached
 
 from .models import Base
+from .prepared import Prepared
 
 B = TypeVar("B", bound=Base)
 
@@ -25,41 +26,58 @@ B = TypeVar("B", bound=Base)
 @cache
 def _shape(
     cls: type[Base],
-) -> tuple[Insert, frozenset[str], frozenset[str], tuple[str, ...], ClassManager[Any]]:
-    """The INSERT, every column attribute, the ones the database may generate (a lone integer
-    primary key), the primary key's attributes in order, and the class's ORM manager."""
+) -> tuple[Prepared, frozenset[str], frozenset[str], ClassManager[Any]]:
+    """The INSERT (of every column but the generated ones, prepared: bot/storage/prepared.py),
+    every column attribute, the ones the database may generate (a lone integer primary key),
+    and the class's ORM manager."""
     mapper = sa_inspect(cls)
     table = mapper.local_table
-    keys = tuple(mapper.get_property_by_column(c).key for c in table.primary_key.columns)
     generated = frozenset(
         mapper.get_property_by_column(c).key
         for c in table.primary_key.columns
         if c is table.autoincrement_column
     )
     columns = frozenset(p.key for p in mapper.column_attrs)
-    return insert(table), columns, generated, keys, mapper.class_manager
+    # Column keys, which `values` uses, are the attribute keys on these mappings (checked).
+    assert all(mapper.get_property_by_column(c).key == c.key for c in table.columns)
+    statement = Prepared(insert(table), keys=tuple(sorted(columns - generated)))
+    return statement, columns, generated, mapper.class_manager
 
 
 async def insert_loaded(session: AsyncSession, cls: type[B], values: dict[str, Any]) -> B:
     """Insert one `cls` row with `values` (every column but a generated key: nothing may be
     left to a default, or reading it later would need a query) and return it, persistent."""
-    statement, columns, generated, keys, manager = _shape(cls)
+    statement, columns, generated, manager = _shape(cls)
     missing = columns - values.keys() - generated
     if missing or not values.keys() <= columns:
         raise ValueError(
             f"insert_loaded({cls.__name__}): missing {sorted(missing)}, "
             f"unknown {sorted(values.keys() - columns)}"
         )
-    result = await session.execute(statement, values)
-    # The instance as the ORM's own loading makes one: its attributes put straight into its
-    # dict, not set one by one through the instrumented attributes (`cls(**values)`), whose
-    # change events were a third of this function's work; the state is committed just below
-    # anyway, so no history is lost.
-    row: B = manager.new_instance()
+    result = await statement.run(session, values)
+    # The instance as the ORM's own loading makes one (`_attach`): its attributes put straight
+    # into its dict, not set one by one through the instrumented attributes (`cls(**values)`),
+    # whose change events were a third of this function's work; the state is committed
+    # there anyway, so no history is lost.
+    if generated:
+        values = {**values, **dict.fromkeys(generated, result.lastrowid)}
+    return _attach(session, manager, values)
+
+
+def attach_loaded(session: AsyncSession, cls: type[B], values: dict[str, Any]) -> B:
+    """`cls`'s row as just read (every column attribute in `values`, as the ORM converts
+    them), made a persistent object of `session` as if the ORM had loaded it: for a hot read
+    run as plain columns (bot/storage/prepared.py) whose caller needs the mapped object. Only
+    in a session that does not hold this row yet: the ORM would hand back its own object."""
+    _, columns, _, manager = _shape(cls)
+    if values.keys() != columns:
+        raise ValueError(f"attach_loaded({cls.__name__}): not every column: {sorted(values)}")
+    return _attach(session, manager, values)
+
+
+def _attach(session: AsyncSession, manager: ClassManager[Any], values: dict[str, Any]) -> Any:
+    row = manager.new_instance()
     row.__dict__.update(values)
-    for key, value in zip(keys, result.inserted_primary_key or (), strict=True):
-        if key not in values:
-            row.__dict__[key] = value
     # Every attribute now holds what the database holds: a detached copy of the row, then
     # attached to the session like one it had loaded.
     make_transient_to_detached(row)
