@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Community, Dialogue, DialogueMember, InterestForm, Job, Member
 from bot.storage.prepared import Prepared
@@ -126,89 +128,111 @@ _PREPARED_STATUS = Prepared(_STATUS)
 
 async def status(core: Core, cmd: ShowStatus) -> MemberStatusView:
     now = core.clock.now()
+    params = lookup.actor_params(cmd.actor)
+    # Most members are in no dialogue: their status is this one statement, read without a
+    # session (Database.read_rows). A member in one is read again in a read transaction
+    # with the rest, so everything shown comes from one snapshot.
+    rows = await core.db.read_rows(_PREPARED_STATUS, params)
+    row = _own_row(rows)
+    if row.dialogue_id is None:
+        return _view(row, now, None)
     async with core.db.read() as session:
-        rows = (await _PREPARED_STATUS.run(session, lookup.actor_params(cmd.actor))).rows
-        row = rows[0] if rows else None
-        if row is None:
-            raise NotFound(lookup.NOT_SET_UP)
-        if row.member_id is None:
-            raise NotFound(lookup.NOT_SIGNED_UP)
-        member_id = row.member_id
-        current = None
-        waiting: list[Partner] = []
-        you_owe = False
-        if row.dialogue_id is not None:
-            dialogue = row
-            seats = (
-                await session.execute(
-                    select(
-                        Member.id,
-                        Member.external_id,
-                        Member.display_name,
-                        DialogueMember.intake,
-                        DialogueMember.role,
-                    )
-                    .join(DialogueMember, DialogueMember.member_id == Member.id)
-                    .where(DialogueMember.dialogue_id == dialogue.dialogue_id)
-                    .order_by(DialogueMember.position, Member.id)
-                )
-            ).all()
-            next_job = await session.scalar(
-                select(Job)
-                .where(
-                    Job.dedupe_key.like(f"prompt:{dialogue.dialogue_id}:%"),
-                    Job.state.in_(("pending", "running")),
-                )
-                .order_by(Job.run_at, Job.id)
-                .limit(1)
+        row = _own_row((await _PREPARED_STATUS.run(session, params)).rows)
+        if row.dialogue_id is None:
+            return _view(row, now, None)
+        return await _with_dialogue(session, row, now)
+
+
+def _own_row(rows: list[Any]) -> Any:
+    if not rows:
+        raise NotFound(lookup.NOT_SET_UP)
+    if rows[0].member_id is None:
+        raise NotFound(lookup.NOT_SIGNED_UP)
+    return rows[0]
+
+
+def _view(
+    row: Any,
+    now: datetime,
+    current: CurrentDialogue | None,
+    waiting: tuple[Partner, ...] = (),
+    you_owe: bool = False,
+) -> MemberStatusView:
+    paused = paused_now(row.member_status, row.paused_until, now)
+    return MemberStatusView(
+        status=row.member_status if row.member_status != "paused" or paused else "active",
+        form_status=row.form_status,
+        paused_until=row.paused_until if paused else None,
+        current=current,
+        next_round_at=next_slot(row.cadence_weekday, row.cadence_time, row.cadence_timezone, now),
+        waiting_on=waiting,
+        you_owe_intake=you_owe,
+        looking_for=looking_for_of(row.looking_for) if row.form_status else (),
+    )
+
+
+async def _with_dialogue(session: AsyncSession, row: Any, now: datetime) -> MemberStatusView:
+    """The status of a member in a dialogue: its partners, next prompt, who it waits for."""
+    member_id = row.member_id
+    dialogue = row
+    waiting: list[Partner] = []
+    you_owe = False
+    seats = (
+        await session.execute(
+            select(
+                Member.id,
+                Member.external_id,
+                Member.display_name,
+                DialogueMember.intake,
+                DialogueMember.role,
             )
-            silent = await session.scalars(
-                select(Member.display_name)
-                .join(DialogueMember, DialogueMember.member_id == Member.id)
-                .where(
-                    DialogueMember.dialogue_id == dialogue.dialogue_id,
-                    DialogueMember.member_id != member_id,
-                    DialogueMember.last_message_at.is_(None),
-                )
-            )
-            waiting_for = None
-            if dialogue.state == "open":
-                quiet = [name or "your partner" for name in silent]
-                if quiet:
-                    waiting_for = " and ".join(f"{n}'s" for n in quiet) + " first message"
-                elif next_job is not None and next_job.payload.get("prompt") == "close":
-                    waiting_for = "your wrap-up answers (the buttons in the thread)"
-            current = CurrentDialogue(
-                waiting_for=waiting_for,
-                next_prompt=(
-                    (str(next_job.payload.get("prompt")), next_job.run_at) if next_job else None
-                ),
-                dialogue_id=dialogue.dialogue_id,
-                kind=dialogue.kind,
-                state=dialogue.state,
-                partners=tuple(
-                    Partner(uid, name or uid) for mid, uid, name, _, _ in seats if mid != member_id
-                ),
-                thread_id=dialogue.thread_id,
-                opened_at=dialogue.opened_at,
-                conversation_kind=dialogue.conversation_kind,
-                role=next((role for mid, *_, role in seats if mid == member_id), None),
-            )
-            if dialogue.kind == "mutual_want" and dialogue.state == "pending":
-                for mid, uid, name, intake, _ in seats:
-                    if intake is None:
-                        waiting.append(Partner(uid, name or uid))
-                        you_owe = you_owe or mid == member_id
-        paused = paused_now(row.member_status, row.paused_until, now)
-        return MemberStatusView(
-            status=row.member_status if row.member_status != "paused" or paused else "active",
-            form_status=row.form_status,
-            paused_until=row.paused_until if paused else None,
-            current=current,
-            next_round_at=next_slot(
-                row.cadence_weekday, row.cadence_time, row.cadence_timezone, now
-            ),
-            waiting_on=tuple(waiting),
-            you_owe_intake=you_owe,
-            looking_for=looking_for_of(row.looking_for) if row.form_status else (),
+            .join(DialogueMember, DialogueMember.member_id == Member.id)
+            .where(DialogueMember.dialogue_id == dialogue.dialogue_id)
+            .order_by(DialogueMember.position, Member.id)
         )
+    ).all()
+    next_job = await session.scalar(
+        select(Job)
+        .where(
+            Job.dedupe_key.like(f"prompt:{dialogue.dialogue_id}:%"),
+            Job.state.in_(("pending", "running")),
+        )
+        .order_by(Job.run_at, Job.id)
+        .limit(1)
+    )
+    silent = await session.scalars(
+        select(Member.display_name)
+        .join(DialogueMember, DialogueMember.member_id == Member.id)
+        .where(
+            DialogueMember.dialogue_id == dialogue.dialogue_id,
+            DialogueMember.member_id != member_id,
+            DialogueMember.last_message_at.is_(None),
+        )
+    )
+    waiting_for = None
+    if dialogue.state == "open":
+        quiet = [name or "your partner" for name in silent]
+        if quiet:
+            waiting_for = " and ".join(f"{n}'s" for n in quiet) + " first message"
+        elif next_job is not None and next_job.payload.get("prompt") == "close":
+            waiting_for = "your wrap-up answers (the buttons in the thread)"
+    current = CurrentDialogue(
+        waiting_for=waiting_for,
+        next_prompt=((str(next_job.payload.get("prompt")), next_job.run_at) if next_job else None),
+        dialogue_id=dialogue.dialogue_id,
+        kind=dialogue.kind,
+        state=dialogue.state,
+        partners=tuple(
+            Partner(uid, name or uid) for mid, uid, name, _, _ in seats if mid != member_id
+        ),
+        thread_id=dialogue.thread_id,
+        opened_at=dialogue.opened_at,
+        conversation_kind=dialogue.conversation_kind,
+        role=next((role for mid, *_, role in seats if mid == member_id), None),
+    )
+    if dialogue.kind == "mutual_want" and dialogue.state == "pending":
+        for mid, uid, name, intake, _ in seats:
+            if intake is None:
+                waiting.append(Partner(uid, name or uid))
+                you_owe = you_owe or mid == member_id
+    return _view(row, now, current, tuple(waiting), you_owe)

@@ -22,6 +22,7 @@ Python-side defaults left to fill, and with no ORM entities selected: plain rows
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -89,48 +91,65 @@ class Prepared:
         row = namedtuple("Row", [c.keyname for c in columns], rename=True) if columns else None
         return _Compiled(compiled.string, compiled.construct_params, positions, results, row)
 
+    def compiled_for(self, driver: Any, dialect: Dialect) -> _Compiled | None:
+        """The statement compiled for `dialect`, when `driver` is a connection this runs on."""
+        if not isinstance(driver, InlineConnection):
+            return None
+        which = (type(dialect), dialect.server_version_info)
+        try:
+            return self._compiled[which]
+        except KeyError:
+            compiled = self._compiled[which] = self._compile(dialect)
+            return compiled
+
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> Outcome:
         """Run in `session`'s transaction (begun on its connection if not yet)."""
-        sync = session.sync_session
-        if not sync._is_clean():
+        if not session.sync_session._is_clean():
             # What session.execute's autoflush would have sent first (a row this one's
             # foreign key needs, an update it must see).
             await session.flush()
         connection: AsyncConnection = await session.connection()
         driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        dialect = connection.dialect
-        compiled = None
-        if isinstance(driver, InlineConnection):
-            which = (type(dialect), dialect.server_version_info)
-            try:
-                compiled = self._compiled[which]
-            except KeyError:
-                compiled = self._compiled[which] = self._compile(dialect)
-        if compiled is None or not isinstance(driver, InlineConnection):
+        compiled = self.compiled_for(driver, connection.dialect)
+        if compiled is None:
             result = await session.execute(self.statement, dict(params))
             if isinstance(self.statement, Insert):
                 key = result.inserted_primary_key
                 return Outcome([], key[0] if key else None)
             return Outcome(list(result.all()))
-        values = compiled.construct(params, escape_names=False)
-        args = [
-            values[key] if convert is None else convert(values[key])
-            for key, convert in compiled.positions
-        ]
+        return await run_compiled(driver, compiled, connection.dialect, params)
+
+
+async def run_compiled(
+    driver: InlineConnection, compiled: _Compiled, dialect: Dialect, params: Mapping[str, Any]
+) -> Outcome:
+    """`compiled` (from `Prepared.compiled_for`) with `params`, on `driver`, at once."""
+    values = compiled.construct(params, escape_names=False)
+    args = [
+        values[key] if convert is None else convert(values[key])
+        for key, convert in compiled.positions
+    ]
+    try:
         _, _, lastrowid, raw_rows = await driver.run_statement(compiled.sql, args, many=False)
-        if compiled.row is None:
-            return Outcome([], lastrowid)
-        results = compiled.results
-        make = compiled.row
-        return Outcome(
-            [
-                make(
-                    *(
-                        value if convert is None or value is None else convert(value)
-                        for value, convert in zip(raw, results, strict=True)
-                    )
+    except sqlite3.Error as error:
+        # As SQLAlchemy raises it (IntegrityError, OperationalError… with `orig`), so
+        # `Database.write` still retries a busy database and callers catch what they did.
+        raise DBAPIError.instance(
+            compiled.sql, args, error, sqlite3.Error, dialect=dialect
+        ) from error
+    if compiled.row is None:
+        return Outcome([], lastrowid)
+    results = compiled.results
+    make = compiled.row
+    return Outcome(
+        [
+            make(
+                *(
+                    value if convert is None or value is None else convert(value)
+                    for value, convert in zip(raw, results, strict=True)
                 )
-                for raw in raw_rows
-            ],
-            lastrowid,
-        )
+            )
+            for raw in raw_rows
+        ],
+        lastrowid,
+    )

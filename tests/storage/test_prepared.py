@@ -4,10 +4,12 @@ behave like the ORM's."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.core import lookup
 from bot.core.actor import Actor, CommunityRef
@@ -154,3 +156,28 @@ async def test_attach_loaded_wants_every_column(db: Database) -> None:
     async with db.read() as session:
         with pytest.raises(ValueError, match="not every column"):
             attach_loaded(session, Member, {"id": 1, "external_id": "alice"})
+
+
+async def test_read_rows_runs_a_crowd_through_the_readers_and_gives_them_back(
+    db: Database,
+) -> None:
+    prepared = Prepared(_READ_FORM)
+    async with db.transaction() as session:
+        community = await insert_loaded(session, Community, _community())
+        alice = await insert_loaded(session, Member, _member(community.id, "alice"))
+        await insert_loaded(session, InterestForm, _form(alice.id, community.id, "topics"))
+    # More at once than the pool has readers: each waits for its turn, none is refused.
+    crowd = await asyncio.gather(*(db.read_rows(prepared, {"user": "alice"}) for _ in range(20)))
+    assert all([r.step for r in rows] == ["topics"] for rows in crowd)
+    assert await db.read_rows(prepared, {"user": "nobody"}) == []
+    assert db.read_engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_a_prepared_statement_fails_as_sqlalchemy_says(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            community = await insert_loaded(session, Community, _community())
+            await insert_loaded(session, Member, _member(community.id, "alice"))
+            await insert_loaded(session, Member, _member(community.id, "alice"))
+    async with db.read() as session:
+        assert await session.scalar(select(Member.id)) is None  # rolled back, all of it
