@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -195,6 +196,29 @@ def cpu_split(path: Path) -> dict[str, int]:
     return counts
 
 
+class Collections:
+    """The garbage collector's runs in this process while on: count and pause per generation."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.runs = [0, 0, 0]
+        self.paused = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        gc.callbacks.append(self._seen)
+
+    def _seen(self, phase: str, info: dict[str, int]) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.runs[info["generation"]] += 1
+            self.paused[info["generation"]] += time.perf_counter() - self._started
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._seen)
+
+
 async def through_discord(members: int, url: str, split: Path | None = None) -> dict[str, Any]:
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -222,10 +246,14 @@ async def through_discord(members: int, url: str, split: Path | None = None) -> 
             await asyncio.wait_for(client.wait_until_ready(), 30)
             await asyncio.wait_for(client.synced.wait(), 30)
             spy = await sample_cpu(split) if split else None
+            collections = Collections()
+            collections.on = True
             cpu = time.process_time()
             worker.stdin.write(b"go\n")
             result: dict[str, Any] = json.loads(await worker.stdout.readline())
             result["bot_cpu_s"] = time.process_time() - cpu
+            collections.close()
+            result["gc"] = (collections.runs, collections.paused)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
                 await spy.wait()
@@ -325,6 +353,11 @@ async def main_async(members: int, postgres_url: str | None, split: bool) -> Non
         f"CPU per interaction: bot process {run['bot_cpu_s'] * 1000 / n:.2f} ms "
         f"(of which the core alone, in the reference: {direct_cpu * 1000 / n:.2f} ms); "
         f"fake Discord process {run['cpu_s'] * 1000 / n:.2f} ms (not the bot's)"
+    )
+    runs, paused = run["gc"]
+    print(
+        "bot's garbage collections during the burst (generation 0/1/2): "
+        + ", ".join(f"{n} ({p * 1000:.0f} ms)" for n, p in zip(runs, paused, strict=True))
     )
     if areas:
         busy = sum(areas.values())

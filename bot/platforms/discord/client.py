@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings
 from bot.core import activity
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
+from bot.runtime import freeze_connected
 
 from . import slash
 from .interactions import Interactions
@@ -222,6 +223,7 @@ class MatchmakerClient(discord.AutoShardedClient):
             ws.gateway = yarl.URL(override)
 
     async def on_ready(self) -> None:
+        freeze_connected()
         if self.application_id is not None:
             log.info(
                 "ready in %d guilds; invite: %s", len(self.guilds), invite_url(self.application_id)
