@@ -37,6 +37,7 @@ from sqlalchemy.sql import Executable
 from .sqlite_connection import InlineConnection
 
 _Processor = Callable[[Any], Any] | None
+_KEPT = "prepared.connection"  # session.info key: (root transaction, driver, dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +109,28 @@ class Prepared:
             # What session.execute's autoflush would have sent first (a row this one's
             # foreign key needs, an update it must see).
             await session.flush()
-        connection: AsyncConnection = await session.connection()
-        driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        compiled = self.compiled_for(driver, connection.dialect)
+        sync = session.sync_session
+        transaction = sync.get_transaction()
+        kept = sync.info.get(_KEPT)
+        if transaction is not None and kept is not None and kept[0] is transaction:
+            # This transaction's connection, found by an earlier statement: asking the
+            # session again is a trip through a greenlet each time.
+            _, driver, dialect = kept
+        else:
+            connection: AsyncConnection = await session.connection()
+            driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+            dialect = connection.dialect
+            # The root transaction holds its connection until it ends; a later one (after a
+            # commit in the same session) is another object, so this is never stale.
+            sync.info[_KEPT] = (sync.get_transaction(), driver, dialect)
+        compiled = self.compiled_for(driver, dialect)
         if compiled is None:
             result = await session.execute(self.statement, dict(params))
             if isinstance(self.statement, Insert):
                 key = result.inserted_primary_key
                 return Outcome([], key[0] if key else None)
             return Outcome(list(result.all()))
-        return await run_compiled(driver, compiled, connection.dialect, params)
+        return await run_compiled(driver, compiled, dialect, params)
 
 
 async def run_compiled(

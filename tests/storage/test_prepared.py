@@ -181,3 +181,16 @@ async def test_a_prepared_statement_fails_as_sqlalchemy_says(db: Database) -> No
             await insert_loaded(session, Member, _member(community.id, "alice"))
     async with db.read() as session:
         assert await session.scalar(select(Member.id)) is None  # rolled back, all of it
+
+
+async def test_after_a_commit_the_next_statement_runs_in_the_next_transaction(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        community_id = (await insert_loaded(session, Community, _community())).id
+        await session.commit()
+        await insert_loaded(session, Member, _member(community_id, "alice"))
+        await session.rollback()  # the second transaction only: alice goes, the community stays
+    async with db.read() as session:
+        assert await session.scalar(select(Community.id)) == community_id
+        assert await session.scalar(select(Member.id)) is None
