@@ -1,6 +1,6 @@
 """The engines and session factories. Built when the app starts, never at import.
 
-Three ways in, all one transaction each:
+Four ways in, all one transaction (or one statement) each:
 
 * `transaction()`: read and write. Committed when the block ends, rolled back on any exception.
 * `read()`: read only. On SQLite it does not take the write lock, so it runs beside writes (WAL);
@@ -8,6 +8,8 @@ Three ways in, all one transaction each:
 * `write(work)`: `work(session)` in a `transaction()`, run again (a bounded number of times)
   when the database reports a transient conflict: SQLite busy, PostgreSQL serialization
   failure or deadlock. `work` must only touch the session: it may run more than once.
+* `read_rows(prepared, params)`: one prepared statement's rows (bot/storage/prepared.py),
+  read only; on a SQLite file without a session at all.
 
 What still fails after the retries, or fails inside `transaction()` / `read()` (which cannot run
 their block twice), reaches the member as `Busy` ("try again in a moment"), logged, never as a
