@@ -47,6 +47,7 @@ from matching.certify import (
     pool_violators,
 )
 from matching.explain import explain_pairs, explain_trio
+from matching.global_solve import solve_global
 from matching.pair_kernel import Kernel
 from matching.partition import partition
 from matching.pool import Pool
@@ -81,6 +82,12 @@ class Tuning:
     # blocks, pools too wide for the pair kernel: the all-pairs bound scores every
     # pair with score_block (N² / 2); above this, no bound
     bound_limit: int = 20000
+    # above block_limit: "global" (the whole pool, bounded by the LP without odd sets;
+    # needs the pair kernel, else blocks) or "blocks"
+    large: str = "global"
+    global_pool: int = 16  # global: best partners per member in the first graph
+    global_short: int = 16  # global: most short pairs kept per member per scan
+    global_rounds: int = 1  # global: short-pair scans whose pairs join the graph
 
 
 DEFAULT_TUNING = Tuning()
@@ -416,6 +423,10 @@ def solve(
         label, mode = "auto:candidates", "candidates"
     else:
         label, mode = "auto:blocks", "blocks"
+        if t.large == "global" and solver != "greedy":
+            kernel = Kernel(f, nodes)
+            if kernel.fast:
+                label, mode = "auto:global", "global"
     if solver == "greedy":
         label = "greedy"
         if n <= t.exact_limit:
@@ -423,7 +434,15 @@ def solve(
     method = "greedy" if solver == "greedy" else "blossom"
 
     certificate: Certificate | None = None
-    if mode == "blocks":
+    if mode == "global":
+        tracker = _Progress(progress, 1, timings)
+        mate, duals, check = solve_global(
+            kernel, t.global_pool, t.global_short, t.global_rounds, tracker.phase
+        )
+        a = np.flatnonzero(mate > np.arange(n))
+        pairs = list(zip(nodes[a].tolist(), nodes[mate[a]].tolist(), strict=True))
+        certificate = _certificate(nodes, duals, check)
+    elif mode == "blocks":
         # one tick per scored row chunk: every pass scores each block's rows once
         passes = 1 + (t.refine_rounds if method != "greedy" else 0)
         per_pass = _chunks(n) + -(-n // t.block_size)
