@@ -1,4 +1,4 @@
-"""Maximum-total-score matching of a pool: exact, auto (certified / blocks), greedy.
+"""Maximum-total-score matching of a pool: exact, auto (certified / global / blocks), greedy.
 
 * "exact", and "auto" up to `Tuning.block_limit` active members: the certified
   loop (`_certified`): our blossom (matching/blossom.py, integer milli weights) on
@@ -6,7 +6,12 @@
   not cover is added and the graph re-solved until none is left: a proven maximum
   of the total score over all allowed pairs (`Result.gap == 0`).
   `Result.solver`: "exact", "auto:exact" (up to `exact_limit`), "auto:candidates".
-* "auto" above `block_limit`: the pool is split into blocks of at most
+* "auto" above `block_limit`: the whole pool at once (global_solve.py): one
+  whole-pool candidate scan, an auction on the matching LP without odd sets, its
+  most short pairs added, and a last scan that raises its duals into a proven
+  bound; "auto:global". Needs the pair kernel (`Kernel.fast`).
+* "auto" above `block_limit` with `Tuning(large="blocks")`, or a pool too wide for
+  the pair kernel: the pool is split into blocks of at most
   `block_size` (see partition.py), each block's candidate graph is solved,
   members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs into new blocks and re-solve them
@@ -409,6 +414,8 @@ def solve(
     candidates, matching, proof, explain), for benches."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r} (auto, exact, greedy)")
+    if tuning.large not in ("global", "blocks"):
+        raise ValueError(f"unknown Tuning.large {tuning.large!r} (global, blocks)")
     f = pool.features
     active = np.flatnonzero(f.active)
     rng = np.random.default_rng(pool.config.seed)

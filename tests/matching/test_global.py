@@ -82,3 +82,9 @@ def test_auction_duals_cover_the_graph_and_bound_its_matchings(seed: int) -> Non
     best = sum(g[a][b]["weight"] for a, b in nx.max_weight_matching(g))
     got = sum(g[i][int(mate[i])]["weight"] for i in range(n) if mate[i] > i)
     assert int(y2.sum()) // 2 >= best >= got
+
+
+def test_unknown_large_strategy_is_refused() -> None:
+    pool = matching.Pool.from_dict(random_document(30, 1))
+    with pytest.raises(ValueError, match=r"Tuning\.large"):
+        matching.solve(pool, tuning=dataclasses.replace(GLOBAL, large="islands"))
