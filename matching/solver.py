@@ -442,9 +442,17 @@ def solve(
 
     certificate: Certificate | None = None
     if mode == "global":
-        tracker = _Progress(progress, 1, timings)
+        # one tick as each step ends: the scans, auctions and the proof
+        tracker = _Progress(progress, 2 * t.global_rounds + 5, timings)
+
+        @contextmanager
+        def step(name: str) -> Iterator[None]:
+            with tracker.phase(name):
+                yield
+            tracker.tick()
+
         mate, duals, check = solve_global(
-            kernel, t.global_pool, t.global_short, t.global_rounds, tracker.phase
+            kernel, t.global_pool, t.global_short, t.global_rounds, step
         )
         a = np.flatnonzero(mate > np.arange(n))
         pairs = list(zip(nodes[a].tolist(), nodes[mate[a]].tolist(), strict=True))

@@ -88,3 +88,12 @@ def test_unknown_large_strategy_is_refused() -> None:
     pool = matching.Pool.from_dict(random_document(30, 1))
     with pytest.raises(ValueError, match=r"Tuning\.large"):
         matching.solve(pool, tuning=dataclasses.replace(GLOBAL, large="islands"))
+
+
+def test_global_reports_progress_up_to_the_end() -> None:
+    pool = matching.Pool.from_dict(random_document(80, 2))
+    seen: list[tuple[int, int]] = []
+    matching.solve(pool, tuning=GLOBAL, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) > 2
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1]
