@@ -11,7 +11,7 @@ by the matching LP without odd sets (`auction.py`).
    `Tuning.global_rounds` times.
 4. A last scan against the final duals proves the bound: a member with more short
    pairs than it kept is raised by its largest shortfall; the kept short pairs of
-   the others are covered at least cost (`certify._cover`). The raised duals cover
+   the others are covered at least cost (`certify.least_cover`). The raised duals cover
    every allowed pair, so their sum bounds the optimum (weak duality).
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from matching.auction import assignment, double_cover, matching_of
 from matching.blossom import Matching
-from matching.certify import Check, _cover
+from matching.certify import Check, least_cover
 from matching.pair_kernel import Kernel
 
 Phase = Callable[[str], AbstractContextManager[None]]
@@ -70,7 +70,7 @@ def solve_global(
         overflow = cnt >= short_m
         excess2 = np.where(overflow, worst, 0)
         keep = ~overflow[a] & ~overflow[b] & (a < b)
-        cover2, blossoms, z = _cover(n, a[keep], b[keep], s[keep])
+        cover2, blossoms, z = least_cover(n, a[keep], b[keep], s[keep])
         excess2 = excess2 + cover2
         duals = Matching(mate=mate, y2=y2, blossoms=[], z=np.zeros(0, dtype=np.int64))
         odd = sum(int(zb) * (len(bl) // 2) for zb, bl in zip(z.tolist(), blossoms, strict=True))

@@ -97,3 +97,14 @@ def test_global_reports_progress_up_to_the_end() -> None:
     assert len(seen) > 2
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert seen[-1][0] == seen[-1][1]
+
+
+def test_global_solve_ignores_the_input_order() -> None:
+    doc = random_document(150, 8, wants=0.3)
+    people = list(doc["participants"])
+    np.random.default_rng(1).shuffle(people)
+    shuffled = {**doc, "participants": people}
+    first = matching.solve(matching.Pool.from_dict(doc), tuning=GLOBAL)
+    again = matching.solve(matching.Pool.from_dict(shuffled), tuning=GLOBAL)
+    assert first.solver == "auto:global"
+    assert first.to_dict() == again.to_dict()
