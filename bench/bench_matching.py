@@ -128,7 +128,11 @@ def _load_compiled(matching: Any) -> None:
     import numpy as np
 
     matching.max_weight_matching(2, [0], [1], [1])
+    from matching.auction import assignment, double_cover, matching_of
     from matching.pair_kernel import Kernel
+
+    cover = double_cover(2, np.array([0]), np.array([1]), np.array([5]))
+    matching_of(cover, assignment(cover, np.zeros(2, dtype=np.int64))[0])
 
     sys.path.insert(0, str(HERE))
     from pools import generate_pool
@@ -138,6 +142,7 @@ def _load_compiled(matching: Any) -> None:
     if kernel.fast:
         kernel.pool(4)
         kernel.short_pairs(np.zeros(kernel.n, dtype=np.int64))
+        kernel.short_pool(np.zeros(kernel.n, dtype=np.int64), 4)
     kernel.score(np.array([0]), np.array([1]))
 
 

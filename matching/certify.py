@@ -96,7 +96,7 @@ def check_all_pairs(f: Features, nodes: np.ndarray, m: Matching, tick: Tick | No
 
 def check_all_pairs_compiled(kernel: Kernel, m: Matching, cap: int = 16) -> Check:
     """`check_all_pairs` in one compiled pass (`Kernel.short_pairs`; m's vertices are
-    the kernel's members), with a cheaper raise: see `_cover`. A row with more than
+    the kernel's members), with a cheaper raise: see `least_cover`. A row with more than
     `cap` short pairs is raised by its largest shortfall without the odd-set
     correction instead (larger, still a proof)."""
     i, j, w, s, counts, raw_excess2 = kernel.short_pairs(m.y2, cap)
@@ -104,14 +104,14 @@ def check_all_pairs_compiled(kernel: Kernel, m: Matching, cap: int = 16) -> Chec
     s = s + 2 * odd_set_sums(m, i, j)
     bad = (s < 0) & ~overflow[i]
     i, j, w, s = i[bad], j[bad], w[bad], s[bad]
-    excess2, blossoms, z = _cover(kernel.n, i, j, -s)
+    excess2, blossoms, z = least_cover(kernel.n, i, j, -s)
     excess2[overflow] += raw_excess2[overflow]
     odd = sum(int(zb) * (len(b) // 2) for zb, b in zip(z.tolist(), blossoms, strict=True))
     bound2 = m.weight_bound2 + int(excess2.sum()) + 2 * odd
     return Check(u=i, v=j, w=w, excess2=excess2, bound2=bound2, cover_blossoms=blossoms, cover_z=z)
 
 
-def _cover(
+def least_cover(
     n: int, u: np.ndarray, v: np.ndarray, short2: np.ndarray
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """The least raise of the duals that covers every doubled shortfall short2 on the

@@ -284,6 +284,40 @@ class Kernel:
         rows = np.repeat(np.arange(n), kept)
         return rows, out_j[mask], out_w[mask], out_s[mask], counts, excess2
 
+    def short_pool(
+        self, y2: np.ndarray, m: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each member's m most short pairs against doubled duals y2: allowed pairs
+        with doubled shortfall s_ij = 2 w_ij − y2_i − y2_j > 0, largest first (ties:
+        the lower partner index), in one pass over all pairs, like `pool` (with y2 = 0
+        it is `pool` with doubled scores). Returns (partners, shortfalls, count, each
+        member's largest shortfall over all its pairs). A row with fewer than m kept
+        has all its short pairs. Needs `fast`."""
+        assert self.fast, "the pair scan needs two-word bitsets"
+        n = self.n
+        m = max(m, 1)
+        y2 = np.ascontiguousarray(y2, dtype=np.int64)
+        tiles = max(1, min(TILES, n // MIN_TILE))
+        workers = _workers(tiles) if n >= 2 else 1
+        top_idx = np.zeros((workers, n, m), dtype=np.int32)
+        top_val = np.zeros((workers, n, m), dtype=np.int64)
+        sizes = np.zeros((workers, n), dtype=np.int64)
+        worst = np.zeros((workers, n), dtype=np.int64)
+        if n >= 2:
+            bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
+            _short_scan(
+                bounds,
+                _split_pairs(tiles, workers),
+                m,
+                y2,
+                (top_idx, top_val, sizes, np.ones((workers, n), dtype=np.int64), worst),
+                self._scan(),
+                self.columns,
+                self.args(),
+            )
+            _merge_heaps(top_idx, top_val, sizes)
+        return top_idx[0].copy(), top_val[0].copy(), sizes[0].copy(), worst.max(axis=0)
+
     def score(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(millis, allowed) of the pairs (first[k], second[k]), kernel indices."""
         a = np.ascontiguousarray(first, dtype=np.int64)
@@ -819,3 +853,80 @@ def _dual_scan(bounds, split, y2, cap, out, scan, columns, data):  # type: ignor
                     ceil_buf,
                     data,
                 )
+
+
+@numba.njit(cache=True, inline="always")
+def _short_tile(lo_a, hi_a, lo_b, hi_b, m, y2, heaps, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
+    """`_tile` keyed by doubled shortfall 2 w − y2_i − y2_j instead of the score: a
+    pair whose doubled ceiling minus the duals is below both rows' entry bars (1
+    until a heap is full: only short pairs enter) is skipped. `worst` keeps every
+    row's largest shortfall, kept or not (a skipped pair is below a full heap's
+    bar, hence below that row's largest)."""
+    top_idx, top_val, sizes, low, worst = heaps
+    tq, step, clip = scan
+    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
+    for i in range(lo_a, hi_a):
+        start = i + 1 if lo_a == lo_b else lo_b
+        if start >= hi_b:
+            continue
+        r = _row_words(i, tq, tb, gp)
+        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
+        y2_i = y2[i]
+        low_i = low[i]
+        duals = y2[start:hi_b]
+        bars = low[start:hi_b]
+        width = hi_b - start
+        for q in range(width):
+            ceil_buf[q] = 2 * ceil_buf[q] - y2_i - duals[q] - min(low_i, bars[q])
+        for q in range(width):
+            if ceil_buf[q] < 0:
+                continue
+            j = start + q
+            w, ok = _score(
+                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
+            )
+            if not ok or w <= 0:
+                continue
+            s = 2 * w - y2_i - y2[j]
+            if s <= 0:
+                continue
+            worst[i] = max(worst[i], s)
+            worst[j] = max(worst[j], s)
+            if s >= low[i]:
+                sizes[i] = _push(top_val[i], top_idx[i], sizes[i], m, s, j)
+                if sizes[i] == m:
+                    low[i] = top_val[i, 0]
+            if s >= low[j]:
+                sizes[j] = _push(top_val[j], top_idx[j], sizes[j], m, s, i)
+                if sizes[j] == m:
+                    low[j] = top_val[j, 0]
+
+
+@numba.njit(cache=True, parallel=True)
+def _short_scan(bounds, split, m, y2, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
+    """`_pool_scan` with `_short_tile`: worker w's own heaps, no locks."""
+    top_idx, top_val, sizes, low, worst = heaps
+    widest = 0
+    for t in range(len(bounds) - 1):
+        widest = max(widest, bounds[t + 1] - bounds[t])
+    for w in numba.prange(split.shape[0]):
+        ceil_buf = np.empty(widest, np.int64)
+        mine = (top_idx[w], top_val[w], sizes[w], low[w], worst[w])
+        for k in range(split.shape[1]):
+            a = split[w, k, 0]
+            b = split[w, k, 1]
+            if a < 0:
+                continue
+            _short_tile(
+                bounds[a],
+                bounds[a + 1],
+                bounds[b],
+                bounds[b + 1],
+                m,
+                y2,
+                mine,
+                scan,
+                columns,
+                ceil_buf,
+                data,
+            )

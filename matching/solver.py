@@ -1,4 +1,4 @@
-"""Maximum-total-score matching of a pool: exact, auto (certified / blocks), greedy.
+"""Maximum-total-score matching of a pool: exact, auto (certified / global / blocks), greedy.
 
 * "exact", and "auto" up to `Tuning.block_limit` active members: the certified
   loop (`_certified`): our blossom (matching/blossom.py, integer milli weights) on
@@ -6,7 +6,12 @@
   not cover is added and the graph re-solved until none is left: a proven maximum
   of the total score over all allowed pairs (`Result.gap == 0`).
   `Result.solver`: "exact", "auto:exact" (up to `exact_limit`), "auto:candidates".
-* "auto" above `block_limit`: the pool is split into blocks of at most
+* "auto" above `block_limit`: the whole pool at once (global_solve.py): one
+  whole-pool candidate scan, an auction on the matching LP without odd sets, its
+  most short pairs added, and a last scan that raises its duals into a proven
+  bound; "auto:global". Needs the pair kernel (`Kernel.fast`).
+* "auto" above `block_limit` with `Tuning(large="blocks")`, or a pool too wide for
+  the pair kernel: the pool is split into blocks of at most
   `block_size` (see partition.py), each block's candidate graph is solved,
   members unmatched in every block get one more pass together, then
   `refine_rounds` rounds regroup the pairs into new blocks and re-solve them
@@ -47,6 +52,7 @@ from matching.certify import (
     pool_violators,
 )
 from matching.explain import explain_pairs, explain_trio
+from matching.global_solve import solve_global
 from matching.pair_kernel import Kernel
 from matching.partition import partition
 from matching.pool import Pool
@@ -81,6 +87,12 @@ class Tuning:
     # blocks, pools too wide for the pair kernel: the all-pairs bound scores every
     # pair with score_block (N² / 2); above this, no bound
     bound_limit: int = 20000
+    # above block_limit: "global" (the whole pool, bounded by the LP without odd sets;
+    # needs the pair kernel, else blocks) or "blocks"
+    large: str = "global"
+    global_pool: int = 16  # global: best partners per member in the first graph
+    global_short: int = 16  # global: most short pairs kept per member per scan
+    global_rounds: int = 1  # global: short-pair scans whose pairs join the graph
 
 
 DEFAULT_TUNING = Tuning()
@@ -402,6 +414,8 @@ def solve(
     candidates, matching, proof, explain), for benches."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r} (auto, exact, greedy)")
+    if tuning.large not in ("global", "blocks"):
+        raise ValueError(f"unknown Tuning.large {tuning.large!r} (global, blocks)")
     f = pool.features
     active = np.flatnonzero(f.active)
     rng = np.random.default_rng(pool.config.seed)
@@ -416,6 +430,10 @@ def solve(
         label, mode = "auto:candidates", "candidates"
     else:
         label, mode = "auto:blocks", "blocks"
+        if t.large == "global" and solver != "greedy":
+            kernel = Kernel(f, nodes)
+            if kernel.fast:
+                label, mode = "auto:global", "global"
     if solver == "greedy":
         label = "greedy"
         if n <= t.exact_limit:
@@ -423,7 +441,23 @@ def solve(
     method = "greedy" if solver == "greedy" else "blossom"
 
     certificate: Certificate | None = None
-    if mode == "blocks":
+    if mode == "global":
+        # one tick as each step ends: the scans, auctions and the proof
+        tracker = _Progress(progress, 2 * t.global_rounds + 5, timings)
+
+        @contextmanager
+        def step(name: str) -> Iterator[None]:
+            with tracker.phase(name):
+                yield
+            tracker.tick()
+
+        mate, duals, check = solve_global(
+            kernel, t.global_pool, t.global_short, t.global_rounds, step
+        )
+        a = np.flatnonzero(mate > np.arange(n))
+        pairs = list(zip(nodes[a].tolist(), nodes[mate[a]].tolist(), strict=True))
+        certificate = _certificate(nodes, duals, check)
+    elif mode == "blocks":
         # one tick per scored row chunk: every pass scores each block's rows once
         passes = 1 + (t.refine_rounds if method != "greedy" else 0)
         per_pass = _chunks(n) + -(-n // t.block_size)

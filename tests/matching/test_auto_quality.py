@@ -40,7 +40,9 @@ def test_auto_reaches_its_tolerance_of_exact_on_a_3000_pool() -> None:
     assert auto.total_millis >= 0.995 * exact.total_millis
 
 
-SMALL_BLOCKS = matching.Tuning(exact_limit=100, block_limit=200, block_size=120, k=10)
+SMALL_BLOCKS = matching.Tuning(
+    exact_limit=100, block_limit=200, block_size=120, k=10, large="blocks"
+)
 
 
 def test_blocks_give_a_valid_matching_close_to_exact() -> None:

@@ -65,7 +65,7 @@ def test_bound_holds_when_the_loop_stops_early_or_blocks_run(seed: int) -> None:
     pool = matching.Pool.from_dict(random_document(160, 20 + seed))
     optimum = networkx_optimum(pool)
     early = dataclasses.replace(SPARSE, max_solves=1, k=1, pool_factor=1)
-    blocks = matching.Tuning(exact_limit=40, block_limit=60, block_size=50, k=4)
+    blocks = matching.Tuning(exact_limit=40, block_limit=60, block_size=50, k=4, large="blocks")
     for tuning in (early, blocks):
         result = matching.solve(pool, tuning=tuning)
         assert result.certificate is not None

@@ -198,3 +198,31 @@ def test_dual_scan_lists_exactly_the_pairs_brute_force_finds_short(knobs: dict) 
     assert np.array_equal(counts, short.sum(axis=1))
     expected = np.where(short, 2 * w - y2[:, None] - y2[None, :], 0).max(axis=1)
     assert np.array_equal(excess2, np.maximum(expected, 0))
+
+
+@pytest.mark.parametrize(("knobs", "m"), [(POOLS[0], 5), (POOLS[1], 40), (POOLS[2], 3)])
+def test_short_pool_keeps_each_members_most_short_pairs(knobs: dict, m: int) -> None:
+    f = _pool(500, knobs).features
+    nodes = np.random.default_rng(2).permutation(np.flatnonzero(f.active))
+    kernel = Kernel(f, nodes)
+    block = score_block(f, nodes, nodes)
+    scores = np.where(block.allowed & (block.millis > 0), block.millis.astype(np.int64), 0)
+    # duals that cover some pairs and not others
+    y2 = np.random.default_rng(3).integers(0, int(scores.max()) * 2, len(nodes))
+    top_idx, top_val, sizes, worst = kernel.short_pool(y2, m)
+    short = np.where(scores > 0, 2 * scores - y2[:, None] - y2[None, :], 0)
+    np.fill_diagonal(short, 0)
+    assert np.array_equal(worst, np.maximum(short.max(axis=1), 0))
+    for r in range(len(nodes)):
+        best = np.sort(short[r][short[r] > 0])[::-1][:m]
+        kept = top_val[r, : sizes[r]]
+        assert np.array_equal(kept, best)
+        assert np.array_equal(short[r, top_idx[r, : sizes[r]]], kept)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = kernel.short_pool(y2, m)
+    finally:
+        numba.set_num_threads(before)
+    for x, y in zip(one, (top_idx, top_val, sizes, worst), strict=True):
+        assert np.array_equal(x, y)
