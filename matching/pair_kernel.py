@@ -221,35 +221,10 @@ class Kernel:
         (partner indices, scores, count) per member, each row sorted best first (ties:
         the lower partner index first). A member with fewer than m such partners has
         them all. Needs `fast`."""
-        assert self.fast, "the pair scan needs two-word bitsets"
-        n = self.n
-        m = max(m, 1)
-        if n < 2:
-            return (
-                np.zeros((n, m), dtype=np.int32),
-                np.zeros((n, m), dtype=np.int64),
-                np.zeros(n, dtype=np.int64),
-            )
-        tiles = max(1, min(TILES, n // MIN_TILE))
-        bounds = np.linspace(0, n, tiles + 1).astype(np.int64)
-        workers = _workers(tiles)
-        # one set of heaps per worker (no locks, no barriers between rounds), merged
-        # at the end; the heaps order partners totally (score, then lower index), so
-        # the merged m best do not depend on how the pairs were split
-        top_idx = np.zeros((workers, n, m), dtype=np.int32)
-        top_val = np.zeros((workers, n, m), dtype=np.int64)
-        sizes = np.zeros((workers, n), dtype=np.int64)
-        _pool_scan(
-            bounds,
-            _split_pairs(tiles, workers),
-            m,
-            (top_idx, top_val, sizes, np.zeros((workers, n), dtype=np.int64)),
-            self._scan(),
-            self.columns,
-            self.args(),
-        )
-        _merge_heaps(top_idx, top_val, sizes)
-        return top_idx[0].copy(), top_val[0].copy(), sizes[0].copy()
+        # the shortfall scan against zero duals: keyed by 2 w, the same order and
+        # the same m (one compiled scan for both)
+        partners, doubled, count, _ = self.short_pool(np.zeros(self.n, dtype=np.int64), m)
+        return partners, doubled // 2, count
 
     def short_pairs(
         self, y2: np.ndarray, cap: int = 16
@@ -670,79 +645,6 @@ def _merge_heaps(top_idx, top_val, sizes):  # type: ignore[no-untyped-def]
             idx[end] = worst_c
 
 
-@numba.njit(cache=True, inline="always")
-def _tile(lo_a, hi_a, lo_b, hi_b, m, heaps, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
-    """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
-    rows' heaps (`low`: each heap's entry bar, 0 until it is full). The row's
-    ceilings come first, vectorised (`_ceilings`), minus the lower of the two bars
-    as they stand at the start of the row (a bar only rises, so this passes at least
-    the pairs the current bars would; a pair at the bar may still enter on its
-    index); only pairs not below it are scored exactly. `heaps` is one worker's
-    (top_idx, top_val, sizes, low), `scan` (tq, step, clip)."""
-    top_idx, top_val, sizes, low = heaps
-    tq, step, clip = scan
-    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
-    for i in range(lo_a, hi_a):
-        start = i + 1 if lo_a == lo_b else lo_b
-        if start >= hi_b:
-            continue
-        r = _row_words(i, tq, tb, gp)
-        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
-        low_i = low[i]
-        bars = low[start:hi_b]
-        width = hi_b - start
-        for q in range(width):
-            ceil_buf[q] -= min(low_i, bars[q])
-        for q in range(width):
-            if ceil_buf[q] < 0:
-                continue
-            j = start + q
-            w, ok = _score(
-                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
-            )
-            if not ok or w <= 0:
-                continue
-            if w >= low[i]:
-                sizes[i] = _push(top_val[i], top_idx[i], sizes[i], m, w, j)
-                if sizes[i] == m:
-                    low[i] = top_val[i, 0]
-            if w >= low[j]:
-                sizes[j] = _push(top_val[j], top_idx[j], sizes[j], m, w, i)
-                if sizes[j] == m:
-                    low[j] = top_val[j, 0]
-
-
-@numba.njit(cache=True, parallel=True)
-def _pool_scan(bounds, split, m, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
-    """Every pair once, tile pair by tile pair: worker w takes the tile pairs
-    split[w] (padded with -1) into its own heaps, so the workers share nothing and
-    never wait for each other."""
-    top_idx, top_val, sizes, low = heaps
-    widest = 0
-    for t in range(len(bounds) - 1):
-        widest = max(widest, bounds[t + 1] - bounds[t])
-    for w in numba.prange(split.shape[0]):
-        ceil_buf = np.empty(widest, np.int64)
-        mine = (top_idx[w], top_val[w], sizes[w], low[w])
-        for k in range(split.shape[1]):
-            a = split[w, k, 0]
-            b = split[w, k, 1]
-            if a < 0:
-                continue
-            _tile(
-                bounds[a],
-                bounds[a + 1],
-                bounds[b],
-                bounds[b + 1],
-                m,
-                mine,
-                scan,
-                columns,
-                ceil_buf,
-                data,
-            )
-
-
 def _workers(tiles: int) -> int:
     """How many independent workers a scan is split into: numba's threads."""
     return max(1, min(numba.get_num_threads(), tiles))
@@ -857,9 +759,13 @@ def _dual_scan(bounds, split, y2, cap, out, scan, columns, data):  # type: ignor
 
 @numba.njit(cache=True, inline="always")
 def _short_tile(lo_a, hi_a, lo_b, hi_b, m, y2, heaps, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
-    """`_tile` keyed by doubled shortfall 2 w − y2_i − y2_j instead of the score: a
-    pair whose doubled ceiling minus the duals is below both rows' entry bars (1
-    until a heap is full: only short pairs enter) is skipped. `worst` keeps every
+    """Score the pairs of tiles a x b (a == b: each pair once) and offer each to both
+    rows' heaps, keyed by doubled shortfall 2 w − y2_i − y2_j (with y2 = 0: twice
+    the score, `Kernel.pool`). The row's ceilings come first, vectorised
+    (`_ceilings`); a pair whose doubled ceiling minus the duals is below both rows'
+    entry bars as they stand at the start of the row (1 until a heap is full: only
+    short pairs enter; a bar only rises, so this passes at least the pairs the
+    current bars would) is skipped, the others are scored exactly. `worst` keeps every
     row's largest shortfall, kept or not (a skipped pair is below a full heap's
     bar, hence below that row's largest)."""
     top_idx, top_val, sizes, low, worst = heaps
@@ -904,7 +810,9 @@ def _short_tile(lo_a, hi_a, lo_b, hi_b, m, y2, heaps, scan, columns, ceil_buf, d
 
 @numba.njit(cache=True, parallel=True)
 def _short_scan(bounds, split, m, y2, heaps, scan, columns, data):  # type: ignore[no-untyped-def]
-    """`_pool_scan` with `_short_tile`: worker w's own heaps, no locks."""
+    """Every pair once, tile pair by tile pair: worker w takes the tile pairs
+    split[w] (padded with -1) into its own heaps, so the workers share nothing and
+    never wait for each other."""
     top_idx, top_val, sizes, low, worst = heaps
     widest = 0
     for t in range(len(bounds) - 1):
