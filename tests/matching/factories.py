@@ -168,3 +168,12 @@ def random_looking_for(rng: np.random.Generator) -> list[str]:
     mask = int(rng.integers(1, 8))
     picked = [name for bit, name in enumerate(LOOKING_FOR) if mask >> bit & 1]
     return [picked[k] for k in rng.permutation(len(picked)).tolist()]
+
+
+def random_ends(rng: np.random.Generator, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Endpoints of up to `count` random edges on n vertices, self loops dropped
+    (repeats kept: the solvers must take them)."""
+    u = rng.integers(0, n, count)
+    v = rng.integers(0, n, count)
+    keep = u != v
+    return u[keep], v[keep]

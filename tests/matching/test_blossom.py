@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from matching import Matching, blossom, max_weight_matching
+from tests.matching.factories import random_ends
 
 # van Rantwijk's mwmatching test graphs, as networkx's test suite carries them:
 # (edges, expected matched pairs). Vertex 0 is unused in the originals.
@@ -189,10 +190,7 @@ def test_random_graphs_match_networkx(
     for _ in range(40):
         n = int(rng.integers(2, 30))
         m_edges = int(rng.integers(1, n * (n - 1) // 2 + 2))
-        u = rng.integers(0, n, m_edges)
-        v = rng.integers(0, n, m_edges)
-        keep = u != v
-        u, v = u[keep], v[keep]
+        u, v = random_ends(rng, n, m_edges)
         if len(u) == 0:
             continue
         # few distinct weights make ties and blossoms common
@@ -212,10 +210,7 @@ def test_larger_sparse_graph_certified(batch: int, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(blossom, "ROOTS_PER_STAGE", batch)
     rng = np.random.default_rng(7)
     n = 400
-    u = rng.integers(0, n, 3000)
-    v = rng.integers(0, n, 3000)
-    keep = u != v
-    u, v = u[keep], v[keep]
+    u, v = random_ends(rng, n, 3000)
     w = rng.integers(1, 40, len(u))
     m = max_weight_matching(n, u, v, w)
     assert certificate_holds(n, u, v, w, m)
@@ -272,10 +267,7 @@ def test_restart_from_a_smaller_graph(seed: int) -> None:
     for _ in range(30):
         n = int(rng.integers(4, 40))
         m_edges = int(rng.integers(n, n * (n - 1) // 2 + 2))
-        u = rng.integers(0, n, m_edges)
-        v = rng.integers(0, n, m_edges)
-        keep = u != v
-        u, v = u[keep], v[keep]
+        u, v = random_ends(rng, n, m_edges)
         w = rng.integers(1, int(rng.choice([4, 30, 1000])), len(u))
         sub = rng.random(len(u)) < 0.6
         first = max_weight_matching(n, u[sub], v[sub], w[sub])

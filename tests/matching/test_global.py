@@ -11,7 +11,7 @@ import pytest
 
 import matching
 from matching.auction import assignment, double_cover, matching_of
-from tests.matching.factories import random_document
+from tests.matching.factories import random_document, random_ends
 from tests.matching.test_certificate import certificate_covers_every_pair, networkx_optimum
 
 GLOBAL = matching.Tuning(exact_limit=10, block_limit=20, global_pool=4, global_short=3)
@@ -62,10 +62,7 @@ def test_auction_duals_cover_the_graph_and_bound_its_matchings(seed: int) -> Non
 
     rng = np.random.default_rng(seed)
     n = 40
-    u = rng.integers(0, n, 150)
-    v = rng.integers(0, n, 150)
-    keep = u != v
-    u, v = u[keep], v[keep]
+    u, v = random_ends(rng, n, 150)
     w = rng.integers(1, 1000, len(u))
     csr = double_cover(n, u, v, w)
     assigned, y2 = assignment(csr, np.zeros(n, dtype=np.int64))
