@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot import runtime
 from bot.runtime import freeze_connected
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_without_tune_gc_nothing_is_frozen() -> None:
+def test_without_tune_gc_nothing_is_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an earlier test in this process may have run `matchmaker run`'s start-up (tune_gc)
+    monkeypatch.setattr(runtime, "_tuned", False)
     before = gc.get_freeze_count()
     kept = [[i] for i in range(1000)]  # noqa: F841  # objects a freeze would take
     freeze_connected()
