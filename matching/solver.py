@@ -423,6 +423,7 @@ def solve(
     n = len(nodes)
 
     t = tuning
+    kernel: Kernel | None = None
     if solver == "exact" or (solver == "auto" and n <= t.exact_limit):
         label = "exact" if solver == "exact" else "auto:exact"
         mode = "all"
@@ -451,6 +452,7 @@ def solve(
                 yield
             tracker.tick()
 
+        assert kernel is not None  # mode "global" is chosen on it
         mate, duals, check = solve_global(
             kernel, t.global_pool, t.global_short, t.global_rounds, step
         )
@@ -465,7 +467,8 @@ def solve(
         pairs, duals = _solve_blocks(f, nodes, method, pool.config.seed, tracker, t)
         if duals is not None:
             with tracker.phase("proof"):
-                kernel = Kernel(f, nodes)
+                # built once: a pool too wide for the kernel was told so above
+                kernel = kernel or Kernel(f, nodes)
                 if kernel.fast:
                     # one compiled pass over all N²/2 pairs: a bound at any size
                     check = check_all_pairs_compiled(kernel, duals)
