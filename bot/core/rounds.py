@@ -26,7 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
 from bot.platforms.base import Message, PlatformError
-from bot.scheduler.jobs import CANCELLED, add_job, claim_inline, done_values, finish_inline, job_key
+from bot.scheduler.jobs import (
+    CANCELLED,
+    add_job,
+    claim_inline,
+    done_values,
+    finish_inline,
+    inline_due,
+    job_key,
+)
 from bot.storage.models import (
     Community,
     Dialogue,
@@ -373,7 +381,7 @@ async def _queue_unmatched_notices(session: AsyncSession, round_id: int, now: da
         await add_job(
             session,
             kind="unmatched_dm",
-            run_at=now,
+            run_at=inline_due(now),
             dedupe_key=f"unmatched:{round_id}:{user_id}",
             community_id=round_.community_id,
             payload={"user_id": user_id, "reason": reason, "round_id": round_id},

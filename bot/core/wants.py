@@ -23,7 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.platforms.base import Button, Message, PlatformError
-from bot.scheduler.jobs import CANCELLED, add_job, claim_inline, done_values, finish_inline, job_key
+from bot.scheduler.jobs import (
+    CANCELLED,
+    add_job,
+    claim_inline,
+    done_values,
+    finish_inline,
+    inline_due,
+    job_key,
+)
 from bot.storage.models import (
     MAX_TOPICS_PER_FORM,
     NOTES_MAX_CHARS,
@@ -243,7 +251,7 @@ async def want(core: Core, cmd: WantMember) -> WantResult:
             await add_job(
                 session,
                 kind=DM_KIND,
-                run_at=now,
+                run_at=inline_due(now),
                 dedupe_key=f"{DM_KIND}:{dialogue_id}:{person.external_id}",
                 community_id=community.id,
                 payload={

@@ -18,8 +18,15 @@ from . import signals
 
 CANCELLED = "cancelled: "
 # How long a job run inline (in the command that planned it) is leased to that command
-# before the dispatcher may take it over.
+# before the dispatcher may take it over. Such a job is also planned due this far ahead
+# (`inline_due`), so the dispatcher, woken by the commit, cannot take it before the command
+# does; it runs it only if the command's process dies first.
 INLINE_LEASE = timedelta(minutes=1)
+
+
+def inline_due(now: datetime) -> datetime:
+    """`run_at` of a job its command runs itself right after the commit (`claim_inline`)."""
+    return now + INLINE_LEASE
 
 
 def job_key(job_id: int, part: str = "") -> str:
