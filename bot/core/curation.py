@@ -24,6 +24,7 @@ from bot.storage.models import (
     Member,
     Topic,
 )
+from bot.storage.prepared import Prepared, Statements
 
 from . import lookup
 from .actor import Actor, CommunityRef
@@ -316,13 +317,15 @@ class FormChoices:
         return {c.id for c in self.claims}
 
 
-async def form_choices(session: AsyncSession, community_id: int) -> FormChoices:
+_FORM_CHOICES_PREPARED = Prepared(_FORM_CHOICES)
+
+
+async def form_choices(statements: Statements, community_id: int) -> FormChoices:
     """`active_topic_views` and `active_claim_views` in one statement."""
     topics: list[TopicView] = []
     claims: dict[int, tuple[str, list[str]]] = {}
-    for kind, id_, text, slug, _ in await session.execute(
-        _FORM_CHOICES, {"community_id": community_id}
-    ):
+    found = await statements.run(_FORM_CHOICES_PREPARED, {"community_id": community_id})
+    for kind, id_, text, slug, _ in found.rows:
         if kind == 0:
             topics.append(TopicView(id_, slug, text, "active"))
         else:
@@ -336,7 +339,7 @@ async def form_choices(session: AsyncSession, community_id: int) -> FormChoices:
 
 
 async def cached_form_choices(
-    core: Core, session: AsyncSession, community: Community
+    core: Core, statements: Statements, community: Community
 ) -> FormChoices:
     """`form_choices`, kept by this process for each community while the community's
     `choices_version`, read with it in this transaction, is the one they were read at.
@@ -349,7 +352,7 @@ async def cached_form_choices(
     kept = core.choices_cache.get(key)
     if kept is not None and kept[0] == community.choices_version:
         return cast(FormChoices, kept[1])
-    choices = await form_choices(session, community.id)
+    choices = await form_choices(statements, community.id)
     core.choices_cache[key] = (community.choices_version, choices)
     return choices
 

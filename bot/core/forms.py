@@ -44,7 +44,8 @@ from bot.storage.models import (
     Stance,
     Topic,
 )
-from bot.storage.rows import insert_loaded
+from bot.storage.prepared import Prepared, SessionStatements, Statements
+from bot.storage.rows import insert_loaded, insert_row
 
 from . import lookup
 from .actor import Actor
@@ -402,6 +403,10 @@ _SUGGESTED_BY = (
     .where(_TOPICS.suggested_by_id == bindparam("member_id"), _TOPICS.status == "suggested")
     .order_by(_TOPICS.name)
 )
+# The form's view reads these on every signup and save: prepared (bot/storage/prepared.py).
+_TOPIC_SLUGS_PREPARED = Prepared(_TOPIC_SLUGS)
+_MEMBER_STANCES_PREPARED = Prepared(_MEMBER_STANCES)
+_SUGGESTED_BY_PREPARED = Prepared(_SUGGESTED_BY)
 _CLEAR_FORM_TOPICS = delete(FormTopic.__table__).where(
     _FORM_TOPICS.member_id == bindparam("member_id")
 )
@@ -445,19 +450,24 @@ def round_opening_message(round_: Round) -> str:
     )
 
 
-async def _topic_slugs(session: AsyncSession, member_id: int) -> list[str]:
+async def _topic_slugs(session: AsyncSession | Statements, member_id: int) -> list[str]:
     # Sorted here, not by the database: the same order on every backend and collation, and
     # the order a save that has just set the topics gives without reading them back.
-    return sorted(await session.scalars(_TOPIC_SLUGS, {"member_id": member_id}))
+    found = await _statements(session).run(_TOPIC_SLUGS_PREPARED, {"member_id": member_id})
+    return sorted(slug for (slug,) in found.rows)
 
 
-async def _stances(session: AsyncSession, member_id: int) -> dict[int, int]:
-    rows = await session.execute(_MEMBER_STANCES, {"member_id": member_id})
-    return {claim_id: value for claim_id, value in rows}
+async def _stances(session: AsyncSession | Statements, member_id: int) -> dict[int, int]:
+    found = await _statements(session).run(_MEMBER_STANCES_PREPARED, {"member_id": member_id})
+    return {claim_id: value for claim_id, value in found.rows}
+
+
+def _statements(where: AsyncSession | Statements) -> Statements:
+    return where if isinstance(where, Statements) else SessionStatements(where)
 
 
 async def _view(
-    session: AsyncSession,
+    session: AsyncSession | Statements,
     member: Member,
     form: InterestForm,
     *,
@@ -476,7 +486,8 @@ async def _view(
         if topics is None:
             topics = await _topic_slugs(session, member.id)
         if suggesting:
-            suggested = tuple(await session.scalars(_SUGGESTED_BY, {"member_id": member.id}))
+            found = await _statements(session).run(_SUGGESTED_BY_PREPARED, {"member_id": member.id})
+            suggested = tuple(name for (name,) in found.rows)
         if stances is None:
             stances = await _stances(session, member.id)
     return FormView(
@@ -514,7 +525,13 @@ async def _ensure_form(
     """The member's form (`form`, as read with the member), and whether it was created now."""
     if form is not None:
         return form, False
-    values = {
+    return await insert_loaded(session, InterestForm, _new_form(community, member, now, tz)), True
+
+
+def _new_form(
+    community: Community, member: Member, now: datetime, tz: str | None
+) -> dict[str, Any]:
+    return {
         "member_id": member.id,
         "community_id": community.id,
         "status": "draft",
@@ -532,7 +549,6 @@ async def _ensure_form(
         "show_in_browse": True,
         "updated_at": now,
     }
-    return await insert_loaded(session, InterestForm, values), True
 
 
 async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, InterestForm]:
@@ -546,36 +562,43 @@ async def _own_form(session: AsyncSession, actor: Actor) -> tuple[Member, Intere
 
 
 async def _start(
-    session: AsyncSession, actor: Actor, now: datetime, timezone_hint: str | None
+    statements: Statements, actor: Actor, now: datetime, timezone_hint: str | None
 ) -> tuple[Community, FormView]:
-    community, member, found = await lookup.ensure_own_member_and_form(session, actor, now)
-    form, created = await _ensure_form(session, community, member, found, now, timezone_hint)
-    return community, await _view(session, member, form, fresh=created)
+    """The member (created on first contact) and their form (created as a draft on first
+    use), in prepared statements alone: `Database.write_rows`, no session."""
+    community, found_member, found = await lookup.actor_rows(statements, actor)
+    member = await lookup.create_or_refresh_row(statements, community, actor, now, found_member)
+    if found is not None:
+        return community, await _view(statements, member, found)
+    values = _new_form(community, member, now, timezone_hint)
+    form = await insert_row(statements, InterestForm, values)
+    return community, await _view(statements, member, form, fresh=True)
 
 
 async def start_or_resume(core: Core, cmd: StartOrResume) -> FormView:
     """The member's form (created as a draft on first use) with the step to resume at."""
     now = core.clock.now()
 
-    async def work(session: AsyncSession) -> FormView:
-        _, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
+    async def work(statements: Statements) -> FormView:
+        _, view = await _start(statements, cmd.actor, now, cmd.timezone_hint)
         return view
 
-    return await core.db.write(work, name="forms.start_or_resume")
+    return await core.db.write_rows(work, name="forms.start_or_resume")
 
 
 async def open_signup(core: Core, cmd: OpenSignup) -> SignupView:
     """`/dialogue signup` in one transaction: start or resume the form, and read the topics
-    and claims it offers (a crowd pressing the signup button at once costs one each)."""
+    and claims it offers (a crowd pressing the signup button at once costs one each). No
+    session (`write_rows`): on SQLite a session's own work was half of a fresh signup's."""
     now = core.clock.now()
 
-    async def work(session: AsyncSession) -> SignupView:
-        community, view = await _start(session, cmd.actor, now, cmd.timezone_hint)
+    async def work(statements: Statements) -> SignupView:
+        community, view = await _start(statements, cmd.actor, now, cmd.timezone_hint)
         # Suggestions are for moderators to review; the form offers active topics only.
-        choices = await cached_form_choices(core, session, community)
+        choices = await cached_form_choices(core, statements, community)
         return SignupView(form=view, topics=choices.topics, claims=choices.claims)
 
-    return await core.db.write(work, name="forms.open_signup")
+    return await core.db.write_rows(work, name="forms.open_signup")
 
 
 async def _locked_snapshot(session: AsyncSession, member_id: int, form: InterestForm) -> Any:
@@ -739,7 +762,7 @@ async def _apply(
     topics = stances = None
     choices = None
     if cmd.topics is not None or cmd.stances is not None:
-        choices = await form_choices(session, community.id)
+        choices = await form_choices(SessionStatements(session), community.id)
     if cmd.topics is not None:
         assert choices is not None
         topics = await _set_topics(session, community, member, choices, cmd.topics)

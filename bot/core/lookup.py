@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Base, Community, InterestForm, Member
-from bot.storage.prepared import Prepared
-from bot.storage.rows import attach_loaded, insert_loaded
+from bot.storage.prepared import Prepared, Statements
+from bot.storage.rows import attach_loaded, insert_loaded, insert_row, plain
 
 from .actor import Actor, CommunityRef
 from .errors import Conflict, NotFound
@@ -130,14 +131,36 @@ async def _load_actor(
     rows = (await prepared.run(session, actor_params(actor))).rows
     if not rows:
         raise NotFound(NOT_SET_UP)
-    values = iter(rows[0])
+    return _split(rows[0], shape, lambda cls, loaded: attach_loaded(session, cls, loaded))
+
+
+def _split(
+    row: Any,
+    shape: tuple[tuple[type[Base], tuple[str, ...]], ...],
+    make: Callable[[type[Base], dict[str, Any]], Any],
+) -> tuple[Any, ...]:
+    """A plain row of `shape`'s columns as one object per entity (`make`), None for an
+    outer-joined one that is not there."""
+    values = iter(row)
     found: list[Any] = []
     for cls, keys in shape:
         loaded = dict(zip(keys, values, strict=False))
         # Every primary key column is NOT NULL: a missing outer-joined row reads as all None.
         missing = all(loaded[c.key] is None for c in sa_inspect(cls).primary_key)
-        found.append(None if missing else attach_loaded(session, cls, loaded))
+        found.append(None if missing else make(cls, loaded))
     return tuple(found)
+
+
+async def actor_rows(
+    statements: Statements, actor: Actor
+) -> tuple[Community, Member | None, InterestForm | None]:
+    """`community_member_and_form` in a unit of work without a session
+    (`Database.write_rows`): plain objects, in no session."""
+    rows = (await statements.run(_CMF_PREPARED, actor_params(actor))).rows
+    if not rows:
+        raise NotFound(NOT_SET_UP)
+    community, member, form = _split(rows[0], _CMF_SHAPE, plain)
+    return community, member, form
 
 
 def actor_params(actor: Actor) -> dict[str, str]:
@@ -202,14 +225,6 @@ async def ensure_own_member(
     return community, await create_or_refresh(session, community, actor, now, member)
 
 
-async def ensure_own_member_and_form(
-    session: AsyncSession, actor: Actor, now: datetime
-) -> tuple[Community, Member, InterestForm | None]:
-    """`ensure_own_member`, and the member's form if they have started one."""
-    community, member, form = await community_member_and_form(session, actor)
-    return community, await create_or_refresh(session, community, actor, now, member), form
-
-
 async def lock_pair(session: AsyncSession, a: int, b: int) -> None:
     """Lock two member rows in id order, so two commands about the same pair run one after
     the other. On PostgreSQL this is the lock; on SQLite write transactions already run one
@@ -232,22 +247,39 @@ async def create_or_refresh(
 ) -> Member:
     """`found`, its display name brought up to date; or, when None, the actor's new member."""
     if found is None:
-        return await insert_loaded(
-            session,
-            Member,
-            {
-                "community_id": community.id,
-                "external_id": actor.user_id,
-                "display_name": actor.display_name,
-                "status": "active",
-                "paused_until": None,
-                "priority": 0,
-                "created_at": now,
-            },
-        )
+        return await insert_loaded(session, Member, _new_member(community, actor, now))
     if actor.display_name and found.display_name != actor.display_name:
         found.display_name = actor.display_name
     return found
+
+
+_RENAME = Prepared(
+    update(Member).where(Member.id == bindparam("member_id")).values(display_name=bindparam("name"))
+)
+
+
+async def create_or_refresh_row(
+    statements: Statements, community: Community, actor: Actor, now: datetime, found: Member | None
+) -> Member:
+    """`create_or_refresh` in a unit of work without a session (`Database.write_rows`)."""
+    if found is None:
+        return await insert_row(statements, Member, _new_member(community, actor, now))
+    if actor.display_name and found.display_name != actor.display_name:
+        await statements.run(_RENAME, {"member_id": found.id, "name": actor.display_name})
+        found.display_name = actor.display_name  # a plain object: no session to flush it
+    return found
+
+
+def _new_member(community: Community, actor: Actor, now: datetime) -> dict[str, Any]:
+    return {
+        "community_id": community.id,
+        "external_id": actor.user_id,
+        "display_name": actor.display_name,
+        "status": "active",
+        "paused_until": None,
+        "priority": 0,
+        "created_at": now,
+    }
 
 
 async def get_pool_member(

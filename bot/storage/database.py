@@ -10,6 +10,8 @@ Four ways in, all one transaction (or one statement) each:
   failure or deadlock. `work` must only touch the session: it may run more than once.
 * `read_rows(prepared, params)`: one prepared statement's rows (bot/storage/prepared.py),
   read only; on a SQLite file without a session at all.
+* `write_rows(work)`: `write` for a `work` made of prepared statements alone; on a SQLite
+  file without a session at all.
 
 What still fails after the retries, or fails inside `transaction()` / `read()` (which cannot run
 their block twice), reaches the member as `Busy` ("try again in a moment"), logged, never as a
@@ -45,6 +47,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import URL, event, make_url, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -58,7 +61,14 @@ from sqlalchemy.util import greenlet_spawn
 from bot.core.errors import Busy
 
 from . import sqlite_connection
-from .prepared import Prepared, run_compiled
+from .prepared import (
+    ConnectionStatements,
+    Prepared,
+    SessionStatements,
+    Statements,
+    run_compiled,
+    run_sql,
+)
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -387,23 +397,57 @@ class Database:
         A `DomainError` raised by `work` rolls back and propagates at once (it is an answer,
         not a conflict). `work` must not talk to platforms or keep state between attempts.
         """
-        label = name or getattr(work, "__qualname__", "write")
-        for attempt in range(1, self.max_attempts + 1):
+
+        async def attempt() -> T:
+            async with self._begin(read_only=False, turn=True) as session:
+                return await work(session)
+
+        return await self._retrying(name or getattr(work, "__qualname__", "write"), attempt)
+
+    async def write_rows(self, work: Callable[[Statements], Awaitable[T]], *, name: str = "") -> T:
+        """`work`, made of prepared statements alone (bot/storage/prepared.py), as `write`
+        runs a unit of work: one read-write transaction, run again on a transient conflict.
+
+        On a SQLite file there is no session: in the write turn, BEGIN IMMEDIATE, the
+        statements and COMMIT run on the writer's connection. A session's begin, connection,
+        loaded objects and commit were half of a fresh `/dialogue signup`'s CPU
+        (bench/bench_discord.py). Elsewhere it is `write`, the statements run in its session.
+        """
+        if not self._separate_readers:
+            return await self.write(lambda session: work(SessionStatements(session)), name=name)
+
+        async def attempt() -> T:
+            async with self._write_turn():
+                await asyncio.sleep(0)  # first come, first served: see `_begin`
+                connection = await self.engine.raw_connection()
+                try:
+                    return await _in_transaction(
+                        connection.driver_connection, self.engine.dialect, work
+                    )
+                finally:
+                    # Back to the pool, which resets it (a rollback: nothing is open).
+                    await greenlet_spawn(connection.close)
+
+        return await self._retrying(name or getattr(work, "__qualname__", "write_rows"), attempt)
+
+    async def _retrying(self, label: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """`attempt()`, made again (a bounded number of times, backing off) while it fails
+        on a transient conflict; `Busy` when it still does."""
+        for attempts in range(1, self.max_attempts + 1):
             try:
-                async with self._begin(read_only=False, turn=True) as session:
-                    return await work(session)
+                return await attempt()
             except PoolTimeout as exc:
-                self._give_up(label, attempt, exc)
+                self._give_up(label, attempts, exc)
             except DBAPIError as exc:
                 if not is_transient(exc):
                     raise
-                if attempt == self.max_attempts:
-                    self._give_up(label, attempt, exc)
-                delay = self.retry_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                if attempts == self.max_attempts:
+                    self._give_up(label, attempts, exc)
+                delay = self.retry_delay * 2 ** (attempts - 1) * random.uniform(0.5, 1.5)
                 log.info(
                     "database conflict in %s (attempt %d of %d), running it again in %.0f ms: %s",
                     label,
-                    attempt,
+                    attempts,
                     self.max_attempts,
                     delay * 1000,
                     _reason(exc),
@@ -435,6 +479,26 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+async def _in_transaction(
+    driver: Any, dialect: Dialect, work: Callable[[Statements], Awaitable[T]]
+) -> T:
+    """`work` in one IMMEDIATE transaction on the writer's `driver`: committed when it
+    returns, rolled back when it raises."""
+    if not isinstance(driver, sqlite_connection.InlineConnection):
+        raise TypeError(f"write_rows runs on the bot's own SQLite connection, not {driver!r}")
+    if not driver.begin_at_once("BEGIN IMMEDIATE"):
+        await run_sql(driver, "BEGIN IMMEDIATE", dialect)  # waits, or reports, off the loop
+    try:
+        result = await work(ConnectionStatements(driver, dialect))
+        await run_sql(driver, "COMMIT", dialect)
+    except BaseException:
+        if driver.in_transaction:
+            # A failed COMMIT leaves the transaction open; some errors end it themselves.
+            await run_sql(driver, "ROLLBACK", dialect)
+        raise
+    return result
 
 
 def _reason(exc: BaseException) -> str:

@@ -18,6 +18,10 @@ values with the columns' own result processors. What is stored and read back is 
 Elsewhere (PostgreSQL, or an SQLite connection that is not ours) it is `session.execute`,
 unchanged. Only statements without expanding parameters (`in_()` of a list), without
 Python-side defaults left to fill, and with no ORM entities selected: plain rows out.
+
+`Statements` is what a unit of work made of prepared statements alone runs them through:
+a session (`SessionStatements`), or the writer's connection with no session at all
+(`ConnectionStatements`, from `Database.write_rows`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Delete, Insert, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -129,8 +133,54 @@ class Prepared:
             if isinstance(self.statement, Insert):
                 key = result.inserted_primary_key
                 return Outcome([], key[0] if key else None)
+            if isinstance(self.statement, (Update, Delete)):
+                return Outcome([])
             return Outcome(list(result.all()))
         return await run_compiled(driver, compiled, dialect, params)
+
+
+class Statements:
+    """Where a unit of work made of prepared statements alone runs them (`Database.write_rows`)."""
+
+    async def run(self, statement: Prepared, params: Mapping[str, Any]) -> Outcome:
+        raise NotImplementedError
+
+
+class SessionStatements(Statements):
+    """In `session`'s transaction: PostgreSQL, or an SQLite connection that is not ours."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def run(self, statement: Prepared, params: Mapping[str, Any]) -> Outcome:
+        return await statement.run(self.session, params)
+
+
+class ConnectionStatements(Statements):
+    """On `driver` (the loop-thread SQLite connection), in the transaction begun on it."""
+
+    __slots__ = ("dialect", "driver")
+
+    def __init__(self, driver: InlineConnection, dialect: Dialect) -> None:
+        self.driver, self.dialect = driver, dialect
+
+    async def run(self, statement: Prepared, params: Mapping[str, Any]) -> Outcome:
+        compiled = statement.compiled_for(self.driver, self.dialect)
+        if compiled is None:
+            # There is no session here to fall back on: a shape Prepared does not run (see
+            # the module docstring) belongs in `Database.write`.
+            raise TypeError(f"not a statement Prepared runs itself: {statement.statement}")
+        return await run_compiled(self.driver, compiled, self.dialect, params)
+
+
+async def run_sql(driver: InlineConnection, sql: str, dialect: Dialect) -> None:
+    """One parameterless statement (BEGIN, COMMIT) on `driver`, errors as SQLAlchemy's."""
+    try:
+        await driver.run_statement(sql, (), many=False)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, (), error, sqlite3.Error, dialect=dialect) from error
 
 
 async def run_compiled(

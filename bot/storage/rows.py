@@ -10,7 +10,7 @@ been loaded: changing its attributes later is an ordinary UPDATE at the next flu
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ClassManager, make_transient_to_detached
 
 from .models import Base
-from .prepared import Prepared
+from .prepared import Prepared, SessionStatements, Statements
 
 B = TypeVar("B", bound=Base)
 
@@ -47,21 +47,43 @@ def _shape(
 async def insert_loaded(session: AsyncSession, cls: type[B], values: dict[str, Any]) -> B:
     """Insert one `cls` row with `values` (every column but a generated key: nothing may be
     left to a default, or reading it later would need a query) and return it, persistent."""
-    statement, columns, generated, manager = _shape(cls)
-    missing = columns - values.keys() - generated
-    if missing or not values.keys() <= columns:
-        raise ValueError(
-            f"insert_loaded({cls.__name__}): missing {sorted(missing)}, "
-            f"unknown {sorted(values.keys() - columns)}"
-        )
-    result = await statement.run(session, values)
+    inserted = await _insert(SessionStatements(session), cls, values)
     # The instance as the ORM's own loading makes one (`_attach`): its attributes put straight
     # into its dict, not set one by one through the instrumented attributes (`cls(**values)`),
     # whose change events were a third of this function's work; the state is committed
     # there anyway, so no history is lost.
+    return _attach(session, _shape(cls)[3], inserted)
+
+
+async def insert_row(statements: Statements, cls: type[B], values: dict[str, Any]) -> B:
+    """`insert_loaded` in a unit of work without a session (`Database.write_rows`): the row
+    as a plain `cls` object in no session, to read (its generated key filled in)."""
+    return plain(cls, await _insert(statements, cls, values))
+
+
+def plain(cls: type[B], values: dict[str, Any]) -> B:
+    """A `cls` object holding `values` (a row as read or inserted), in no session: to read
+    its attributes where a unit of work has no session (`Database.write_rows`)."""
+    row = _shape(cls)[3].new_instance()
+    row.__dict__.update(values)
+    return cast(B, row)
+
+
+async def _insert(
+    statements: Statements, cls: type[Base], values: dict[str, Any]
+) -> dict[str, Any]:
+    """Insert the row; `values` with the key the database generated."""
+    statement, columns, generated, _ = _shape(cls)
+    missing = columns - values.keys() - generated
+    if missing or not values.keys() <= columns:
+        raise ValueError(
+            f"insert({cls.__name__}): missing {sorted(missing)}, "
+            f"unknown {sorted(values.keys() - columns)}"
+        )
+    result = await statements.run(statement, values)
     if generated:
         values = {**values, **dict.fromkeys(generated, result.lastrowid)}
-    return _attach(session, manager, values)
+    return values
 
 
 def attach_loaded(session: AsyncSession, cls: type[B], values: dict[str, Any]) -> B:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from bot.core import curation, forms
 from bot.core.app import Core
@@ -23,6 +23,7 @@ from bot.storage.models import (
 )
 from tests.conftest import START
 from tests.factories import actor, moderator, row_counts, seed_community, signed_up
+from tests.sql_seen import sql_seen
 
 TEN_TOPICS = [f"Topic {i}" for i in range(11)]
 ALICE = actor(user="alice")
@@ -479,24 +480,21 @@ async def test_every_save_shows_the_suggestions_still_waiting_for_review(core: C
     assert (after.suggested_topics, after.topics) == ((), ("secrecy",))
 
 
-async def test_signup_choices_are_read_once_until_a_topic_or_claim_changes(core: Core) -> None:
+async def test_signup_choices_are_read_once_until_a_topic_or_claim_changes(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await _seed(core)
-    choice_reads: list[str] = []
+    with sql_seen(core.db, monkeypatch) as seen:
 
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "UNION ALL" in statement:  # form_choices' one statement
-            choice_reads.append(statement)
+        def choice_reads() -> int:
+            return sum("UNION ALL" in sql for sql in seen)  # form_choices' one statement
 
-    event.listen(core.db.engine.sync_engine, "before_cursor_execute", count)
-    try:
         first = await forms.open_signup(core, forms.OpenSignup(ALICE))
         again = await forms.open_signup(core, forms.OpenSignup(actor(user="bob")))
-        assert (len(choice_reads), again.topics, again.claims) == (1, first.topics, first.claims)
+        assert (choice_reads(), again.topics, again.claims) == (1, first.topics, first.claims)
         await curation.add_topic(core, curation.AddTopic(moderator(), "Mentorship"))
         after = await forms.open_signup(core, forms.OpenSignup(actor(user="carol")))
-        assert len(choice_reads) == 2 and "mentorship" in {t.slug for t in after.topics}
-    finally:
-        event.remove(core.db.engine.sync_engine, "before_cursor_execute", count)
+        assert choice_reads() == 2 and "mentorship" in {t.slug for t in after.topics}
 
 
 async def test_signup_choices_changed_by_another_process_are_seen_at_once(core: Core) -> None:

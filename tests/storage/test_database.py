@@ -262,6 +262,46 @@ async def test_a_conflict_that_outlasts_the_retries_is_a_busy_answer_and_a_log_l
     assert await count(core.db, Stance) == 0
 
 
+async def test_a_transient_conflict_during_signup_is_retried_and_the_draft_stored_once(
+    core: Core,
+    chat: LocalChat,
+    seeded: Seeded,
+    conflict: Conflict,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`/dialogue signup` runs without a session (`write_rows`): retried all the same."""
+    conflict.arm(times=1)
+    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
+        reply = await chat.command("alice", "/dialogue signup", "Alice")
+
+    assert reply.ok, reply.text
+    assert any("running it again" in r.getMessage() for r in caplog.records)
+    assert await count(core.db, Member, Member.external_id == "alice") == 1
+    assert await count(core.db, InterestForm, InterestForm.status == "draft") == 1
+
+
+async def test_a_conflict_that_outlasts_the_retries_of_a_signup_stores_nothing(
+    core: Core,
+    chat: LocalChat,
+    seeded: Seeded,
+    conflict: Conflict,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    core.db.max_attempts, core.db.retry_delay = 2, 0.0
+    conflict.arm(times=3)
+    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
+        reply = await chat.command("alice", "/dialogue signup", "Alice")
+
+    assert (reply.ok, reply.text) == (False, BUSY_MESSAGE)
+    assert any("open_signup gave up after 2" in r.getMessage() for r in caplog.records)
+    conflict.close()
+    assert await count(core.db, Member, Member.external_id == "alice") == 0
+    assert await count(core.db, InterestForm) == 0
+    # The writer's connection went back to its pool: the next signup goes through.
+    assert (await chat.command("alice", "/dialogue signup", "Alice")).ok
+    assert await count(core.db, InterestForm, InterestForm.status == "draft") == 1
+
+
 # --- pool sizes ------------------------------------------------------------------------------
 
 

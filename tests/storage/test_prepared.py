@@ -1,6 +1,6 @@
 """`Prepared`: a statement run on SQLite's connection stores and reads exactly what
-`session.execute` does; elsewhere it is `session.execute`. And `attach_loaded`'s objects
-behave like the ORM's."""
+`session.execute` does; elsewhere it is `session.execute`. `attach_loaded`'s objects behave
+like the ORM's. `Database.write_rows` is a unit of work like `write`, without a session."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from bot.core.actor import Actor, CommunityRef
 from bot.core.errors import NotFound
 from bot.storage.database import Database
 from bot.storage.models import Community, InterestForm, Member
-from bot.storage.prepared import Prepared
-from bot.storage.rows import attach_loaded, insert_loaded
+from bot.storage.prepared import Prepared, Statements
+from bot.storage.rows import attach_loaded, insert_loaded, insert_row
 from tests.conftest import START
 from tests.storage.test_rows import _community, _member
 
@@ -194,3 +194,85 @@ async def test_after_a_commit_the_next_statement_runs_in_the_next_transaction(
     async with db.read() as session:
         assert await session.scalar(select(Community.id)) == community_id
         assert await session.scalar(select(Member.id)) is None
+
+
+# --- write_rows: a unit of work of prepared statements, no session ----------------------------
+
+_READ_MEMBERS = Prepared(
+    select(Member.external_id, Member.display_name).order_by(Member.external_id)
+)
+
+
+async def _members(db: Database) -> list[tuple[str, str]]:
+    return [tuple(r) for r in await db.read_rows(_READ_MEMBERS, {})]
+
+
+async def test_write_rows_commits_its_rows_and_hands_back_their_keys(db: Database) -> None:
+    async def work(statements: Statements) -> tuple[Community, Member, Member]:
+        community = await insert_row(statements, Community, _community())
+        alice = await insert_row(statements, Member, _member(community.id, "alice"))
+        bob = await insert_row(statements, Member, _member(community.id, "bob"))
+        return community, alice, bob
+
+    community, alice, bob = await db.write_rows(work)
+    assert None not in (community.id, alice.id, bob.id) and alice.id != bob.id
+    async with db.read() as session:
+        stored = await session.get(Member, bob.id)
+        assert stored is not None
+        assert (stored.external_id, stored.community_id) == ("bob", community.id)
+    assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_write_rows_rolls_all_of_it_back_when_its_work_raises(db: Database) -> None:
+    async def work(statements: Statements) -> None:
+        community = await insert_row(statements, Community, _community())
+        await insert_row(statements, Member, _member(community.id, "alice"))
+        raise NotFound("changed my mind")
+
+    with pytest.raises(NotFound):
+        await db.write_rows(work)
+    assert await _members(db) == []
+    async with db.read() as session:
+        assert await session.scalar(select(Community.id)) is None
+
+    async def duplicate(statements: Statements) -> None:
+        community = await insert_row(statements, Community, _community())
+        await insert_row(statements, Member, _member(community.id, "alice"))
+        await insert_row(statements, Member, _member(community.id, "alice"))
+
+    with pytest.raises(IntegrityError):  # as SQLAlchemy raises it, on both backends
+        await db.write_rows(duplicate)
+    assert await _members(db) == []
+    assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_a_crowd_of_write_rows_all_commit_one_after_another(db: Database) -> None:
+    async with db.transaction() as session:
+        community_id = (await insert_loaded(session, Community, _community())).id
+
+    async def join(user: str) -> None:
+        async def work(statements: Statements) -> None:
+            await insert_row(statements, Member, _member(community_id, user))
+
+        await db.write_rows(work)
+
+    users = [f"user{i:02}" for i in range(30)]
+    await asyncio.gather(*(join(u) for u in users))
+    assert [u for u, _ in await _members(db)] == users
+
+
+async def test_a_signup_renames_the_member_without_a_session(db: Database) -> None:
+    """`create_or_refresh_row`: the name the platform shows now is stored (an UPDATE)."""
+    async with db.transaction() as session:
+        community = await insert_loaded(session, Community, _community())
+        await insert_loaded(session, Member, _member(community.id, "alice"))
+    actor = Actor(CommunityRef("local", "guild1"), "alice", "Alice Liddell", False)
+
+    async def work(statements: Statements) -> Member:
+        found_community, found, _ = await lookup.actor_rows(statements, actor)
+        assert found is not None
+        return await lookup.create_or_refresh_row(statements, found_community, actor, START, found)
+
+    renamed = await db.write_rows(work)
+    assert renamed.display_name == "Alice Liddell"
+    assert await _members(db) == [("alice", "Alice Liddell")]
