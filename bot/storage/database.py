@@ -56,7 +56,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import greenlet_spawn
 
 from bot.core.errors import Busy
 
@@ -209,6 +208,9 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._separate_readers = self.read_engine is not self.engine and self.is_sqlite
+        # The prepared paths' own connections (a SQLite file only): see `_OwnConnections`.
+        self._readers = _OwnConnections(self._sqlite_creator(read_only=True))
+        self._writer = _OwnConnections(self._sqlite_creator(read_only=False))
         self._turn: asyncio.Lock | None = None
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn_owner: asyncio.Task[Any] | None = None
@@ -272,17 +274,7 @@ class Database:
     async def _begin(self, *, read_only: bool, turn: bool) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; `turn`: hold this process's write turn through it."""
         factory = self.read_sessions if read_only else self.sessions
-        engine = self.read_engine if read_only else self.engine
-        gate = self._admission(engine)
-        pool = id(engine.sync_engine.pool)
-        admitted = _admitted.get()
-        if pool in admitted:
-            # A session opened inside another on the same pool (a read inside a write, on
-            # PostgreSQL): waiting for a second place could wait for itself. The pool's own
-            # timeout bounds it instead.
-            gate = None
-        async with gate if gate is not None else nullcontext():
-            token = _admitted.set(admitted | {pool})
+        async with self._admit(self.read_engine if read_only else self.engine):
             session = factory()
             try:
                 async with self._write_turn() if turn else nullcontext():
@@ -329,6 +321,24 @@ class Database:
                     await session.close()  # rolls back and gives the connection back
                 else:
                     session.sync_session.close()  # nothing left but forgetting the objects
+
+    @asynccontextmanager
+    async def _admit(self, engine: AsyncEngine) -> AsyncIterator[None]:
+        """A place in `engine`'s first-come-first-served queue (`_admission`), held through
+        the block; at once where the task holds one already."""
+        gate = self._admission(engine)
+        pool = id(engine.sync_engine.pool)
+        admitted = _admitted.get()
+        if pool in admitted:
+            # A unit of work opened inside another on the same pool (a read inside a write,
+            # on PostgreSQL): waiting for a second place could wait for itself. The pool's
+            # own timeout bounds it instead.
+            gate = None
+        async with gate if gate is not None else nullcontext():
+            token = _admitted.set(admitted | {pool})
+            try:
+                yield
+            finally:
                 _admitted.reset(token)
 
     @asynccontextmanager
@@ -365,26 +375,15 @@ class Database:
         if not self._separate_readers:
             async with self.read() as session:
                 return (await statement.run(session, params)).rows
-        engine = self.read_engine
-        gate = self._admission(engine)
-        if id(engine.sync_engine.pool) in _admitted.get():
-            gate = None  # inside a unit of work on this pool: see `_begin`
+        dialect = self.read_engine.dialect
         try:
-            async with gate if gate is not None else nullcontext():
+            async with self._admit(self.read_engine), self._readers.connection() as driver:
                 await asyncio.sleep(0)  # first come, first served: see `_begin`
-                connection = await engine.raw_connection()
-                try:
-                    driver = connection.driver_connection
-                    compiled = statement.compiled_for(driver, engine.dialect)
-                    if compiled is not None:
-                        outcome = await run_compiled(driver, compiled, engine.dialect, params)
-                finally:
-                    # Back to the pool, which resets it (a rollback: nothing is open).
-                    await greenlet_spawn(connection.close)
-            if compiled is not None:
-                return outcome.rows
-        except (DBAPIError, PoolTimeout) as exc:
-            if isinstance(exc, PoolTimeout) or is_transient(exc):
+                compiled = statement.compiled_for(driver, dialect)
+                if compiled is not None:
+                    return (await run_compiled(driver, compiled, dialect, params)).rows
+        except DBAPIError as exc:
+            if is_transient(exc):
                 self._give_up("read", 1, exc)
             raise
         # A statement Prepared does not run itself: the session's way.
@@ -417,16 +416,9 @@ class Database:
             return await self.write(lambda session: work(SessionStatements(session)), name=name)
 
         async def attempt() -> T:
-            async with self._write_turn():
+            async with self._write_turn(), self._writer.connection() as driver:
                 await asyncio.sleep(0)  # first come, first served: see `_begin`
-                connection = await self.engine.raw_connection()
-                try:
-                    return await _in_transaction(
-                        connection.driver_connection, self.engine.dialect, work
-                    )
-                finally:
-                    # Back to the pool, which resets it (a rollback: nothing is open).
-                    await greenlet_spawn(connection.close)
+                return await _in_transaction(driver, self.engine.dialect, work)
 
         return await self._retrying(name or getattr(work, "__qualname__", "write_rows"), attempt)
 
@@ -476,18 +468,52 @@ class Database:
             ) from None
 
     async def dispose(self) -> None:
+        await self._readers.close()
+        await self._writer.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
 
 
+class _OwnConnections:
+    """SQLite connections that `read_rows` and `write_rows` hold themselves, beside
+    SQLAlchemy's pools: taking one from a pool and giving it back (two trips through a
+    greenlet, and the pool's reset) cost more than the statement it ran
+    (bench/bench_discord.py). Opened when first needed, as many as are in use at once:
+    statements run inline, so that is one unless another process makes SQLite busy; the
+    callers' queues (the read gate, the write turn) bound it anyway."""
+
+    def __init__(self, open_: Callable[[], Awaitable[Any]]) -> None:
+        self._open = open_
+        self._idle: list[sqlite_connection.InlineConnection] = []
+        self._closed = False
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[sqlite_connection.InlineConnection]:
+        driver = self._idle.pop() if self._idle else await self._open()
+        try:
+            yield driver
+        finally:
+            if self._closed or driver.in_transaction:
+                # Disposed meanwhile, or left in a transaction a failure did not end.
+                await driver.close()
+            else:
+                self._idle.append(driver)
+
+    async def close(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for driver in idle:
+            await driver.close()
+
+
 async def _in_transaction(
-    driver: Any, dialect: Dialect, work: Callable[[Statements], Awaitable[T]]
+    driver: sqlite_connection.InlineConnection,
+    dialect: Dialect,
+    work: Callable[[Statements], Awaitable[T]],
 ) -> T:
     """`work` in one IMMEDIATE transaction on the writer's `driver`: committed when it
     returns, rolled back when it raises."""
-    if not isinstance(driver, sqlite_connection.InlineConnection):
-        raise TypeError(f"write_rows runs on the bot's own SQLite connection, not {driver!r}")
     if not driver.begin_at_once("BEGIN IMMEDIATE"):
         await run_sql(driver, "BEGIN IMMEDIATE", dialect)  # waits, or reports, off the loop
     try:
