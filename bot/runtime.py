@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # CPython's default is 700. bench/crowd.py (SQLite, 2 shared cores) tried 10,000, 50,000 and
 # 100,000: all three remove nearly every collection from a crowd, and their calls/s and CPU
@@ -64,7 +66,9 @@ def freeze_connected() -> None:
     each time, tens of milliseconds, rare."""
     if _tuned:
         gc.collect()
+        before = gc.get_freeze_count()
         gc.freeze()
+        log.info("froze %d objects made while connecting", gc.get_freeze_count() - before)
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:

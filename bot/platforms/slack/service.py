@@ -1,6 +1,7 @@
 """The Slack services `matchmaker run` starts (see bot/runner.py): Socket Mode, or the HTTP
 server with the OAuth install pages. Each serves until `stop` is set, then finishes the work
-already acknowledged and closes its connections."""
+already acknowledged and closes its connections. Once serving, what connecting made is
+frozen out of the garbage collector's way (`bot.runtime.freeze_connected`), as on Discord."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.core.app import Core
+from bot.runtime import freeze_connected
 
 from .app import EVENTS_PATH, SlackApp, SlackSettings, build
 
@@ -42,6 +44,7 @@ async def run_socket_mode(core: Core, settings: Settings, stop: asyncio.Event) -
     slack = await _verified(core, slack_settings)
     handler = await slack.start_socket_mode()
     log.info("Slack: connected in Socket Mode")
+    freeze_connected()
     try:
         await stop.wait()
     finally:
@@ -59,6 +62,7 @@ async def run_http(core: Core, settings: Settings, stop: asyncio.Event) -> None:
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", slack_settings.port).start()
     log.info("Slack: serving HTTP on port %s (%s)", slack_settings.port, EVENTS_PATH)
+    freeze_connected()
     try:
         await stop.wait()
     finally:

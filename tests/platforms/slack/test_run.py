@@ -36,6 +36,7 @@ async def test_matchmaker_run_serves_slack_in_socket_mode(fake: FakeSlack, tmp_p
             "SLACK_APP_TOKEN": "xapp-run",
             "SLACK_API_URL": fake.api_url,
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+            "LOG_LEVEL": "INFO",
         },
         stderr=asyncio.subprocess.PIPE,
     )
@@ -51,6 +52,8 @@ async def test_matchmaker_run_serves_slack_in_socket_mode(fake: FakeSlack, tmp_p
         process.send_signal(signal.SIGINT)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()
+    # tune_gc ran at start-up; what connecting made was frozen once connected.
+    assert re.search(r"froze [1-9]\d* objects made while connecting", stderr.decode())
 
 
 def free_port() -> int:
@@ -126,6 +129,7 @@ async def test_matchmaker_run_serves_http_with_the_oauth_install_pages(
         process.send_signal(signal.SIGINT)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()
+    assert re.search(r"froze [1-9]\d* objects made while connecting", stderr.decode())
 
 
 async def until_served(process: asyncio.subprocess.Process) -> None:
