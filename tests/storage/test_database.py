@@ -10,7 +10,7 @@ import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
+from bot.commands import Reply
 from bot.core.actor import CommunityRef
 from bot.core.app import Core
 from bot.core.errors import BUSY_MESSAGE
@@ -218,6 +219,22 @@ class _OnRecord(logging.Handler):
             self.action()
 
 
+async def _conflicted(
+    conflict: Conflict,
+    caplog: pytest.LogCaptureFixture,
+    times: int,
+    action: Callable[[], Awaitable[Reply]],
+) -> Reply:
+    """`action`'s reply, its transactions met by `times` transient conflicts in a row."""
+    conflict.arm(times=times)
+    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
+        return await action()
+
+
+def _signup(chat: LocalChat) -> Callable[[], Awaitable[Reply]]:
+    return lambda: chat.command("alice", "/dialogue signup", "Alice")
+
+
 async def test_an_injected_transient_conflict_is_retried_and_the_answer_stored_once(
     core: Core,
     chat: LocalChat,
@@ -226,9 +243,9 @@ async def test_an_injected_transient_conflict_is_retried_and_the_answer_stored_o
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert (await chat.command("alice", "/dialogue signup", "Alice")).ok
-    conflict.arm(times=1)
-    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
-        reply = await chat.submit_form("alice", answers(seeded), "Alice")
+    reply = await _conflicted(
+        conflict, caplog, 1, lambda: chat.submit_form("alice", answers(seeded), "Alice")
+    )
 
     assert reply.ok, reply.text
     assert any("running it again" in r.getMessage() for r in caplog.records)
@@ -246,9 +263,9 @@ async def test_a_conflict_that_outlasts_the_retries_is_a_busy_answer_and_a_log_l
 ) -> None:
     assert (await chat.command("alice", "/dialogue signup", "Alice")).ok
     core.db.max_attempts, core.db.retry_delay = 2, 0.0
-    conflict.arm(times=3)  # more than the two attempts
-    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
-        reply = await chat.submit_form("alice", answers(seeded), "Alice")
+    reply = await _conflicted(  # more conflicts than the two attempts
+        conflict, caplog, 3, lambda: chat.submit_form("alice", answers(seeded), "Alice")
+    )
 
     assert not reply.ok
     assert reply.text == BUSY_MESSAGE
@@ -270,9 +287,7 @@ async def test_a_transient_conflict_during_signup_is_retried_and_the_draft_store
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`/dialogue signup` runs without a session (`write_rows`): retried all the same."""
-    conflict.arm(times=1)
-    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
-        reply = await chat.command("alice", "/dialogue signup", "Alice")
+    reply = await _conflicted(conflict, caplog, 1, _signup(chat))
 
     assert reply.ok, reply.text
     assert any("running it again" in r.getMessage() for r in caplog.records)
@@ -288,17 +303,15 @@ async def test_a_conflict_that_outlasts_the_retries_of_a_signup_stores_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     core.db.max_attempts, core.db.retry_delay = 2, 0.0
-    conflict.arm(times=3)
-    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
-        reply = await chat.command("alice", "/dialogue signup", "Alice")
+    reply = await _conflicted(conflict, caplog, 3, _signup(chat))
 
     assert (reply.ok, reply.text) == (False, BUSY_MESSAGE)
     assert any("open_signup gave up after 2" in r.getMessage() for r in caplog.records)
     conflict.close()
     assert await count(core.db, Member, Member.external_id == "alice") == 0
     assert await count(core.db, InterestForm) == 0
-    # The writer's connection went back to its pool: the next signup goes through.
-    assert (await chat.command("alice", "/dialogue signup", "Alice")).ok
+    # The writer's connection was given back: the next signup goes through.
+    assert (await _signup(chat)()).ok
     assert await count(core.db, InterestForm, InterestForm.status == "draft") == 1
 
 
