@@ -109,11 +109,12 @@ class Prepared:
 
     async def run(self, session: AsyncSession, params: Mapping[str, Any]) -> Outcome:
         """Run in `session`'s transaction (begun on its connection if not yet)."""
-        if not session.sync_session._is_clean():
-            # What session.execute's autoflush would have sent first (a row this one's
-            # foreign key needs, an update it must see).
-            await session.flush()
         sync = session.sync_session
+        if sync.autoflush and not sync._is_clean():
+            # What session.execute's autoflush would have sent first (a row this one's
+            # foreign key needs, an update it must see); not inside `session.no_autoflush`,
+            # where the caller holds its changes for one UPDATE at the commit.
+            await session.flush()
         transaction = sync.get_transaction()
         kept = sync.info.get(_KEPT)
         if transaction is not None and kept is not None and kept[0] is transaction:

@@ -19,6 +19,7 @@ from bot.storage.models import Community, InterestForm, Member
 from bot.storage.prepared import Prepared, Statements
 from bot.storage.rows import attach_loaded, insert_loaded, insert_row
 from tests.conftest import START
+from tests.sql_seen import sql_seen
 from tests.storage.test_rows import _community, _member
 
 _FORMS = InterestForm.__table__
@@ -113,6 +114,27 @@ async def test_pending_changes_are_flushed_before_a_prepared_statement(db: Datab
         form.step = "format"  # pending in the session, not yet sent
         rows = (await prepared.run(session, {"user": "alice"})).rows
     assert [r.step for r in rows] == ["format"]
+
+
+async def test_inside_no_autoflush_pending_changes_wait_for_the_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `session.execute` does there: the caller keeps its changes for one UPDATE."""
+    prepared = Prepared(_READ_FORM)
+    async with db.transaction() as session:
+        community = await insert_loaded(session, Community, _community())
+        alice = await insert_loaded(session, Member, _member(community.id, "alice"))
+        form = await insert_loaded(session, InterestForm, _form(alice.id, community.id, None))
+        with sql_seen(db, monkeypatch) as seen, session.no_autoflush:
+            form.step = "format"
+            before = (await prepared.run(session, {"user": "alice"})).rows
+            form.about = "changed twice, sent once"
+        assert [r.step for r in before] == [None]  # not flushed: still the stored value
+        assert not any(sql.lstrip().upper().startswith("UPDATE") for sql in seen)
+    async with db.read() as session:
+        stored = await session.get(InterestForm, alice.id)
+        assert stored is not None
+        assert (stored.step, stored.about) == ("format", "changed twice, sent once")
 
 
 async def test_the_actor_lookup_gives_persistent_objects_like_the_orm(db: Database) -> None:
