@@ -377,11 +377,14 @@ class Database:
                 return (await statement.run(session, params)).rows
         dialect = self.read_engine.dialect
         try:
-            async with self._admit(self.read_engine), self._readers.connection() as driver:
-                await asyncio.sleep(0)  # first come, first served: see `_begin`
-                compiled = statement.compiled_for(driver, dialect)
-                if compiled is not None:
-                    return (await run_compiled(driver, compiled, dialect, params)).rows
+            async with self._admit(self.read_engine):
+                # First come, first served (see `_begin`), and before taking a connection:
+                # while this task waits in the loop's queue, the others reuse the idle one.
+                await asyncio.sleep(0)
+                async with self._readers.connection() as driver:
+                    compiled = statement.compiled_for(driver, dialect)
+                    if compiled is not None:
+                        return (await run_compiled(driver, compiled, dialect, params)).rows
         except DBAPIError as exc:
             if is_transient(exc):
                 self._give_up("read", 1, exc)
@@ -416,9 +419,10 @@ class Database:
             return await self.write(lambda session: work(SessionStatements(session)), name=name)
 
         async def attempt() -> T:
-            async with self._write_turn(), self._writer.connection() as driver:
+            async with self._write_turn():
                 await asyncio.sleep(0)  # first come, first served: see `_begin`
-                return await _in_transaction(driver, self.engine.dialect, work)
+                async with self._writer.connection() as driver:
+                    return await _in_transaction(driver, self.engine.dialect, work)
 
         return await self._retrying(name or getattr(work, "__qualname__", "write_rows"), attempt)
 
