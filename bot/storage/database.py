@@ -211,6 +211,11 @@ class Database:
         # The prepared paths' own connections (a SQLite file only): see `_OwnConnections`.
         self._readers = _OwnConnections(self._sqlite_creator(read_only=True))
         self._writer = _OwnConnections(self._sqlite_creator(read_only=False))
+        # A SQLite file's checkpoints, off the event loop (sqlite_connection.Checkpointer).
+        self.checkpointer: sqlite_connection.Checkpointer | None = None
+        if self._separate_readers:
+            args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+            self.checkpointer = sqlite_connection.Checkpointer(args, kwargs)
         self._turn: asyncio.Lock | None = None
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn_owner: asyncio.Task[Any] | None = None
@@ -252,6 +257,8 @@ class Database:
                 yield
             finally:
                 self._turn_owner = None
+                if self.checkpointer is not None:
+                    self.checkpointer.wrote()
 
     def _admission(self, engine: AsyncEngine) -> asyncio.Semaphore | None:
         """A first-come-first-served queue in front of `engine`'s pool, one place per
@@ -472,6 +479,8 @@ class Database:
             ) from None
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.close()
         await self._readers.close()
         await self._writer.close()
         await self.engine.dispose()

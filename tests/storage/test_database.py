@@ -26,7 +26,9 @@ from bot.platforms.local import LocalChat
 from bot.storage import sqlite_connection
 from bot.storage.database import Database, DatabaseUnavailable, is_transient
 from bot.storage.models import Community, FormTopic, InterestForm, Member, Stance
+from bot.storage.rows import insert_loaded
 from tests.factories import Seeded, seed_community
+from tests.storage.test_rows import _community, _member
 
 CLAIMS = (
     ("Theory will get alignment further than empirical work", ["ai-timelines"]),
@@ -368,6 +370,37 @@ async def test_sqlite_is_wal_with_normal_sync_and_readers_are_query_only(
         assert (await conn.exec_driver_sql("PRAGMA query_only")).scalar() == 1
         with pytest.raises(DBAPIError, match="readonly"):
             await session.execute(insert(Community).values(platform="x", external_id="y"))
+
+
+async def test_checkpoints_run_on_their_own_thread_every_so_many_writes(
+    sqlite_db: Database, sqlite_url: str, tmp_path: Path
+) -> None:
+    """The event loop's connections never checkpoint (it would stall the loop); after every
+    `every` write transactions the Checkpointer's thread copies the WAL into the file."""
+    checkpointer = sqlite_db.checkpointer
+    assert checkpointer is not None
+    checkpointer.every = 4
+    async with sqlite_db.transaction() as session:
+        conn = await session.connection()
+        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 0
+        community_id = (await insert_loaded(session, Community, _community())).id
+    for user in ("alice", "bob", "carol"):  # the fourth write transaction is carol's
+        async with sqlite_db.transaction() as session:
+            await insert_loaded(session, Member, _member(community_id, user))
+    assert await asyncio.to_thread(checkpointer.passed.wait, HANG)
+    assert checkpointer.passes == 1
+    # The database file alone, without its WAL, holds all four writes: they were copied.
+    alone = tmp_path / "alone.db"
+    shutil.copyfile(sqlite_url.split("///", 1)[1], alone)
+    raw = sqlite3.connect(alone)
+    try:
+        assert raw.execute("SELECT count(*) FROM members").fetchone() == (3,)
+    finally:
+        raw.close()
+    thread = checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    await sqlite_db.dispose()
+    assert not thread.is_alive()  # stopped with the database
 
 
 async def test_units_of_work_run_first_come_first_served_across_tasks(
