@@ -223,8 +223,9 @@ class Checkpointer:
     own, every `every` write transactions (`wrote()`, called by the loop after each).
 
     SQLite's automatic checkpoint would run on the connection that commits, the event
-    loop's: its page copies and fsync stalled the crowd it fell in (bench/bench_discord.py:
-    bot CPU per interaction 0.54-0.76 → 0.47-0.48 ms, p99 235-344 → 182-217 ms without it).
+    loop's, which would copy the pages and wait for the fsync while every member waits
+    (~8 times in bench/bench_discord.py's 2,000 signups; the p99 gain is within that
+    machine's noise, see bench/README.md).
     PASSIVE waits for nobody: the writer goes on appending meanwhile, and readers keep their
     snapshots (what they still read is checkpointed next time). The thread starts at the
     first checkpoint; a database written less than that is checkpointed when its last
