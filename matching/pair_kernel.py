@@ -680,6 +680,30 @@ def _split_rows(tiles: int, workers: int) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def _positive_score(i, j, data):  # type: ignore[no-untyped-def]
+    """Pair (i, j)'s millis where it is allowed, else 0: both scans skip pairs that score
+    0 or less."""
+    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
+    w, ok = _score(
+        i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
+    )
+    return w if ok else 0
+
+
+@numba.njit(cache=True, inline="always")
+def _row_ceilings(i, lo_a, lo_b, hi_b, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
+    """Row i's first column in tile b (i + 1 when b is i's own tile) and, when it is
+    below hi_b, the row's ceilings up to hi_b in ceil_buf (`_ceilings`): the start of
+    both scans' rows."""
+    start = i + 1 if lo_a == lo_b else lo_b
+    if start < hi_b:
+        tq, step, clip = scan
+        r = _row_words(i, tq, data[0], data[3])
+        _ceilings(i, start, hi_b, r, step, clip, data[8], columns, ceil_buf)
+    return start
+
+
 @numba.njit(cache=True)
 def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, columns, ceil_buf, data):  # type: ignore[no-untyped-def]
     """Pairs of tiles a x b (a <= b, so i < j) against doubled duals y2: a pair whose
@@ -689,14 +713,10 @@ def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, columns, ceil_buf, d
     correction. `out` is (out_j, out_w, out_s, counts, excess2), `scan` (tq, step,
     clip)."""
     out_j, out_w, out_s, counts, excess2 = out
-    tq, step, clip = scan
-    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
-        start = i + 1 if lo_a == lo_b else lo_b
+        start = _row_ceilings(i, lo_a, lo_b, hi_b, scan, columns, ceil_buf, data)
         if start >= hi_b:
             continue
-        r = _row_words(i, tq, tb, gp)
-        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
         y2_i = y2[i]
         duals = y2[start:hi_b]
         width = hi_b - start
@@ -707,10 +727,8 @@ def _check_tile(lo_a, hi_a, lo_b, hi_b, y2, cap, out, scan, columns, ceil_buf, d
             if ceil_buf[q] <= 0:
                 continue
             j = start + q
-            w, ok = _score(
-                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
-            )
-            if not ok or w <= 0:
+            w = _positive_score(i, j, data)
+            if w <= 0:
                 continue
             slack = y2_i + y2[j] - 2 * w
             if slack >= 0:
@@ -769,14 +787,10 @@ def _short_tile(lo_a, hi_a, lo_b, hi_b, m, y2, heaps, scan, columns, ceil_buf, d
     row's largest shortfall, kept or not (a skipped pair is below a full heap's
     bar, hence below that row's largest)."""
     top_idx, top_val, sizes, low, worst = heaps
-    tq, step, clip = scan
-    tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv = data
     for i in range(lo_a, hi_a):
-        start = i + 1 if lo_a == lo_b else lo_b
+        start = _row_ceilings(i, lo_a, lo_b, hi_b, scan, columns, ceil_buf, data)
         if start >= hi_b:
             continue
-        r = _row_words(i, tq, tb, gp)
-        _ceilings(i, start, hi_b, r, step, clip, units, columns, ceil_buf)
         y2_i = y2[i]
         low_i = low[i]
         duals = y2[start:hi_b]
@@ -788,10 +802,8 @@ def _short_tile(lo_a, hi_a, lo_b, hi_b, m, y2, heaps, scan, columns, ceil_buf, d
             if ceil_buf[q] < 0:
                 continue
             j = start + q
-            w, ok = _score(
-                i, j, tb, tw, sb, gp, slots, member, fmt, kind_table, units, wp, wc, wv, hp, hc, hv
-            )
-            if not ok or w <= 0:
+            w = _positive_score(i, j, data)
+            if w <= 0:
                 continue
             s = 2 * w - y2_i - y2[j]
             if s <= 0:
